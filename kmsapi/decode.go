@@ -26,6 +26,7 @@ type decoder struct {
 	pos     int
 	depth   int
 	scratch []byte
+	name    []byte // the member name memberName read last
 }
 
 // decode fills the struct value v (addressable, of type p.typ) from body. An
@@ -245,135 +246,148 @@ func (d *decoder) enter() error {
 	return nil
 }
 
-// array decodes a JSON array into slice v; the caller saw '['.
-func (d *decoder) array(p *plan, v reflect.Value, name string) error {
+// open enters the array or object at d.pos and says whether it is empty
+// (then it is also left).
+func (d *decoder) open(end byte) (empty bool, err error) {
 	if err := d.enter(); err != nil {
-		return err
+		return false, err
 	}
 	d.pos++
-	s := reflect.MakeSlice(p.typ, 0, 0)
 	c, err := d.peek()
+	if err != nil || c != end {
+		return false, err
+	}
+	d.pos++
+	d.depth--
+	return true, nil
+}
+
+// next reads the ',' between items or the end byte that closes the array
+// or object, and says whether it was the end.
+func (d *decoder) next(end byte) (done bool, err error) {
+	c, err := d.peek()
+	if err != nil {
+		return false, err
+	}
+	switch c {
+	case end:
+		d.pos++
+		d.depth--
+		return true, nil
+	case ',':
+		d.pos++
+		return false, nil
+	}
+	return false, d.errorf("expected ',' or '%c'", end)
+}
+
+// elements calls each for every element of the array at d.pos ('['),
+// positioned at the element.
+func (d *decoder) elements(each func() error) error {
+	done, err := d.open(']')
+	for err == nil && !done {
+		if err = each(); err == nil {
+			done, err = d.next(']')
+		}
+	}
+	return err
+}
+
+// members calls each with the name of every member of the object at d.pos
+// ('{'), positioned at the member's value. The name is valid only until
+// the value is read.
+func (d *decoder) members(each func(name []byte) error) error {
+	done, err := d.open('}')
+	for err == nil && !done {
+		if err = d.memberName(); err != nil {
+			return err
+		}
+		if err = each(d.name); err == nil {
+			done, err = d.next('}')
+		}
+	}
+	return err
+}
+
+// memberName reads `"name":` into d.name.
+func (d *decoder) memberName() error {
+	if c, err := d.peek(); err != nil {
+		return err
+	} else if c != '"' {
+		return d.errorf("expected a member name")
+	}
+	key, err := d.str()
 	if err != nil {
 		return err
 	}
-	if c == ']' {
-		d.pos++
-	} else {
-		for {
-			s = reflect.Append(s, reflect.Zero(p.elem.typ))
-			if err := d.value(p.elem, s.Index(s.Len()-1), name); err != nil {
-				return err
-			}
-			c, err := d.peek()
-			if err != nil {
-				return err
-			}
-			d.pos++
-			if c == ']' {
-				break
-			}
-			if c != ',' {
-				d.pos--
-				return d.errorf("expected ',' or ']' in array")
-			}
-		}
+	if c, err := d.peek(); err != nil {
+		return err
+	} else if c != ':' {
+		return d.errorf("expected ':' after a member name")
+	}
+	d.pos++
+	d.name = key
+	return nil
+}
+
+// array decodes a JSON array into slice v; the caller saw '['.
+func (d *decoder) array(p *plan, v reflect.Value, name string) error {
+	s := reflect.MakeSlice(p.typ, 0, 0)
+	err := d.elements(func() error {
+		s = reflect.Append(s, reflect.Zero(p.elem.typ))
+		return d.value(p.elem, s.Index(s.Len()-1), name)
+	})
+	if err != nil {
+		return err
 	}
 	v.Set(s)
-	d.depth--
 	return nil
 }
 
 // object decodes a JSON object into struct or map v; the caller saw '{'.
 func (d *decoder) object(p *plan, v reflect.Value, name string) error {
-	if err := d.enter(); err != nil {
-		return err
-	}
-	d.pos++
-	var m map[string]string
-	if p.kind == kindMap {
-		if v.IsNil() {
-			v.Set(reflect.MakeMap(p.typ))
-		}
-		m, _ = v.Interface().(map[string]string)
-	}
-	c, err := d.peek()
-	if err != nil {
-		return err
-	}
-	if c == '}' {
-		d.pos++
-		d.depth--
-		return nil
-	}
-	for {
-		c, err := d.peek()
-		if err != nil {
-			return err
-		}
-		if c != '"' {
-			return d.errorf("expected a member name")
-		}
-		key, err := d.str()
-		if err != nil {
-			return err
-		}
-		if c, err := d.peek(); err != nil {
-			return err
-		} else if c != ':' {
-			return d.errorf("expected ':' after a member name")
-		}
-		d.pos++
-		switch {
-		case p.kind == kindStruct:
+	switch {
+	case p.kind == kindStruct:
+		return d.members(func(key []byte) error {
 			if f := p.lookup(key); f != nil {
-				err = d.value(f.plan, v.Field(f.index), f.name)
-			} else {
-				err = d.skip()
+				return d.value(f.plan, v.Field(f.index), f.name)
 			}
-		case m != nil && p.elem.kind == kindString:
+			return d.skip()
+		})
+	case v.IsNil():
+		v.Set(reflect.MakeMap(p.typ))
+	}
+	if m, ok := v.Interface().(map[string]string); ok {
+		return d.members(func(key []byte) error {
 			k := string(key)
-			c, err2 := d.peek()
-			if err2 != nil {
-				return err2
+			c, err := d.peek()
+			if err != nil {
+				return err
 			}
 			switch c {
 			case '"':
-				s, err2 := d.str()
-				if err2 != nil {
-					return err2
+				s, err := d.str()
+				if err != nil {
+					return err
 				}
 				m[k] = string(s)
+				return nil
 			case 'n':
-				err = d.literal("null")
 				m[k] = ""
-			default:
-				return d.typeError("a string", name)
+				return d.literal("null")
 			}
-		default:
-			k := reflect.ValueOf(string(key)).Convert(p.typ.Key())
-			e := reflect.New(p.elem.typ).Elem()
-			if err = d.value(p.elem, e, name); err == nil {
-				v.SetMapIndex(k, e)
-			}
-		}
-		if err != nil {
-			return err
-		}
-		c, err = d.peek()
-		if err != nil {
-			return err
-		}
-		d.pos++
-		if c == '}' {
-			break
-		}
-		if c != ',' {
-			d.pos--
-			return d.errorf("expected ',' or '}' in object")
-		}
+			return d.typeError("a string", name)
+		})
 	}
-	d.depth--
-	return nil
+	return d.members(func(key []byte) error {
+		k := reflect.ValueOf(string(key)).Convert(p.typ.Key())
+		e := reflect.New(p.elem.typ).Elem()
+		if err := d.value(p.elem, e, name); err != nil {
+			return err
+		}
+		v.SetMapIndex(k, e)
+		return nil
+	})
 }
 
 // skip passes over one JSON value of any shape (an unknown member), checking its syntax.
@@ -393,79 +407,9 @@ func (d *decoder) skip() error {
 	case 'n':
 		return d.literal("null")
 	case '[':
-		if err := d.enter(); err != nil {
-			return err
-		}
-		d.pos++
-		if c, err := d.peek(); err != nil {
-			return err
-		} else if c == ']' {
-			d.pos++
-			d.depth--
-			return nil
-		}
-		for {
-			if err := d.skip(); err != nil {
-				return err
-			}
-			c, err := d.peek()
-			if err != nil {
-				return err
-			}
-			d.pos++
-			if c == ']' {
-				d.depth--
-				return nil
-			}
-			if c != ',' {
-				d.pos--
-				return d.errorf("expected ',' or ']' in array")
-			}
-		}
+		return d.elements(d.skip)
 	case '{':
-		if err := d.enter(); err != nil {
-			return err
-		}
-		d.pos++
-		if c, err := d.peek(); err != nil {
-			return err
-		} else if c == '}' {
-			d.pos++
-			d.depth--
-			return nil
-		}
-		for {
-			if c, err := d.peek(); err != nil {
-				return err
-			} else if c != '"' {
-				return d.errorf("expected a member name")
-			}
-			if _, err := d.str(); err != nil {
-				return err
-			}
-			if c, err := d.peek(); err != nil {
-				return err
-			} else if c != ':' {
-				return d.errorf("expected ':' after a member name")
-			}
-			d.pos++
-			if err := d.skip(); err != nil {
-				return err
-			}
-			c, err := d.peek()
-			if err != nil {
-				return err
-			}
-			d.pos++
-			if c == '}' {
-				d.depth--
-				return nil
-			}
-			if c != ',' {
-				d.pos--
-				return d.errorf("expected ',' or '}' in object")
-			}
-		}
+		return d.members(func([]byte) error { return d.skip() })
 	}
 	if c == '-' || ('0' <= c && c <= '9') {
 		_, err := d.number()

@@ -181,7 +181,10 @@ func TestKeyIdentifierForms(t *testing.T) {
 			_, err := e.svc.DisableKeyRotation(e.ctx, &kms.DisableKeyRotationInput{KeyId: &k})
 			return err
 		},
-		"GetKeyPolicy": func(k string) error { _, err := e.svc.GetKeyPolicy(e.ctx, &kms.GetKeyPolicyInput{KeyId: &k}); return err },
+		"GetKeyPolicy": func(k string) error {
+			_, err := e.svc.GetKeyPolicy(e.ctx, &kms.GetKeyPolicyInput{KeyId: &k})
+			return err
+		},
 		"ListResourceTags": func(k string) error {
 			_, err := e.svc.ListResourceTags(e.ctx, &kms.ListResourceTagsInput{KeyId: &k})
 			return err

@@ -151,3 +151,8 @@ func TestNewNeedsADB(t *testing.T) {
 		t.Fatal("New without DB: got nil error")
 	}
 }
+
+func isCode(err error, code string) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == code
+}

@@ -282,3 +282,21 @@ func TestReport(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkFloor is the floor handler's own cost per request, without the
+// network: what the floor process spends besides net/http.
+func BenchmarkFloor(b *testing.B) {
+	f, err := NewFloor(rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(`{"KeyId":"bc436485-5092-42b8-92a3-0aa8b93536dc","KeySpec":"AES_256"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		f.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body)))
+		if w.Code != 200 {
+			b.Fatal(w.Code)
+		}
+	}
+}

@@ -378,6 +378,9 @@ func parseTarget(s string) (string, *scope, error) {
 	var sc *scope
 	if m := keyARNRE.FindStringSubmatch(s); m != nil {
 		id, sc = m[3], &scope{account: m[2], region: m[1]}
+		if err := checkScope(sc.region, sc.account); err != nil {
+			return "", nil, fmt.Errorf("targetKeyId %q: %v", s, err)
+		}
 	}
 	id = strings.ToLower(id)
 	if !uuidRE.MatchString(id) && !mrkRE.MatchString(id) {

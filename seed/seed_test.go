@@ -465,6 +465,7 @@ func TestParseErrors(t *testing.T) {
 		{"a top-level alias without a target", "aliases:\n  - {name: alias/a}\n", []string{"targetKeyId is missing"}},
 		{"a top-level alias that targets an alias", "aliases:\n  - {name: alias/a, targetKeyId: alias/b}\n", []string{`targetKeyId "alias/b" is not a key id or key ARN`}},
 		{"a top-level alias in another region than its key", "keys:\n  - {id: " + id1 + ", region: eu-west-1}\naliases:\n  - {name: alias/a, targetKeyId: " + id1 + ", region: us-east-1}\n", []string{"target key " + id1 + " is in the default account / eu-west-1, not in the alias's the default account / us-east-1"}},
+		{"a top-level alias to an ARN with a bad region", "aliases:\n  - {name: alias/a, targetKeyId: \"arn:aws:kms:mars:111122223333:key/" + id1 + "\"}\n", []string{`region "mars" is not a region name`}},
 		{"a top-level alias whose region differs from its ARN", "aliases:\n  - {name: alias/a, targetKeyId: \"arn:aws:kms:eu-west-1:111122223333:key/" + id1 + "\", region: us-east-1}\n", []string{"differ from the target ARN"}},
 		{"a top-level alias to a key in two regions", "keys:\n  - {id: " + mrk1 + ", region: eu-west-1}\n  - {id: " + mrk1 + ", region: us-east-1}\naliases:\n  - {name: alias/a, targetKeyId: " + mrk1 + "}\n", []string{"several regions or accounts"}},
 		{"an unknown key field (a typo)", key("    desciption: x\n"), []string{"line 3", "field desciption not found in a key entry"}},
@@ -534,6 +535,17 @@ func TestLoad(t *testing.T) {
 			t.Errorf("got %v, want an error naming %s", err, missing)
 		}
 	})
+}
+
+func BenchmarkParse(b *testing.B) {
+	tk := testKeysOnce()
+	doc := []byte("keys:\n  - id: " + id1 + "\n    material: [" + hex1 + ", " + hex2 + "]\n    tags: {a: b}\n    policy: {Version: 2012-10-17, Statement: [{Effect: Allow, Action: \"kms:*\", Resource: \"*\"}]}\n    aliases: [alias/a]\n  - id: " + id2 + "\n    privateKeyPem: |\n" + indent(tk.ecSEC1, 6) + "\naliases:\n  - {name: alias/b, targetKeyId: " + id2 + "}\n")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("bench.yaml", doc); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 func FuzzParse(f *testing.F) {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"text/tabwriter"
 	"time"
 )
 
@@ -101,15 +100,11 @@ func passFail(ok bool) string {
 // WriteText prints the report as a table for people.
 func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "kmsgate bench: %s, %d clients, %gs per phase, loopback\n\n", r.Kmsgate, r.Clients, r.PhaseSeconds)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "operation\tside\treq/s\tp50 ms\tp99 ms\terrors\t")
+	fmt.Fprintf(w, "%-16s %-8s %9s %8s %8s %7s\n", "operation", "side", "req/s", "p50 ms", "p99 ms", "errors")
 	for _, o := range r.Operations {
 		for _, side := range o.sides() {
-			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.3f\t%.3f\t%d\t\n", o.Operation, side.name, side.s.ReqPerSec, side.s.P50Ms, side.s.P99Ms, side.s.Errors)
+			fmt.Fprintf(w, "%-16s %-8s %9.0f %8.3f %8.3f %7d\n", o.Operation, side.name, side.s.ReqPerSec, side.s.P50Ms, side.s.P99Ms, side.s.Errors)
 		}
-	}
-	if err := tw.Flush(); err != nil {
-		return err
 	}
 	fmt.Fprintln(w)
 	for _, o := range r.Operations {

@@ -141,7 +141,7 @@ func wantErr(t *testing.T, err error, code, msg string) {
 	}
 }
 
-func ok(t *testing.T, err error) {
+func ok(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("unexpected error: %v", err)

@@ -345,32 +345,3 @@ func (s *Service) CancelKeyDeletion(ctx context.Context, in *kms.CancelKeyDeleti
 	}
 	return out, nil
 }
-
-// ListGrants answers an empty grant list for every existing key (grants come
-// with a later issue).
-func (s *Service) ListGrants(ctx context.Context, in *kms.ListGrantsInput, _ ...func(*kms.Options)) (*kms.ListGrantsOutput, error) {
-	if in == nil {
-		in = &kms.ListGrantsInput{}
-	}
-	if _, err := parsePage(in.Limit, in.Marker, 100, 50); err != nil {
-		return nil, err
-	}
-	if in.GrantId != nil {
-		if err := validationLen("grantId", *in.GrantId, 1, 128); err != nil {
-			return nil, err
-		}
-	}
-	if in.GranteePrincipal != nil {
-		if err := validationLen("granteePrincipal", *in.GranteePrincipal, 1, 256); err != nil {
-			return nil, err
-		}
-	}
-	err := s.view(ctx, func(t *txn) error {
-		_, err := t.resolveKey("keyId", in.KeyId, keyOnly)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &kms.ListGrantsOutput{Grants: []types.GrantListEntry{}}, nil
-}

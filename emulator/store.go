@@ -206,6 +206,9 @@ func (t *txn) purgeKey(k *keyRecord) error {
 			return err
 		}
 	}
+	if err := t.purgeGrants(k.KeyID); err != nil {
+		return err
+	}
 	aliases, err := t.aliases()
 	if err != nil {
 		return err

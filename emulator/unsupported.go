@@ -19,11 +19,6 @@ func (s *Service) CreateCustomKeyStore(context.Context, *kms.CreateCustomKeyStor
 	return nil, unsupported("CreateCustomKeyStore")
 }
 
-// CreateGrant is not supported yet.
-func (s *Service) CreateGrant(context.Context, *kms.CreateGrantInput, ...func(*kms.Options)) (*kms.CreateGrantOutput, error) {
-	return nil, unsupported("CreateGrant")
-}
-
 // Decapsulate is not supported yet.
 func (s *Service) Decapsulate(context.Context, *kms.DecapsulateInput, ...func(*kms.Options)) (*kms.DecapsulateOutput, error) {
 	return nil, unsupported("Decapsulate")
@@ -94,24 +89,9 @@ func (s *Service) ImportKeyMaterial(context.Context, *kms.ImportKeyMaterialInput
 	return nil, unsupported("ImportKeyMaterial")
 }
 
-// ListRetirableGrants is not supported yet.
-func (s *Service) ListRetirableGrants(context.Context, *kms.ListRetirableGrantsInput, ...func(*kms.Options)) (*kms.ListRetirableGrantsOutput, error) {
-	return nil, unsupported("ListRetirableGrants")
-}
-
 // ReplicateKey is not supported yet.
 func (s *Service) ReplicateKey(context.Context, *kms.ReplicateKeyInput, ...func(*kms.Options)) (*kms.ReplicateKeyOutput, error) {
 	return nil, unsupported("ReplicateKey")
-}
-
-// RetireGrant is not supported yet.
-func (s *Service) RetireGrant(context.Context, *kms.RetireGrantInput, ...func(*kms.Options)) (*kms.RetireGrantOutput, error) {
-	return nil, unsupported("RetireGrant")
-}
-
-// RevokeGrant is not supported yet.
-func (s *Service) RevokeGrant(context.Context, *kms.RevokeGrantInput, ...func(*kms.Options)) (*kms.RevokeGrantOutput, error) {
-	return nil, unsupported("RevokeGrant")
 }
 
 // Sign is not supported yet.

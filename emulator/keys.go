@@ -150,7 +150,7 @@ func metadata(sc scope, k *keyRecord) *types.KeyMetadata {
 		Enabled:               k.State == types.KeyStateEnabled,
 		EncryptionAlgorithms:  []types.EncryptionAlgorithmSpec{types.EncryptionAlgorithmSpecSymmetricDefault},
 		KeyId:                 aws.String(k.KeyID),
-		KeyManager:            types.KeyManagerTypeCustomer,
+		KeyManager:            k.keyManager(),
 		KeySpec:               k.KeySpec,
 		KeyState:              k.State,
 		KeyUsage:              k.KeyUsage,
@@ -164,7 +164,7 @@ func metadata(sc scope, k *keyRecord) *types.KeyMetadata {
 	}
 	if k.MultiRegion {
 		md.MultiRegionConfiguration = &types.MultiRegionConfiguration{
-			MultiRegionKeyType: types.MultiRegionKeyTypePrimary,
+			MultiRegionKeyType: k.multiRegionType(),
 			PrimaryKey:         &types.MultiRegionKey{Arn: aws.String(sc.keyARN(k.KeyID)), Region: aws.String(sc.region)},
 			ReplicaKeys:        []types.MultiRegionKey{},
 		}
@@ -186,7 +186,11 @@ func (s *Service) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, _ .
 		if err != nil {
 			return err
 		}
-		out = &kms.DescribeKeyOutput{KeyMetadata: metadata(t.sc, k)}
+		md, err := t.describe(k)
+		if err != nil {
+			return err
+		}
+		out = &kms.DescribeKeyOutput{KeyMetadata: md}
 		return nil
 	})
 	return out, err

@@ -18,7 +18,12 @@ const (
 
 // rotationState is the key-state rule of EnableKeyRotation,
 // DisableKeyRotation and RotateKeyOnDemand.
-func rotationState(sc scope, k *keyRecord) error { return usable(sc, k) }
+func rotationState(sc scope, k *keyRecord) error {
+	if err := replicaRotation(sc, k); err != nil {
+		return err
+	}
+	return usable(sc, k)
+}
 
 // EnableKeyRotation turns on automatic rotation every RotationPeriodInDays
 // (90..2560, default 365), counted from now.

@@ -31,6 +31,12 @@ type keyRecord struct {
 	KeyUsage     types.KeyUsageType
 	Origin       types.OriginType
 	MultiRegion  bool
+	// MultiRegionType is PRIMARY or REPLICA for a multi-Region key (empty
+	// reads as PRIMARY); see multiregion.go.
+	MultiRegionType types.MultiRegionKeyType `json:",omitempty"`
+	// KeyManager is AWS for AWS managed keys (empty reads as CUSTOMER); see
+	// managed.go.
+	KeyManager types.KeyManagerType `json:",omitempty"`
 
 	DeletionDate        *time.Time `json:",omitempty"`
 	PendingWindowInDays int32      `json:",omitempty"`
@@ -263,7 +269,8 @@ func (t *txn) addMaterialWithID(k *keyRecord, id string, raw []byte, at time.Tim
 		return err
 	}
 	k.Materials = append(k.Materials, materialInfo{ID: id, CreatedAt: at, RotationType: rt})
-	return nil
+	// A multi-Region primary shares every material version with its replicas.
+	return t.shareMaterial(k, id, raw, k.currentMaterial())
 }
 
 // material returns the raw bytes of one material version of k.

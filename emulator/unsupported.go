@@ -89,11 +89,6 @@ func (s *Service) ImportKeyMaterial(context.Context, *kms.ImportKeyMaterialInput
 	return nil, unsupported("ImportKeyMaterial")
 }
 
-// ReplicateKey is not supported yet.
-func (s *Service) ReplicateKey(context.Context, *kms.ReplicateKeyInput, ...func(*kms.Options)) (*kms.ReplicateKeyOutput, error) {
-	return nil, unsupported("ReplicateKey")
-}
-
 // Sign is not supported yet.
 func (s *Service) Sign(context.Context, *kms.SignInput, ...func(*kms.Options)) (*kms.SignOutput, error) {
 	return nil, unsupported("Sign")
@@ -102,11 +97,6 @@ func (s *Service) Sign(context.Context, *kms.SignInput, ...func(*kms.Options)) (
 // UpdateCustomKeyStore is not supported yet.
 func (s *Service) UpdateCustomKeyStore(context.Context, *kms.UpdateCustomKeyStoreInput, ...func(*kms.Options)) (*kms.UpdateCustomKeyStoreOutput, error) {
 	return nil, unsupported("UpdateCustomKeyStore")
-}
-
-// UpdatePrimaryRegion is not supported yet.
-func (s *Service) UpdatePrimaryRegion(context.Context, *kms.UpdatePrimaryRegionInput, ...func(*kms.Options)) (*kms.UpdatePrimaryRegionOutput, error) {
-	return nil, unsupported("UpdatePrimaryRegion")
 }
 
 // Verify is not supported yet.

@@ -229,6 +229,9 @@ func (s *Service) modifyKey(ctx context.Context, keyID *string, rule func(scope,
 		if err != nil {
 			return err
 		}
+		if err := t.customerManaged(k); err != nil {
+			return err
+		}
 		if rule != nil {
 			if err := rule(t.sc, k); err != nil {
 				return err

@@ -307,11 +307,3 @@ func replicaRotation(sc scope, k *keyRecord) error {
 	}
 	return nil
 }
-
-// keyManager is CUSTOMER, or AWS for an AWS managed key.
-func (k *keyRecord) keyManager() types.KeyManagerType {
-	if k.KeyManager == "" {
-		return types.KeyManagerTypeCustomer
-	}
-	return k.KeyManager
-}

@@ -87,12 +87,12 @@ func (s *Service) CreateKey(ctx context.Context, in *kms.CreateKeyInput, _ ...fu
 			return nil, err
 		}
 	}
+	if err := checkCreateKeyStore(in); err != nil {
+		return nil, err
+	}
 	spec, err := checkKeySpec(in.KeySpec, in.CustomerMasterKeySpec, in.KeyUsage, in.Origin)
 	if err != nil {
 		return nil, err
-	}
-	if in.CustomKeyStoreId != nil || in.XksKeyId != nil {
-		return nil, unsupported("custom key stores")
 	}
 	tags, err := mergeTags(nil, in.Tags)
 	if err != nil {

@@ -9,24 +9,9 @@ import (
 // The operations below answer UnsupportedOperationException naming the
 // operation; a later issue builds them.
 
-// ConnectCustomKeyStore is not supported yet.
-func (s *Service) ConnectCustomKeyStore(context.Context, *kms.ConnectCustomKeyStoreInput, ...func(*kms.Options)) (*kms.ConnectCustomKeyStoreOutput, error) {
-	return nil, unsupported("ConnectCustomKeyStore")
-}
-
-// CreateCustomKeyStore is not supported yet.
-func (s *Service) CreateCustomKeyStore(context.Context, *kms.CreateCustomKeyStoreInput, ...func(*kms.Options)) (*kms.CreateCustomKeyStoreOutput, error) {
-	return nil, unsupported("CreateCustomKeyStore")
-}
-
 // Decapsulate is not supported yet.
 func (s *Service) Decapsulate(context.Context, *kms.DecapsulateInput, ...func(*kms.Options)) (*kms.DecapsulateOutput, error) {
 	return nil, unsupported("Decapsulate")
-}
-
-// DeleteCustomKeyStore is not supported yet.
-func (s *Service) DeleteCustomKeyStore(context.Context, *kms.DeleteCustomKeyStoreInput, ...func(*kms.Options)) (*kms.DeleteCustomKeyStoreOutput, error) {
-	return nil, unsupported("DeleteCustomKeyStore")
 }
 
 // DeleteImportedKeyMaterial is not supported yet.
@@ -37,16 +22,6 @@ func (s *Service) DeleteImportedKeyMaterial(context.Context, *kms.DeleteImported
 // DeriveSharedSecret is not supported yet.
 func (s *Service) DeriveSharedSecret(context.Context, *kms.DeriveSharedSecretInput, ...func(*kms.Options)) (*kms.DeriveSharedSecretOutput, error) {
 	return nil, unsupported("DeriveSharedSecret")
-}
-
-// DescribeCustomKeyStores is not supported yet.
-func (s *Service) DescribeCustomKeyStores(context.Context, *kms.DescribeCustomKeyStoresInput, ...func(*kms.Options)) (*kms.DescribeCustomKeyStoresOutput, error) {
-	return nil, unsupported("DescribeCustomKeyStores")
-}
-
-// DisconnectCustomKeyStore is not supported yet.
-func (s *Service) DisconnectCustomKeyStore(context.Context, *kms.DisconnectCustomKeyStoreInput, ...func(*kms.Options)) (*kms.DisconnectCustomKeyStoreOutput, error) {
-	return nil, unsupported("DisconnectCustomKeyStore")
 }
 
 // Encapsulate is not supported yet.
@@ -69,11 +44,6 @@ func (s *Service) GenerateMac(context.Context, *kms.GenerateMacInput, ...func(*k
 	return nil, unsupported("GenerateMac")
 }
 
-// GetKeyLastUsage is not supported yet.
-func (s *Service) GetKeyLastUsage(context.Context, *kms.GetKeyLastUsageInput, ...func(*kms.Options)) (*kms.GetKeyLastUsageOutput, error) {
-	return nil, unsupported("GetKeyLastUsage")
-}
-
 // GetParametersForImport is not supported yet.
 func (s *Service) GetParametersForImport(context.Context, *kms.GetParametersForImportInput, ...func(*kms.Options)) (*kms.GetParametersForImportOutput, error) {
 	return nil, unsupported("GetParametersForImport")
@@ -92,11 +62,6 @@ func (s *Service) ImportKeyMaterial(context.Context, *kms.ImportKeyMaterialInput
 // Sign is not supported yet.
 func (s *Service) Sign(context.Context, *kms.SignInput, ...func(*kms.Options)) (*kms.SignOutput, error) {
 	return nil, unsupported("Sign")
-}
-
-// UpdateCustomKeyStore is not supported yet.
-func (s *Service) UpdateCustomKeyStore(context.Context, *kms.UpdateCustomKeyStoreInput, ...func(*kms.Options)) (*kms.UpdateCustomKeyStoreOutput, error) {
-	return nil, unsupported("UpdateCustomKeyStore")
 }
 
 // Verify is not supported yet.

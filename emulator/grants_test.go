@@ -393,3 +393,56 @@ func FuzzRetireGrantToken(f *testing.F) {
 		}
 	})
 }
+
+func TestGrantTokensAreAcceptedByEveryOperationThatTakesThem(t *testing.T) {
+	e := newEnv(t)
+	id := e.createKey(nil)
+	blob := e.encrypt(id, "x", nil)
+	g := e.grant(grantIn(id, types.GrantOperationDecrypt))
+	ops := map[string]func(tokens []string) error{
+		"Encrypt": func(tok []string) error {
+			_, err := e.svc.Encrypt(e.ctx, &kms.EncryptInput{KeyId: &id, Plaintext: []byte("x"), GrantTokens: tok})
+			return err
+		},
+		"Decrypt": func(tok []string) error {
+			_, err := e.svc.Decrypt(e.ctx, &kms.DecryptInput{CiphertextBlob: blob, GrantTokens: tok})
+			return err
+		},
+		"ReEncrypt": func(tok []string) error {
+			_, err := e.svc.ReEncrypt(e.ctx, &kms.ReEncryptInput{CiphertextBlob: blob, DestinationKeyId: &id, GrantTokens: tok})
+			return err
+		},
+		"GenerateDataKey": func(tok []string) error {
+			_, err := e.svc.GenerateDataKey(e.ctx, &kms.GenerateDataKeyInput{KeyId: &id, NumberOfBytes: aws.Int32(16), GrantTokens: tok})
+			return err
+		},
+		"GenerateDataKeyWithoutPlaintext": func(tok []string) error {
+			_, err := e.svc.GenerateDataKeyWithoutPlaintext(e.ctx, &kms.GenerateDataKeyWithoutPlaintextInput{KeyId: &id, NumberOfBytes: aws.Int32(16), GrantTokens: tok})
+			return err
+		},
+		"DescribeKey": func(tok []string) error {
+			_, err := e.svc.DescribeKey(e.ctx, &kms.DescribeKeyInput{KeyId: &id, GrantTokens: tok})
+			return err
+		},
+		"CreateGrant": func(tok []string) error {
+			in := grantIn(id, types.GrantOperationEncrypt)
+			in.GrantTokens = tok
+			_, err := e.svc.CreateGrant(e.ctx, in)
+			return err
+		},
+	}
+	ten := make([]string, 10)
+	for i := range ten {
+		ten[i] = strings.Repeat("t", i+1)
+	}
+	ten[0] = aws.ToString(g.GrantToken)
+	for op, call := range ops {
+		t.Run(op+" accepts ten well-formed tokens, its own or not", func(t *testing.T) { ok(t, call(ten)) })
+		t.Run(op+" refuses eleven tokens", func(t *testing.T) {
+			wantErr(t, call(append(ten, "x")), "ValidationException", "*")
+		})
+		t.Run(op+" refuses a token of 8193 characters", func(t *testing.T) {
+			wantErr(t, call([]string{strings.Repeat("t", 8193)}), "ValidationException", "*")
+		})
+	}
+}

@@ -307,3 +307,22 @@ func replicaRotation(sc scope, k *keyRecord) error {
 	}
 	return nil
 }
+
+// rotationSource is the key whose rotation settings apply to k: its
+// primary for a multi-Region replica (rotation is a shared property), k
+// itself otherwise (and for a replica whose primary is gone).
+func (t *txn) rotationSource(k *keyRecord) (*keyRecord, error) {
+	if !k.isReplica() {
+		return k, nil
+	}
+	related, err := t.relatedKeys(k.KeyID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range related {
+		if !r.key.isReplica() {
+			return r.key, nil
+		}
+	}
+	return k, nil
+}

@@ -230,6 +230,11 @@ func TestPrimaryRotationIsSharedWithReplicas(t *testing.T) {
 		if res.Rotated != 1 {
 			t.Errorf("Sweep rotated %d keys, want 1 (the primary)", res.Rotated)
 		}
+		st, err := e.svc.GetKeyRotationStatus(replicaCtx, &kms.GetKeyRotationStatusInput{KeyId: aws.String(id)})
+		ok(t, err)
+		if !st.KeyRotationEnabled || aws.ToInt32(st.RotationPeriodInDays) != 90 || aws.ToString(st.KeyId) != id {
+			t.Errorf("replica rotation status: got %v every %d days for %s, want the primary's (on, 90) for %s", st.KeyRotationEnabled, aws.ToInt32(st.RotationPeriodInDays), aws.ToString(st.KeyId), id)
+		}
 		after := aws.ToString(e.describeIn(replicaRegion, id).CurrentKeyMaterialId)
 		if after == before || after != aws.ToString(e.describe(id).KeyMetadata.CurrentKeyMaterialId) {
 			t.Errorf("replica material after automatic rotation: got %s (before %s), want the primary's new one", after, before)

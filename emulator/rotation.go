@@ -80,7 +80,12 @@ func (s *Service) GetKeyRotationStatus(ctx context.Context, in *kms.GetKeyRotati
 		if err != nil {
 			return err
 		}
-		out = &kms.GetKeyRotationStatusOutput{KeyId: aws.String(k.KeyID), KeyRotationEnabled: k.RotationEnabled}
+		out = &kms.GetKeyRotationStatusOutput{KeyId: aws.String(k.KeyID)}
+		// A multi-Region replica answers its primary's (shared) settings.
+		if k, err = t.rotationSource(k); err != nil {
+			return err
+		}
+		out.KeyRotationEnabled = k.RotationEnabled
 		if k.RotationEnabled {
 			out.RotationPeriodInDays = aws.Int32(k.RotationPeriodInDays)
 			out.NextRotationDate = k.nextRotationDate()

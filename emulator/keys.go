@@ -162,6 +162,9 @@ func metadata(sc scope, k *keyRecord) *types.KeyMetadata {
 		md.DeletionDate = &dd
 		md.PendingDeletionWindowInDays = aws.Int32(k.PendingWindowInDays)
 	}
+	if k.State == types.KeyStatePendingReplicaDeletion {
+		md.PendingDeletionWindowInDays = aws.Int32(k.PendingWindowInDays)
+	}
 	if k.MultiRegion {
 		md.MultiRegionConfiguration = &types.MultiRegionConfiguration{
 			MultiRegionKeyType: k.multiRegionType(),
@@ -320,7 +323,8 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, in *kms.ScheduleKeyDe
 			KeyState:            types.KeyStatePendingDeletion,
 			PendingWindowInDays: aws.Int32(window),
 		}
-		return nil
+		// A multi-Region primary with replicas waits for them.
+		return t.waitForReplicas(k, out)
 	})
 	if err != nil {
 		return nil, err
@@ -335,7 +339,7 @@ func (s *Service) CancelKeyDeletion(ctx context.Context, in *kms.CancelKeyDeleti
 	}
 	var out *kms.CancelKeyDeletionOutput
 	err := s.modifyKey(ctx, in.KeyId, func(sc scope, k *keyRecord) error {
-		if k.State != types.KeyStatePendingDeletion {
+		if k.State != types.KeyStatePendingDeletion && k.State != types.KeyStatePendingReplicaDeletion {
 			// Unverified against AWS: the most plausible text.
 			return invalidState(sc.keyARN(k.KeyID) + " is not pending deletion.")
 		}

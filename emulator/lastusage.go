@@ -140,9 +140,14 @@ func (t *txn) lastUse(keyID string) (usageNote, bool, error) {
 }
 
 // purgeKeyData deletes what is stored beside a key that is being deleted:
-// its grants and its last-usage record.
-func (t *txn) purgeKeyData(keyID string) error {
+// its grants and its last-usage record; the deletion of a multi-Region
+// replica may start its primary's waiting period (replicaGone).
+func (t *txn) purgeKeyData(k *keyRecord) error {
+	keyID := k.KeyID
 	if err := t.purgeGrants(keyID); err != nil {
+		return err
+	}
+	if err := t.replicaGone(k); err != nil {
 		return err
 	}
 	t.s.usage.mu.Lock()

@@ -326,3 +326,57 @@ func (t *txn) rotationSource(k *keyRecord) (*keyRecord, error) {
 	}
 	return k, nil
 }
+
+// waitForReplicas turns a just-scheduled deletion of a multi-Region primary
+// that has replicas into PendingReplicaDeletion, as AWS does: no deletion
+// date until the last replica is deleted (replicaGone), then the key's
+// waiting period starts.
+func (t *txn) waitForReplicas(k *keyRecord, out *kms.ScheduleKeyDeletionOutput) error {
+	if !k.MultiRegion || k.isReplica() {
+		return nil
+	}
+	related, err := t.relatedKeys(k.KeyID)
+	if err != nil {
+		return err
+	}
+	for _, r := range related {
+		if r.key.isReplica() {
+			k.State = types.KeyStatePendingReplicaDeletion
+			k.DeletionDate = nil
+			out.KeyState = k.State
+			out.DeletionDate = nil
+			return nil
+		}
+	}
+	return nil
+}
+
+// replicaGone is called as a key is purged: when it is the last replica of
+// a primary in PendingReplicaDeletion, the primary's waiting period starts.
+func (t *txn) replicaGone(k *keyRecord) error {
+	if !k.isReplica() {
+		return nil
+	}
+	related, err := t.relatedKeys(k.KeyID)
+	if err != nil {
+		return err
+	}
+	var primary *relatedKey
+	for i, r := range related {
+		switch {
+		case r.region == t.sc.region:
+		case r.key.isReplica():
+			return nil // another replica remains
+		default:
+			primary = &related[i]
+		}
+	}
+	if primary == nil || primary.key.State != types.KeyStatePendingReplicaDeletion {
+		return nil
+	}
+	p := primary.key
+	dd := t.now.Add(days(p.PendingWindowInDays))
+	p.State = types.KeyStatePendingDeletion
+	p.DeletionDate = &dd
+	return t.inRegion(primary.region).saveKey(p)
+}

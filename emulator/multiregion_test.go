@@ -284,3 +284,60 @@ func TestUpdatePrimaryRegionSwapsPrimaryAndReplica(t *testing.T) {
 		wantErr(t, err, "ValidationException", "1 validation error detected: Value null at 'primaryRegion' failed to satisfy constraint: Member must not be null")
 	})
 }
+
+func TestDeletingAPrimaryWaitsForItsReplicas(t *testing.T) {
+	e := newEnv(t)
+	id := e.mrk()
+	out, err := e.svc.ScheduleKeyDeletion(e.ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(id), PendingWindowInDays: aws.Int32(10)})
+	ok(t, err)
+	if out.KeyState != types.KeyStatePendingReplicaDeletion || out.DeletionDate != nil {
+		t.Fatalf("ScheduleKeyDeletion: got %s with deletion date %v, want PendingReplicaDeletion without a date", out.KeyState, out.DeletionDate)
+	}
+	if md := e.describe(id).KeyMetadata; md.DeletionDate != nil || aws.ToInt32(md.PendingDeletionWindowInDays) != 10 {
+		t.Errorf("DescribeKey: got deletion date %v and window %v, want no date and 10 days", md.DeletionDate, md.PendingDeletionWindowInDays)
+	}
+	t.Run("the primary cannot be used meanwhile", func(t *testing.T) {
+		_, err := e.svc.Encrypt(e.ctx, &kms.EncryptInput{KeyId: aws.String(id), Plaintext: []byte("x")})
+		wantErr(t, err, "KMSInvalidStateException", arnPrefix+"key/"+id+" is pending replica deletion.")
+		_, err = e.svc.ScheduleKeyDeletion(e.ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(id)})
+		wantErr(t, err, "KMSInvalidStateException", "*")
+	})
+	t.Run("time alone does not delete it", func(t *testing.T) {
+		e.clock.Advance(60 * 24 * time.Hour)
+		_, err := e.svc.Sweep(e.ctx)
+		ok(t, err)
+		if st := e.describe(id).KeyMetadata.KeyState; st != types.KeyStatePendingReplicaDeletion {
+			t.Errorf("got %s, want PendingReplicaDeletion", st)
+		}
+	})
+	t.Run("deleting the last replica starts the primary's waiting period", func(t *testing.T) {
+		_, err := e.svc.ScheduleKeyDeletion(e.in(replicaRegion), &kms.ScheduleKeyDeletionInput{KeyId: aws.String(id), PendingWindowInDays: aws.Int32(7)})
+		ok(t, err)
+		e.clock.Advance(7 * 24 * time.Hour)
+		res, err := e.svc.Sweep(e.ctx)
+		ok(t, err)
+		if res.Deleted != 1 {
+			t.Errorf("Sweep deleted %d keys, want 1 (the replica)", res.Deleted)
+		}
+		md := e.describe(id).KeyMetadata
+		want := e.clock.Now().Add(10 * 24 * time.Hour)
+		if md.KeyState != types.KeyStatePendingDeletion || md.DeletionDate == nil || !md.DeletionDate.Equal(want) {
+			t.Fatalf("primary: got %s deleting at %v, want PendingDeletion at %v", md.KeyState, md.DeletionDate, want)
+		}
+		e.clock.Advance(10 * 24 * time.Hour)
+		_, err = e.svc.DescribeKey(e.ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
+		wantErr(t, err, "NotFoundException", "*")
+	})
+}
+
+func TestCancelKeyDeletionOfAPrimaryWaitingForReplicas(t *testing.T) {
+	e := newEnv(t)
+	id := e.mrk()
+	_, err := e.svc.ScheduleKeyDeletion(e.ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(id)})
+	ok(t, err)
+	_, err = e.svc.CancelKeyDeletion(e.ctx, &kms.CancelKeyDeletionInput{KeyId: aws.String(id)})
+	ok(t, err)
+	if st := e.describe(id).KeyMetadata.KeyState; st != types.KeyStateDisabled {
+		t.Errorf("got %s, want Disabled", st)
+	}
+}

@@ -221,7 +221,7 @@ func (t *txn) purgeKey(k *keyRecord) error {
 			return err
 		}
 	}
-	if err := t.purgeKeyData(k.KeyID); err != nil {
+	if err := t.purgeKeyData(k); err != nil {
 		return err
 	}
 	aliases, err := t.aliases()

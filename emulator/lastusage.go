@@ -45,16 +45,20 @@ type usageBook struct {
 
 // noteUse records a successful use of the key whose ARN is keyARN.
 func (s *Service) noteUse(ctx context.Context, keyARN string, op types.KeyLastUsageTrackingOperation) {
-	// arn:<partition>:kms:<region>:<account>:key/<id>
-	parts := strings.SplitN(keyARN, ":", 6)
-	if len(parts) != 6 || !strings.HasPrefix(parts[5], "key/") {
+	// arn:<partition>:kms:<region>:<account>:key/<id>, cut without
+	// allocating: this runs on every cryptographic call.
+	_, rest, _ := strings.Cut(keyARN, ":kms:")
+	region, rest, _ := strings.Cut(rest, ":")
+	account, res, _ := strings.Cut(rest, ":")
+	id, isKey := strings.CutPrefix(res, "key/")
+	if region == "" || account == "" || !isKey || id == "" {
 		return
 	}
 	n := usageNote{Operation: op, Timestamp: s.now()}
 	if c, ok := kmsgate.CallerFrom(ctx); ok {
 		n.RequestID = c.RequestID
 	}
-	dbKey := parts[4] + "/" + parts[3] + "/" + parts[5][len("key/"):]
+	dbKey := account + "/" + region + "/" + id
 	s.usage.mu.Lock()
 	if s.usage.notes == nil {
 		s.usage.notes = map[string]usageNote{}

@@ -181,10 +181,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header()[headerRequestID] = []string{st.id}
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
-		if p := recover(); p != nil {
-			if p == http.ErrAbortHandler {
-				panic(p)
-			}
+		p := recover()
+		if p != nil && p != http.ErrAbortHandler {
 			st.internal = fmt.Errorf("panic: %v", p)
 			st.stack = debug.Stack()
 			if sw.status == 0 {
@@ -192,6 +190,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.logRequest(st, sw.status, time.Since(start))
+		if p == http.ErrAbortHandler {
+			panic(p) // net/http's own signal to drop the connection
+		}
 	}()
 	s.router.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -289,7 +290,16 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	if r.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	lr := http.MaxBytesReader(w, r.Body, limit)
+	var body []byte
+	var err error
+	if r.ContentLength > 0 {
+		// net/http stops the body at Content-Length: read it in one go.
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(lr, body)
+	} else {
+		body, err = io.ReadAll(lr)
+	}
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return nil, tooLarge(limit)
@@ -371,7 +381,7 @@ func (s *server) serveNotFound(w http.ResponseWriter, r *http.Request) {
 func writeJSON(w http.ResponseWriter, status int, contentType string, body []byte) {
 	h := w.Header()
 	h["Content-Type"] = []string{contentType}
-	h["Content-Length"] = []string{fmt.Sprint(len(body))}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

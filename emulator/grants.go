@@ -261,6 +261,7 @@ func checkGrantOperations(ops []types.GrantOperation) error {
 			for i, v := range valid {
 				all[i] = string(v)
 			}
+			// AWS's form for an enum inside a list member (the list is echoed).
 			return validation(fmt.Sprintf("Value '[%s]' at 'operations' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [%s]]", strings.Join(names, ", "), strings.Join(all, ", ")))
 		}
 	}

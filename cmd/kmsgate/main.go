@@ -20,6 +20,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"version", "print the version", runVersion},
+		{"envelope", "encrypt and decrypt with the envelope scheme", runEnvelope},
 	}
 }
 

@@ -62,6 +62,9 @@ func (e *KMSError) Error() string {
 	if e.KeyID != "" {
 		on = " on " + e.KeyID
 	}
+	if e.Code != "" && e.Message == "" {
+		return fmt.Sprintf("envelope: KMS %s%s failed: %s", e.Op, on, e.Code)
+	}
 	if e.Code != "" {
 		return fmt.Sprintf("envelope: KMS %s%s failed: %s: %s", e.Op, on, e.Code, e.Message)
 	}

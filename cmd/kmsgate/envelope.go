@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -94,23 +95,16 @@ func readEnvelopeInput(stdin io.Reader) ([]byte, error) {
 }
 
 func runEnvelopeEncrypt(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("envelope encrypt", flag.ContinueOnError)
+	fs := flag.NewFlagSet("kmsgate envelope encrypt", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	keyName := fs.String("key-name", envelope.DefaultKeyName, "master key: an alias prefix (alias/NAME/TENANT), or a key id, key ARN or alias ARN")
 	tenant := fs.String("tenant", envelope.DefaultTenant, "tenant, in the alias, the encryption context and the ciphertext")
 	var ef endpointFlags
 	ef.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code := parseEnvelopeFlags(fs, args, stderr, "plaintext"); code != 0 {
+		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kmsgate envelope encrypt: unexpected argument %q (the plaintext is read from stdin)\n", fs.Arg(0))
-		return 2
-	}
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "kmsgate envelope encrypt: %v\n", err)
-		return 1
-	}
+	fail := envelopeFailure(stderr, "encrypt")
 	ctx := context.Background()
 	plaintext, err := readEnvelopeInput(stdin)
 	if err != nil {
@@ -135,21 +129,14 @@ func runEnvelopeEncrypt(args []string, stdin io.Reader, stdout, stderr io.Writer
 }
 
 func runEnvelopeDecrypt(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("envelope decrypt", flag.ContinueOnError)
+	fs := flag.NewFlagSet("kmsgate envelope decrypt", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var ef endpointFlags
 	ef.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code := parseEnvelopeFlags(fs, args, stderr, "ciphertext"); code != 0 {
+		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kmsgate envelope decrypt: unexpected argument %q (the ciphertext is read from stdin)\n", fs.Arg(0))
-		return 2
-	}
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "kmsgate envelope decrypt: %v\n", err)
-		return 1
-	}
+	fail := envelopeFailure(stderr, "decrypt")
 	ctx := context.Background()
 	in, err := readEnvelopeInput(stdin)
 	if err != nil {
@@ -175,6 +162,28 @@ func runEnvelopeDecrypt(args []string, stdin io.Reader, stdout, stderr io.Writer
 	stdout.Write(plaintext)
 	clear(plaintext)
 	return 0
+}
+
+// parseEnvelopeFlags parses a verb's flags; a non-zero result is the exit
+// code for bad usage.
+func parseEnvelopeFlags(fs *flag.FlagSet, args []string, stderr io.Writer, input string) int {
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q (the %s is read from stdin)\n", fs.Name(), fs.Arg(0), input)
+		return 2
+	}
+	return 0
+}
+
+// envelopeFailure prints err after the verb's name, on stderr only, and
+// returns exit code 1.
+func envelopeFailure(stderr io.Writer, verb string) func(error) int {
+	return func(err error) int {
+		fmt.Fprintf(stderr, "kmsgate envelope %s: %s\n", verb, strings.TrimPrefix(err.Error(), "envelope: "))
+		return 1
+	}
 }
 
 func logTo(w io.Writer) func(string, ...any) {

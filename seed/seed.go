@@ -1,9 +1,8 @@
-// Package seed owns the seed file: the YAML document that creates keys (with
-// given ids and material), aliases, tags and policies at start-up. It parses
-// and validates only; the emulator applies a File idempotently.
 package seed
 
 import (
+	"time"
+
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 )
 
@@ -20,9 +19,12 @@ type Key struct {
 	// Region and Account are empty for the server's defaults.
 	Region, Account string
 	Description     string
-	KeySpec         types.KeySpec      // SYMMETRIC_DEFAULT when empty
-	KeyUsage        types.KeyUsageType // the spec's default when empty
-	Origin          types.OriginType   // AWS_KMS when empty
+	// KeySpec, KeyUsage and Origin are always set by Parse (the defaults
+	// filled in): SYMMETRIC_DEFAULT, the spec's usage and AWS_KMS when the
+	// file leaves them out.
+	KeySpec  types.KeySpec
+	KeyUsage types.KeyUsageType
+	Origin   types.OriginType
 	// Enabled is false only when the file says enabled: false.
 	Enabled     bool
 	MultiRegion bool
@@ -33,15 +35,26 @@ type Key struct {
 	PrivateKeyDER []byte
 	Tags          []types.Tag
 	// Policy is the key policy JSON; empty for the default key policy.
-	Policy               string
-	RotationEnabled      bool
+	Policy          string
+	RotationEnabled bool
+	// RotationPeriodInDays is 365 when rotation is enabled without a period.
 	RotationPeriodInDays int32
+	// NextRotation, when not zero, is the date of the first automatic
+	// rotation (local-kms's NextKeyRotation); zero means creation date plus
+	// the period.
+	NextRotation time.Time
 	// Aliases are full alias names (alias/...) that point at this key.
 	Aliases []string
 }
 
 // Alias is an alias given apart from its key.
 type Alias struct {
-	Name, TargetKeyID string
-	Region, Account   string
+	// Name is the full alias name (alias/...).
+	Name string
+	// TargetKeyID is a bare key id (a key ARN in the file is reduced to its
+	// id, its region and account going to Region and Account).
+	TargetKeyID string
+	// Region and Account are the alias's scope: empty for the server's
+	// defaults; taken from the target key when it is in the same file.
+	Region, Account string
 }

@@ -1,0 +1,246 @@
+// Command loadgen measures kmsgate under load against the floor (a minimal
+// handler on the same HTTP stack, run as its own process) and prints req/s,
+// p50 and p99 of GenerateDataKey, Encrypt and Decrypt on both, their ratio,
+// kmsgate's peak RSS and its time from process start to first answer.
+//
+//	loadgen [--kmsgate ./bin/kmsgate] [--duration 5s] [--clients 16] [--json]
+//	loadgen floor --listen 127.0.0.1:0
+//	loadgen serve --listen 127.0.0.1:PORT [--ephemeral] [--log-level L]
+//
+// The floor sub-mode prints its address as its first line. The serve
+// sub-mode is a stand-in that takes kmsgate's serve flags and serves the
+// floor (plus CreateKey), so that `loadgen --kmsgate <loadgen binary>`
+// exercises the whole harness before kmsgate's serve exists. Every request
+// goes to loopback.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/kmsgate/kmsgate/loadgen"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "floor":
+			return runFloor(args[1:], stdout, stderr, false)
+		case "serve":
+			return runFloor(args[1:], stdout, stderr, true)
+		}
+	}
+	return runBench(args, stdout, stderr)
+}
+
+// runFloor serves the floor (or, as serve, the stand-in) until interrupted.
+func runFloor(args []string, stdout, stderr io.Writer, standIn bool) int {
+	name := "floor"
+	if standIn {
+		name = "serve"
+	}
+	fs := flag.NewFlagSet("loadgen "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:0", "loopback address to listen on")
+	if standIn {
+		fs.Bool("ephemeral", false, "accepted for kmsgate's serve flags; the stand-in keeps nothing")
+		fs.String("log-level", "warn", "accepted for kmsgate's serve flags; the stand-in does not log")
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if _, err := loadgen.NewTarget(*listen, nil); err != nil {
+		fmt.Fprintf(stderr, "loadgen %s: %v\n", name, err)
+		return 2
+	}
+	floor, err := loadgen.NewFloor(rand.Reader)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadgen %s: %v\n", name, err)
+		return 1
+	}
+	var h http.Handler = floor
+	if standIn {
+		h = loadgen.StandIn(floor, rand.Reader)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadgen %s: %v\n", name, err)
+		return 1
+	}
+	fmt.Fprintln(stdout, ln.Addr().String())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		ln.Close()
+	}()
+	if err := loadgen.Serve(ln, h); err != nil && ctx.Err() == nil {
+		fmt.Fprintf(stderr, "loadgen %s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+// options are the benchmark's flags.
+type options struct {
+	kmsgate     string
+	duration    time.Duration
+	warmup      time.Duration
+	clients     int
+	maxRequests int
+	blobs       int
+	rounds      int
+	json        bool
+}
+
+func runBench(args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.kmsgate, "kmsgate", "./bin/kmsgate", "kmsgate binary to start with serve --ephemeral")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of each measured phase")
+	fs.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "unmeasured load before each phase")
+	fs.IntVar(&o.clients, "clients", 16, "concurrent clients")
+	fs.IntVar(&o.maxRequests, "max-requests", 5_000_000, "most requests in one phase")
+	fs.IntVar(&o.blobs, "blobs", 8, "ciphertexts made for Decrypt")
+	fs.IntVar(&o.rounds, "rounds", 5, "each phase is cut into this many rounds, alternating kmsgate and floor, so drift hits both alike")
+	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: loadgen [flags]\n       loadgen floor --listen 127.0.0.1:0\n       loadgen serve --listen 127.0.0.1:PORT  (stand-in for kmsgate serve)\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "loadgen: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if o.clients < 1 || o.duration <= 0 || o.warmup < 0 || o.maxRequests < 1 || o.blobs < 1 || o.rounds < 1 {
+		fmt.Fprintln(stderr, "loadgen: --clients, --duration, --max-requests, --blobs and --rounds must be positive")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rep, err := bench(ctx, o, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "loadgen: %v\n", err)
+		return 1
+	}
+	if o.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(rep)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "loadgen: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// bench starts the floor and kmsgate, loads each with every operation in
+// turn and reports.
+func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report, error) {
+	if _, err := os.Stat(o.kmsgate); err != nil {
+		return nil, fmt.Errorf("kmsgate binary: %v (build it, or pass --kmsgate PATH)", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	client := loadgen.NewClient(o.clients)
+
+	floorProc, err := loadgen.StartFloor(self, []string{"floor", "--listen", "127.0.0.1:0"}, 10*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer floorProc.Stop()
+	floor, err := loadgen.NewTarget(floorProc.Addr, client)
+	if err != nil {
+		return nil, err
+	}
+
+	addr, err := loadgen.FreeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	kt, err := loadgen.NewTarget(addr, client)
+	if err != nil {
+		return nil, err
+	}
+	// The first-answer poll uses its own client so that the measured
+	// client's pool starts clean.
+	probe := loadgen.Target{URL: kt.URL, Client: loadgen.NewClient(1)}
+	kproc, err := loadgen.StartServer(ctx, o.kmsgate, []string{"serve", "--ephemeral", "--listen", addr, "--log-level", "warn"}, addr, probe, 10*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer kproc.Stop()
+
+	fix, err := loadgen.Setup(ctx, kt, o.blobs, rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("setting up on kmsgate: %w", err)
+	}
+	calls, err := fix.Calls(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+
+	rep := &loadgen.Report{Kmsgate: o.kmsgate, Clients: o.clients, PhaseSeconds: o.duration.Seconds()}
+	rep.SetStart(kproc.StartToAnswer)
+	round := loadgen.Phase{Clients: o.clients, Duration: o.duration / time.Duration(o.rounds), MaxRequests: o.maxRequests / o.rounds}
+	warm := loadgen.Phase{Clients: o.clients, Duration: o.warmup, MaxRequests: o.maxRequests}
+	targets := []loadgen.Target{kt, floor}
+	names := []string{"kmsgate", "floor"}
+	for _, op := range loadgen.Ops {
+		if o.warmup > 0 {
+			for _, t := range targets {
+				loadgen.Collect(ctx, t, calls[op], warm)
+			}
+		}
+		var sides [2]loadgen.Sample
+		for r := range o.rounds {
+			// ABBA order: neither side always goes first.
+			for j := range targets {
+				i := j
+				if r%2 == 1 {
+					i = len(targets) - 1 - j
+				}
+				sides[i].Add(loadgen.Collect(ctx, targets[i], calls[op], round))
+			}
+		}
+		if ctx.Err() != nil {
+			return nil, errors.New("interrupted")
+		}
+		k, f := sides[0].Stats(), sides[1].Stats()
+		fmt.Fprintf(progress, "%s: %s %.0f req/s, %s %.0f req/s\n", op, names[0], k.ReqPerSec, names[1], f.ReqPerSec)
+		rep.Operations = append(rep.Operations, loadgen.NewOpReport(op, k, f))
+	}
+	krss, err := kproc.PeakRSS()
+	if err != nil {
+		return nil, fmt.Errorf("kmsgate RSS: %w", err)
+	}
+	frss, err := floorProc.PeakRSS()
+	if err != nil {
+		return nil, fmt.Errorf("floor RSS: %w", err)
+	}
+	rep.SetRSS(krss, frss)
+	return rep, nil
+}

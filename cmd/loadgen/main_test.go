@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/kmsgate/kmsgate/loadgen"
+)
+
+// TestMain lets the test binary act as loadgen's floor and serve
+// sub-modes, so the bench below spawns real processes of this code.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && (os.Args[1] == "floor" || os.Args[1] == "serve") {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func TestBenchAgainstTheStandIn(t *testing.T) {
+	var out, errs bytes.Buffer
+	code := run([]string{"--kmsgate", os.Args[0], "--duration", "300ms", "--warmup", "50ms", "--rounds", "2", "--clients", "4", "--blobs", "2", "--json"}, &out, &errs)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errs.String())
+	}
+	var rep loadgen.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("output is not a JSON report: %v\n%s", err, out.String())
+	}
+	if len(rep.Operations) != 3 {
+		t.Fatalf("got %d operations, want 3", len(rep.Operations))
+	}
+	for i, want := range []string{"GenerateDataKey", "Encrypt", "Decrypt"} {
+		o := rep.Operations[i]
+		t.Run(want+" was measured on both sides without errors", func(t *testing.T) {
+			if o.Operation != want {
+				t.Fatalf("got %s, want %s", o.Operation, want)
+			}
+			for name, s := range map[string]loadgen.Stats{"kmsgate": o.Kmsgate, "floor": o.Floor} {
+				if s.Requests == 0 || s.Errors != 0 || s.ReqPerSec <= 0 || s.P99Ms < s.P50Ms {
+					t.Errorf("%s: got %+v", name, s)
+				}
+			}
+			if o.Ratio <= 0 {
+				t.Errorf("got ratio %v", o.Ratio)
+			}
+		})
+	}
+	if rep.StartMs <= 0 || rep.RSSBytes <= 0 || rep.FloorRSSBytes <= 0 || rep.Clients != 4 {
+		t.Errorf("got start %v ms, RSS %d, floor RSS %d, clients %d", rep.StartMs, rep.RSSBytes, rep.FloorRSSBytes, rep.Clients)
+	}
+}
+
+func TestBenchErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"a missing kmsgate binary", []string{"--kmsgate", "/nonexistent/kmsgate"}, 1, "build it, or pass --kmsgate PATH"},
+		{"a binary that does not serve", []string{"--kmsgate", "/bin/false", "--duration", "100ms"}, 1, "exited before answering"},
+		{"zero clients", []string{"--clients", "0"}, 2, "must be positive"},
+		{"a stray argument", []string{"extra"}, 2, `unexpected argument "extra"`},
+		{"a floor on a non-loopback address", []string{"floor", "--listen", "10.1.2.3:80"}, 2, "not a loopback address"},
+	}
+	for _, c := range cases {
+		t.Run(c.name+" fails clearly", func(t *testing.T) {
+			var out, errs bytes.Buffer
+			if code := run(c.args, &out, &errs); code != c.code || !strings.Contains(errs.String(), c.want) {
+				t.Errorf("got exit %d, stderr %q; want %d and %q", code, errs.String(), c.code, c.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,205 @@
+package emulator
+
+import (
+	"context"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+)
+
+// checkAliasName validates an alias name member as AWS does: length and
+// pattern first, then the alias/ prefix, then the reserved alias/aws/.
+func checkAliasName(field string, name *string) error {
+	if name == nil {
+		return validationNull(field)
+	}
+	if err := validationLen(field, *name, 1, 256); err != nil {
+		return err
+	}
+	if !reAlias.MatchString(*name) {
+		return validationPattern(field, *name, "^[a-zA-Z0-9:/_-]+$")
+	}
+	if !strings.HasPrefix(*name, "alias/") {
+		return validationPlain(`Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html`)
+	}
+	if *name == "alias/" {
+		return validationPlain(`Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html`)
+	}
+	if strings.HasPrefix(*name, "alias/aws/") {
+		// Unverified against AWS: the reserved prefix's text.
+		return &types.InvalidAliasNameException{Message: aws.String("Alias names that begin with alias/aws/ are reserved.")}
+	}
+	return nil
+}
+
+// aliasTarget resolves an alias's target key (key id or ARN) and checks it
+// may be one.
+func (t *txn) aliasTarget(targetKeyID *string) (*keyRecord, error) {
+	k, err := t.resolveKey("targetKeyId", targetKeyID, keyOnly)
+	if err != nil {
+		return nil, err
+	}
+	if err := notPendingDeletion(t.sc, k); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// CreateAlias makes a new alias in the caller's account and region.
+func (s *Service) CreateAlias(ctx context.Context, in *kms.CreateAliasInput, _ ...func(*kms.Options)) (*kms.CreateAliasOutput, error) {
+	if in == nil {
+		in = &kms.CreateAliasInput{}
+	}
+	if err := checkAliasName("aliasName", in.AliasName); err != nil {
+		return nil, err
+	}
+	err := s.update(ctx, func(t *txn) error {
+		if in.TargetKeyId == nil {
+			return validationNull("targetKeyId")
+		}
+		return t.createAlias(*in.AliasName, in.TargetKeyId)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &kms.CreateAliasOutput{}, nil
+}
+
+func (t *txn) createAlias(name string, target *string) error {
+	existing, err := t.liveAlias(name)
+	if err != nil {
+		return err
+	}
+	if existing != nil {
+		return &types.AlreadyExistsException{Message: aws.String("An alias with the name " + t.sc.aliasARN(name) + " already exists")}
+	}
+	k, err := t.aliasTarget(target)
+	if err != nil {
+		return err
+	}
+	return t.saveAlias(&aliasRecord{Name: name, TargetKeyID: k.KeyID, CreationDate: t.now, LastUpdatedDate: t.now})
+}
+
+// liveAlias loads an alias, purging it (and answering nil) when its key is gone.
+func (t *txn) liveAlias(name string) (*aliasRecord, error) {
+	a, err := t.loadAlias(name)
+	if err != nil || a == nil {
+		return nil, err
+	}
+	_, ok, err := t.loadKey(a.TargetKeyID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, t.tx.Delete(bucketAliases, t.aliasDBKey(name))
+	}
+	return a, nil
+}
+
+// UpdateAlias points an existing alias at another key of the same type.
+func (s *Service) UpdateAlias(ctx context.Context, in *kms.UpdateAliasInput, _ ...func(*kms.Options)) (*kms.UpdateAliasOutput, error) {
+	if in == nil {
+		in = &kms.UpdateAliasInput{}
+	}
+	if err := checkAliasName("aliasName", in.AliasName); err != nil {
+		return nil, err
+	}
+	err := s.update(ctx, func(t *txn) error {
+		if in.TargetKeyId == nil {
+			return validationNull("targetKeyId")
+		}
+		a, err := t.liveAlias(*in.AliasName)
+		if err != nil {
+			return err
+		}
+		if a == nil {
+			return aliasNotFound(t.sc, *in.AliasName)
+		}
+		k, err := t.aliasTarget(in.TargetKeyId)
+		if err != nil {
+			return err
+		}
+		// Every key here is SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT; when other
+		// types come, UpdateAlias must reject a change of type or usage.
+		a.TargetKeyID = k.KeyID
+		a.LastUpdatedDate = t.now
+		return t.saveAlias(a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &kms.UpdateAliasOutput{}, nil
+}
+
+// DeleteAlias removes an alias; its key is untouched.
+func (s *Service) DeleteAlias(ctx context.Context, in *kms.DeleteAliasInput, _ ...func(*kms.Options)) (*kms.DeleteAliasOutput, error) {
+	if in == nil {
+		in = &kms.DeleteAliasInput{}
+	}
+	if err := checkAliasName("aliasName", in.AliasName); err != nil {
+		return nil, err
+	}
+	err := s.update(ctx, func(t *txn) error {
+		a, err := t.liveAlias(*in.AliasName)
+		if err != nil {
+			return err
+		}
+		if a == nil {
+			return aliasNotFound(t.sc, *in.AliasName)
+		}
+		return t.tx.Delete(bucketAliases, t.aliasDBKey(a.Name))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &kms.DeleteAliasOutput{}, nil
+}
+
+// ListAliases lists the aliases of the caller's account and region in name
+// order, or only those of one key (KeyId: key id or key ARN).
+func (s *Service) ListAliases(ctx context.Context, in *kms.ListAliasesInput, _ ...func(*kms.Options)) (*kms.ListAliasesOutput, error) {
+	if in == nil {
+		in = &kms.ListAliasesInput{}
+	}
+	p, err := parsePage(in.Limit, in.Marker, 1000, 100)
+	if err != nil {
+		return nil, err
+	}
+	var out *kms.ListAliasesOutput
+	err = s.view(ctx, func(t *txn) error {
+		filter := ""
+		if in.KeyId != nil {
+			k, err := t.resolveKey("keyId", in.KeyId, keyOnly)
+			if err != nil {
+				return err
+			}
+			filter = k.KeyID
+		}
+		all, err := t.liveAliases()
+		if err != nil {
+			return err
+		}
+		var list []aliasRecord
+		for _, a := range all {
+			if filter == "" || a.TargetKeyID == filter {
+				list = append(list, a)
+			}
+		}
+		pg, next, more := paginate(list, func(a aliasRecord) string { return a.Name }, p)
+		out = &kms.ListAliasesOutput{Aliases: make([]types.AliasListEntry, 0, len(pg)), NextMarker: next, Truncated: more}
+		for _, a := range pg {
+			created, updated := a.CreationDate, a.LastUpdatedDate
+			out.Aliases = append(out.Aliases, types.AliasListEntry{
+				AliasArn:        aws.String(t.sc.aliasARN(a.Name)),
+				AliasName:       aws.String(a.Name),
+				TargetKeyId:     aws.String(a.TargetKeyID),
+				CreationDate:    &created,
+				LastUpdatedDate: &updated,
+			})
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,179 @@
+package emulator
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsgate/kmsgate"
+)
+
+// AWS's messages, as in shared/reference/aws-kms-errors.md.
+
+func validation(msg string) error {
+	return kmsgate.NewValidationException("%s", "1 validation error detected: "+msg)
+}
+
+// validationNull is the answer to a required member left out.
+func validationNull(field string) error {
+	return validation("Value null at '" + field + "' failed to satisfy constraint: Member must not be null")
+}
+
+// validationLen checks a string member's length; the value is echoed as AWS
+// does for plain strings.
+func validationLen(field, v string, lo, hi int) error {
+	n := len([]rune(v))
+	switch {
+	case n < lo:
+		return validation(fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", v, field, lo))
+	case n > hi:
+		return validation(fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", v, field, hi))
+	}
+	return nil
+}
+
+// validationBlobLen checks a binary (or secret) member's length; its value is
+// never echoed.
+func validationBlobLen(field string, n, lo, hi int) error {
+	switch {
+	case n < lo:
+		return validation(fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", field, lo))
+	case n > hi:
+		return validation(fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", field, hi))
+	}
+	return nil
+}
+
+func validationRange(field string, v int32, lo, hi int32) error {
+	switch {
+	case v < lo:
+		return validation(fmt.Sprintf("Value '%d' at '%s' failed to satisfy constraint: Member must have value greater than or equal to %d", v, field, lo))
+	case v > hi:
+		return validation(fmt.Sprintf("Value '%d' at '%s' failed to satisfy constraint: Member must have value less than or equal to %d", v, field, hi))
+	}
+	return nil
+}
+
+// validationEnum checks an enum member (empty means absent and passes).
+func validationEnum[T ~string](field string, v T, values []T) error {
+	if v == "" || slices.Contains(values, v) {
+		return nil
+	}
+	names := make([]string, len(values))
+	for i, x := range values {
+		names[i] = string(x)
+	}
+	return validation(fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", v, field, strings.Join(names, ", ")))
+}
+
+func validationPattern(field, v, pattern string) error {
+	return validation(fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", v, field, pattern))
+}
+
+func checkGrantTokens(tokens []string) error {
+	if len(tokens) > 10 {
+		return validation(fmt.Sprintf("Value '[%s]' at 'grantTokens' failed to satisfy constraint: Member must have length less than or equal to 10", strings.Join(tokens, ", ")))
+	}
+	for i, tok := range tokens {
+		if err := validationLen(fmt.Sprintf("grantTokens.%d.member", i+1), tok, 1, 8192); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func notFound(msg string) error { return &types.NotFoundException{Message: aws.String(msg)} }
+
+func keyNotFound(sc scope, id string) error {
+	return notFound("Key '" + sc.keyARN(id) + "' does not exist")
+}
+
+func aliasNotFound(sc scope, name string) error {
+	return notFound("Alias " + sc.aliasARN(name) + " is not found.")
+}
+
+func invalidKeyID(input string) error { return notFound("Invalid keyId '" + input + "'") }
+
+func disabled(sc scope, id string) error {
+	return &types.DisabledException{Message: aws.String(sc.keyARN(id) + " is disabled.")}
+}
+
+func invalidState(msg string) error {
+	return &types.KMSInvalidStateException{Message: aws.String(msg)}
+}
+
+func pendingDeletion(sc scope, id string) error {
+	return invalidState(sc.keyARN(id) + " is pending deletion.")
+}
+
+func incorrectKey() error {
+	return &types.IncorrectKeyException{Message: aws.String("The key ID in the request does not identify a CMK that can perform this operation.")}
+}
+
+func invalidCiphertext() error { return &types.InvalidCiphertextException{} }
+
+func ciphertextKeyUnknown() error {
+	return kmsgate.NewAccessDeniedException("The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.")
+}
+
+func invalidMarker() error {
+	return &types.InvalidMarkerException{Message: aws.String("The request was rejected because the marker that specifies where pagination should next begin is not valid.")}
+}
+
+func tagError(msg string) error { return &types.TagException{Message: aws.String(msg)} }
+
+func malformedPolicy(msg string) error {
+	return &types.MalformedPolicyDocumentException{Message: aws.String(msg)}
+}
+
+// Key id forms.
+var (
+	reKeyUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	reKeyMRK  = regexp.MustCompile(`^mrk-[0-9a-fA-F]{32}$`)
+	reAlias   = regexp.MustCompile(`^[a-zA-Z0-9:/_-]+$`)
+)
+
+// IsKeyID reports whether s has the form of a KMS key id (a UUID, or mrk-
+// plus 32 hex characters).
+func IsKeyID(s string) bool { return reKeyUUID.MatchString(s) || reKeyMRK.MatchString(s) }
+
+// usable is the key-state rule of operations that use a key's material:
+// only Enabled keys may.
+func usable(sc scope, k *keyRecord) error {
+	switch k.State {
+	case types.KeyStateEnabled:
+		return nil
+	case types.KeyStateDisabled:
+		return disabled(sc, k.KeyID)
+	case types.KeyStatePendingDeletion:
+		return pendingDeletion(sc, k.KeyID)
+	}
+	return invalidState(sc.keyARN(k.KeyID) + " is " + lowerState(k.State) + ".")
+}
+
+// notPendingDeletion is the rule of management operations that work on
+// Enabled and Disabled keys.
+func notPendingDeletion(sc scope, k *keyRecord) error {
+	if k.State == types.KeyStatePendingDeletion {
+		return pendingDeletion(sc, k.KeyID)
+	}
+	return nil
+}
+
+func lowerState(s types.KeyState) string {
+	switch s {
+	case types.KeyStatePendingImport:
+		return "pending import"
+	case types.KeyStateUnavailable:
+		return "unavailable"
+	}
+	return strings.ToLower(string(s))
+}
+
+// validationPlain is a ValidationException whose text is not of the
+// "1 validation error detected" form.
+func validationPlain(msg string) error { return kmsgate.NewValidationException("%s", msg) }

@@ -1,0 +1,376 @@
+package emulator
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+)
+
+const (
+	maxDescription       = 8192
+	defaultPendingWindow = 30
+)
+
+// newKeyID returns a random key id: a version-4 UUID, or mrk- and 32 hex
+// characters for a multi-Region key.
+func (s *Service) newKeyID(multiRegion bool) (string, error) {
+	b, err := s.randomBytes(16)
+	if err != nil {
+		return "", err
+	}
+	if multiRegion {
+		return "mrk-" + hex.EncodeToString(b), nil
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
+}
+
+// checkKeySpec validates the spec/usage/origin members of CreateKey and
+// answers for what this emulator does not do yet.
+func checkKeySpec(spec types.KeySpec, cmkSpec types.CustomerMasterKeySpec, usage types.KeyUsageType, origin types.OriginType) (types.KeySpec, error) {
+	if err := validationEnum("keySpec", spec, types.KeySpec("").Values()); err != nil {
+		return "", err
+	}
+	if err := validationEnum("customerMasterKeySpec", cmkSpec, types.CustomerMasterKeySpec("").Values()); err != nil {
+		return "", err
+	}
+	if err := validationEnum("keyUsage", usage, types.KeyUsageType("").Values()); err != nil {
+		return "", err
+	}
+	if err := validationEnum("origin", origin, types.OriginType("").Values()); err != nil {
+		return "", err
+	}
+	if spec != "" && cmkSpec != "" {
+		return "", validationPlain("You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.")
+	}
+	if spec == "" {
+		spec = types.KeySpec(cmkSpec)
+	}
+	if spec == "" {
+		spec = types.KeySpecSymmetricDefault
+	}
+	if spec != types.KeySpecSymmetricDefault {
+		if usage == "" {
+			return "", validationPlain("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.")
+		}
+		return "", &types.UnsupportedOperationException{Message: aws.String(fmt.Sprintf("kmsgate does not support KeySpec %s yet", spec))}
+	}
+	if usage != "" && usage != types.KeyUsageTypeEncryptDecrypt {
+		// Unverified against AWS: the most plausible text.
+		return "", validationPlain(fmt.Sprintf("KeyUsage %s is not compatible with KeySpec %s.", usage, spec))
+	}
+	if origin != "" && origin != types.OriginTypeAwsKms {
+		return "", &types.UnsupportedOperationException{Message: aws.String(fmt.Sprintf("kmsgate does not support Origin %s yet", origin))}
+	}
+	return spec, nil
+}
+
+// CreateKey creates a symmetric encryption key (SYMMETRIC_DEFAULT,
+// ENCRYPT_DECRYPT, origin AWS_KMS) with fresh material.
+func (s *Service) CreateKey(ctx context.Context, in *kms.CreateKeyInput, _ ...func(*kms.Options)) (*kms.CreateKeyOutput, error) {
+	if in == nil {
+		in = &kms.CreateKeyInput{}
+	}
+	if in.Description != nil {
+		if err := validationLen("description", *in.Description, 0, maxDescription); err != nil {
+			return nil, err
+		}
+	}
+	if in.Policy != nil {
+		if err := checkPolicy(*in.Policy); err != nil {
+			return nil, err
+		}
+	}
+	spec, err := checkKeySpec(in.KeySpec, in.CustomerMasterKeySpec, in.KeyUsage, in.Origin)
+	if err != nil {
+		return nil, err
+	}
+	if in.CustomKeyStoreId != nil || in.XksKeyId != nil {
+		return nil, unsupported("custom key stores")
+	}
+	tags, err := mergeTags(nil, in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	multi := aws.ToBool(in.MultiRegion)
+	var out *kms.CreateKeyOutput
+	err = s.update(ctx, func(t *txn) error {
+		id, err := s.newKeyID(multi)
+		if err != nil {
+			return err
+		}
+		k := &keyRecord{
+			KeyID:                id,
+			CreationDate:         t.now,
+			Description:          aws.ToString(in.Description),
+			State:                types.KeyStateEnabled,
+			KeySpec:              spec,
+			KeyUsage:             types.KeyUsageTypeEncryptDecrypt,
+			Origin:               types.OriginTypeAwsKms,
+			MultiRegion:          multi,
+			Policy:               aws.ToString(in.Policy),
+			Tags:                 tags,
+			RotationPeriodInDays: defaultRotationPeriod,
+		}
+		if k.Policy == "" {
+			k.Policy = defaultPolicy(t.sc.account)
+		}
+		if err := t.addMaterial(k, nil, t.now, ""); err != nil {
+			return err
+		}
+		if err := t.saveKey(k); err != nil {
+			return err
+		}
+		out = &kms.CreateKeyOutput{KeyMetadata: metadata(t.sc, k)}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info().Str("key_id", aws.ToString(out.KeyMetadata.KeyId)).Str("arn", aws.ToString(out.KeyMetadata.Arn)).Msg("key created")
+	return out, nil
+}
+
+// metadata is DescribeKey's view of k.
+func metadata(sc scope, k *keyRecord) *types.KeyMetadata {
+	created := k.CreationDate
+	md := &types.KeyMetadata{
+		AWSAccountId:          aws.String(sc.account),
+		Arn:                   aws.String(sc.keyARN(k.KeyID)),
+		CreationDate:          &created,
+		CurrentKeyMaterialId:  aws.String(k.currentMaterial().ID),
+		CustomerMasterKeySpec: types.CustomerMasterKeySpec(k.KeySpec),
+		Description:           aws.String(k.Description),
+		Enabled:               k.State == types.KeyStateEnabled,
+		EncryptionAlgorithms:  []types.EncryptionAlgorithmSpec{types.EncryptionAlgorithmSpecSymmetricDefault},
+		KeyId:                 aws.String(k.KeyID),
+		KeyManager:            types.KeyManagerTypeCustomer,
+		KeySpec:               k.KeySpec,
+		KeyState:              k.State,
+		KeyUsage:              k.KeyUsage,
+		MultiRegion:           aws.Bool(k.MultiRegion),
+		Origin:                k.Origin,
+	}
+	if k.State == types.KeyStatePendingDeletion && k.DeletionDate != nil {
+		dd := *k.DeletionDate
+		md.DeletionDate = &dd
+		md.PendingDeletionWindowInDays = aws.Int32(k.PendingWindowInDays)
+	}
+	if k.MultiRegion {
+		md.MultiRegionConfiguration = &types.MultiRegionConfiguration{
+			MultiRegionKeyType: types.MultiRegionKeyTypePrimary,
+			PrimaryKey:         &types.MultiRegionKey{Arn: aws.String(sc.keyARN(k.KeyID)), Region: aws.String(sc.region)},
+			ReplicaKeys:        []types.MultiRegionKey{},
+		}
+	}
+	return md
+}
+
+// DescribeKey answers a key's metadata in every key state.
+func (s *Service) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, _ ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+	if in == nil {
+		in = &kms.DescribeKeyInput{}
+	}
+	if err := checkGrantTokens(in.GrantTokens); err != nil {
+		return nil, err
+	}
+	var out *kms.DescribeKeyOutput
+	err := s.view(ctx, func(t *txn) error {
+		k, err := t.resolveKey("keyId", in.KeyId, keyOrAlias)
+		if err != nil {
+			return err
+		}
+		out = &kms.DescribeKeyOutput{KeyMetadata: metadata(t.sc, k)}
+		return nil
+	})
+	return out, err
+}
+
+// ListKeys lists the keys of the caller's account and region.
+func (s *Service) ListKeys(ctx context.Context, in *kms.ListKeysInput, _ ...func(*kms.Options)) (*kms.ListKeysOutput, error) {
+	if in == nil {
+		in = &kms.ListKeysInput{}
+	}
+	p, err := parsePage(in.Limit, in.Marker, 1000, 100)
+	if err != nil {
+		return nil, err
+	}
+	var out *kms.ListKeysOutput
+	err = s.view(ctx, func(t *txn) error {
+		keys, err := t.keys()
+		if err != nil {
+			return err
+		}
+		pg, next, more := paginate(keys, func(k *keyRecord) string { return k.KeyID }, p)
+		out = &kms.ListKeysOutput{Keys: make([]types.KeyListEntry, 0, len(pg)), NextMarker: next, Truncated: more}
+		for _, k := range pg {
+			out.Keys = append(out.Keys, types.KeyListEntry{KeyId: aws.String(k.KeyID), KeyArn: aws.String(t.sc.keyARN(k.KeyID))})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// modifyKey resolves a key (id or ARN) in a write transaction, checks rule,
+// runs change and saves the key.
+func (s *Service) modifyKey(ctx context.Context, keyID *string, rule func(scope, *keyRecord) error, change func(*txn, *keyRecord) error) error {
+	return s.update(ctx, func(t *txn) error {
+		k, err := t.resolveKey("keyId", keyID, keyOnly)
+		if err != nil {
+			return err
+		}
+		if rule != nil {
+			if err := rule(t.sc, k); err != nil {
+				return err
+			}
+		}
+		if err := change(t, k); err != nil {
+			return err
+		}
+		return t.saveKey(k)
+	})
+}
+
+// UpdateKeyDescription replaces a key's description.
+func (s *Service) UpdateKeyDescription(ctx context.Context, in *kms.UpdateKeyDescriptionInput, _ ...func(*kms.Options)) (*kms.UpdateKeyDescriptionOutput, error) {
+	if in == nil {
+		in = &kms.UpdateKeyDescriptionInput{}
+	}
+	if in.Description == nil {
+		return nil, validationNull("description")
+	}
+	if err := validationLen("description", *in.Description, 0, maxDescription); err != nil {
+		return nil, err
+	}
+	err := s.modifyKey(ctx, in.KeyId, notPendingDeletion, func(_ *txn, k *keyRecord) error {
+		k.Description = *in.Description
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &kms.UpdateKeyDescriptionOutput{}, nil
+}
+
+// EnableKey sets a Disabled (or Enabled) key Enabled.
+func (s *Service) EnableKey(ctx context.Context, in *kms.EnableKeyInput, _ ...func(*kms.Options)) (*kms.EnableKeyOutput, error) {
+	if in == nil {
+		in = &kms.EnableKeyInput{}
+	}
+	err := s.modifyKey(ctx, in.KeyId, notPendingDeletion, func(t *txn, k *keyRecord) error {
+		k.State = types.KeyStateEnabled
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &kms.EnableKeyOutput{}, nil
+}
+
+// DisableKey sets an Enabled (or Disabled) key Disabled.
+func (s *Service) DisableKey(ctx context.Context, in *kms.DisableKeyInput, _ ...func(*kms.Options)) (*kms.DisableKeyOutput, error) {
+	if in == nil {
+		in = &kms.DisableKeyInput{}
+	}
+	err := s.modifyKey(ctx, in.KeyId, notPendingDeletion, func(t *txn, k *keyRecord) error {
+		k.State = types.KeyStateDisabled
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &kms.DisableKeyOutput{}, nil
+}
+
+// ScheduleKeyDeletion puts a key in PendingDeletion; it is deleted (with its
+// aliases and material) once DeletionDate passes on the injected clock.
+func (s *Service) ScheduleKeyDeletion(ctx context.Context, in *kms.ScheduleKeyDeletionInput, _ ...func(*kms.Options)) (*kms.ScheduleKeyDeletionOutput, error) {
+	if in == nil {
+		in = &kms.ScheduleKeyDeletionInput{}
+	}
+	window := int32(defaultPendingWindow)
+	if in.PendingWindowInDays != nil {
+		window = *in.PendingWindowInDays
+		if window < 7 || window > 30 {
+			return nil, validationPlain("PendingWindowInDays must be between 7 and 30")
+		}
+	}
+	var out *kms.ScheduleKeyDeletionOutput
+	err := s.modifyKey(ctx, in.KeyId, notPendingDeletion, func(t *txn, k *keyRecord) error {
+		dd := t.now.Add(days(window))
+		k.State = types.KeyStatePendingDeletion
+		k.DeletionDate = &dd
+		k.PendingWindowInDays = window
+		out = &kms.ScheduleKeyDeletionOutput{
+			KeyId:               aws.String(t.sc.keyARN(k.KeyID)),
+			DeletionDate:        &dd,
+			KeyState:            types.KeyStatePendingDeletion,
+			PendingWindowInDays: aws.Int32(window),
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CancelKeyDeletion takes a key out of PendingDeletion into Disabled, as AWS does.
+func (s *Service) CancelKeyDeletion(ctx context.Context, in *kms.CancelKeyDeletionInput, _ ...func(*kms.Options)) (*kms.CancelKeyDeletionOutput, error) {
+	if in == nil {
+		in = &kms.CancelKeyDeletionInput{}
+	}
+	var out *kms.CancelKeyDeletionOutput
+	err := s.modifyKey(ctx, in.KeyId, func(sc scope, k *keyRecord) error {
+		if k.State != types.KeyStatePendingDeletion {
+			// Unverified against AWS: the most plausible text.
+			return invalidState(sc.keyARN(k.KeyID) + " is not pending deletion.")
+		}
+		return nil
+	}, func(t *txn, k *keyRecord) error {
+		k.State = types.KeyStateDisabled
+		k.DeletionDate = nil
+		k.PendingWindowInDays = 0
+		out = &kms.CancelKeyDeletionOutput{KeyId: aws.String(t.sc.keyARN(k.KeyID))}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ListGrants answers an empty grant list for every existing key (grants come
+// with a later issue).
+func (s *Service) ListGrants(ctx context.Context, in *kms.ListGrantsInput, _ ...func(*kms.Options)) (*kms.ListGrantsOutput, error) {
+	if in == nil {
+		in = &kms.ListGrantsInput{}
+	}
+	if _, err := parsePage(in.Limit, in.Marker, 100, 50); err != nil {
+		return nil, err
+	}
+	if in.GrantId != nil {
+		if err := validationLen("grantId", *in.GrantId, 1, 128); err != nil {
+			return nil, err
+		}
+	}
+	if in.GranteePrincipal != nil {
+		if err := validationLen("granteePrincipal", *in.GranteePrincipal, 1, 256); err != nil {
+			return nil, err
+		}
+	}
+	err := s.view(ctx, func(t *txn) error {
+		_, err := t.resolveKey("keyId", in.KeyId, keyOnly)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &kms.ListGrantsOutput{Grants: []types.GrantListEntry{}}, nil
+}

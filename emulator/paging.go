@@ -1,0 +1,61 @@
+package emulator
+
+import (
+	"encoding/base64"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// Markers are opaque to clients: base64url of markerTag and the sort key of
+// the first item of the next page.
+const markerTag = "kmsgate-page-1:"
+
+// page is one validated Limit/Marker pair.
+type page struct {
+	limit int
+	from  string // sort key to start at; "" for the first page
+}
+
+// parsePage validates Limit (1..max, def when absent) and Marker.
+func parsePage(limit *int32, marker *string, max int32, def int) (page, error) {
+	p := page{limit: def}
+	if limit != nil {
+		if err := validationRange("limit", *limit, 1, max); err != nil {
+			return page{}, err
+		}
+		p.limit = int(*limit)
+	}
+	if marker != nil {
+		if err := validationLen("marker", *marker, 1, 1024); err != nil {
+			return page{}, err
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(*marker)
+		if err != nil || !strings.HasPrefix(string(raw), markerTag) || len(raw) == len(markerTag) {
+			return page{}, invalidMarker()
+		}
+		p.from = string(raw[len(markerTag):])
+	}
+	return p, nil
+}
+
+func encodeMarker(sortKey string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(markerTag + sortKey))
+}
+
+// paginate cuts one page out of items, which are sorted by key. It returns
+// the page, the NextMarker (nil on the last page) and Truncated.
+func paginate[T any](items []T, key func(T) string, p page) ([]T, *string, bool) {
+	start := 0
+	if p.from != "" {
+		for start < len(items) && key(items[start]) < p.from {
+			start++
+		}
+	}
+	end := min(start+p.limit, len(items))
+	out := items[start:end]
+	if end < len(items) {
+		return out, aws.String(encodeMarker(key(items[end]))), true
+	}
+	return out, nil, false
+}

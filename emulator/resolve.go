@@ -1,0 +1,96 @@
+package emulator
+
+import (
+	"strings"
+)
+
+// idForms says which key identifiers an operation accepts.
+type idForms int
+
+const (
+	// keyOnly: key id or key ARN.
+	keyOnly idForms = iota
+	// keyOrAlias: key id, key ARN, alias name or alias ARN.
+	keyOrAlias
+)
+
+// parsedID is a key identifier taken apart: exactly one of keyID and alias
+// is set.
+type parsedID struct {
+	keyID string
+	alias string // "alias/..."
+}
+
+// parseKeyID validates the member and splits it into a key id or an alias
+// name in the caller's scope.
+func (t *txn) parseKeyID(field string, in *string, forms idForms) (parsedID, error) {
+	if in == nil {
+		return parsedID{}, validationNull(field)
+	}
+	v := *in
+	if err := validationLen(field, v, 1, 2048); err != nil {
+		return parsedID{}, err
+	}
+	if strings.HasPrefix(v, "arn:") {
+		parts := strings.SplitN(v, ":", 6)
+		if len(parts) != 6 || parts[2] != "kms" {
+			return parsedID{}, invalidKeyID(v)
+		}
+		if parts[3] != t.sc.region {
+			return parsedID{}, notFound("Invalid arn " + parts[3])
+		}
+		res := parts[5]
+		switch {
+		case strings.HasPrefix(res, "key/") && IsKeyID(res[4:]):
+			if parts[4] != t.sc.account || parts[1] != t.sc.partition() {
+				return parsedID{}, notFound("Key '" + v + "' does not exist")
+			}
+			return parsedID{keyID: res[4:]}, nil
+		case strings.HasPrefix(res, "alias/") && forms == keyOrAlias:
+			if parts[4] != t.sc.account || parts[1] != t.sc.partition() {
+				return parsedID{}, notFound("Alias " + v + " is not found.")
+			}
+			return parsedID{alias: res}, nil
+		}
+		return parsedID{}, invalidKeyID(v)
+	}
+	if strings.HasPrefix(v, "alias/") && forms == keyOrAlias {
+		return parsedID{alias: v}, nil
+	}
+	if !IsKeyID(v) {
+		return parsedID{}, invalidKeyID(v)
+	}
+	return parsedID{keyID: v}, nil
+}
+
+// resolveKey finds the key an identifier names (NotFoundException with AWS's
+// text otherwise). Key state is the caller's to check.
+func (t *txn) resolveKey(field string, in *string, forms idForms) (*keyRecord, error) {
+	p, err := t.parseKeyID(field, in, forms)
+	if err != nil {
+		return nil, err
+	}
+	id := p.keyID
+	if p.alias != "" {
+		a, err := t.loadAlias(p.alias)
+		if err != nil {
+			return nil, err
+		}
+		if a == nil {
+			return nil, aliasNotFound(t.sc, p.alias)
+		}
+		id = a.TargetKeyID
+	}
+	k, ok, err := t.loadKey(strings.ToLower(id))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if p.alias != "" {
+			// The alias's key is gone (its deletion date passed).
+			return nil, aliasNotFound(t.sc, p.alias)
+		}
+		return nil, keyNotFound(t.sc, id)
+	}
+	return k, nil
+}

@@ -1,0 +1,339 @@
+package emulator
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsgate/kmsgate/storage"
+)
+
+// Buckets. Record keys are "<account>/<region>/<id>".
+const (
+	bucketKeys     = "emulator.keys"
+	bucketMaterial = "emulator.material" // sealed; key "<account>/<region>/<keyid>/<materialid>"
+	bucketAliases  = "emulator.aliases"
+)
+
+// keyRecord is one KMS key as stored (JSON). Material bytes are stored apart,
+// sealed under the root key.
+type keyRecord struct {
+	KeyID        string    `json:"keyId"`
+	CreationDate time.Time `json:"creationDate"`
+	Description  string    `json:"description"`
+	State        types.KeyState
+	KeySpec      types.KeySpec
+	KeyUsage     types.KeyUsageType
+	Origin       types.OriginType
+	MultiRegion  bool
+
+	DeletionDate        *time.Time `json:",omitempty"`
+	PendingWindowInDays int32      `json:",omitempty"`
+
+	Policy string
+	Tags   []types.Tag
+
+	RotationEnabled      bool
+	RotationPeriodInDays int32
+	// RotationBase is when the current automatic-rotation period started
+	// (rotation enabled, or the last automatic rotation).
+	RotationBase      *time.Time `json:",omitempty"`
+	OnDemandRotations int
+
+	// Materials are every material version, oldest first; the last is current.
+	Materials []materialInfo
+}
+
+type materialInfo struct {
+	ID           string
+	CreatedAt    time.Time
+	RotationType types.RotationType `json:",omitempty"` // empty for the first
+}
+
+func (k *keyRecord) currentMaterial() materialInfo { return k.Materials[len(k.Materials)-1] }
+
+func (k *keyRecord) hasMaterial(id string) bool {
+	for _, m := range k.Materials {
+		if m.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (k *keyRecord) nextRotationDate() *time.Time {
+	if !k.RotationEnabled || k.RotationBase == nil {
+		return nil
+	}
+	t := k.RotationBase.Add(days(k.RotationPeriodInDays))
+	return &t
+}
+
+func days(n int32) time.Duration { return time.Duration(n) * 24 * time.Hour }
+
+// expired reports whether the key's deletion date has passed.
+func (k *keyRecord) expired(now time.Time) bool {
+	return k.State == types.KeyStatePendingDeletion && k.DeletionDate != nil && !now.Before(*k.DeletionDate)
+}
+
+// rotationDue reports whether an automatic rotation is due.
+func (k *keyRecord) rotationDue(now time.Time) bool {
+	next := k.nextRotationDate()
+	return k.State == types.KeyStateEnabled && next != nil && !now.Before(*next)
+}
+
+type aliasRecord struct {
+	Name            string
+	TargetKeyID     string
+	CreationDate    time.Time
+	LastUpdatedDate time.Time
+}
+
+// txn is one storage transaction seen through one caller's scope.
+type txn struct {
+	s     *Service
+	tx    *storage.Tx
+	sc    scope
+	now   time.Time
+	retry *string // key id whose maintenance a read-only transaction could not do
+}
+
+// errMaintain stops a read-only transaction that met a key needing a write
+// (deletion date passed, rotation due); view runs the write and retries.
+var errMaintain = errors.New("emulator: key needs maintenance")
+
+// view runs fn read-only in the caller's scope; when fn meets a key that
+// needs maintenance, it is done in a write transaction and fn runs again.
+func (s *Service) view(ctx context.Context, fn func(*txn) error) error {
+	sc := s.scopeOf(ctx)
+	for attempt := 0; ; attempt++ {
+		var retry *string
+		err := s.db.View(func(tx *storage.Tx) error {
+			t := &txn{s: s, tx: tx, sc: sc, now: s.now()}
+			err := fn(t)
+			retry = t.retry
+			return err
+		})
+		if retry == nil || !errors.Is(err, errMaintain) || attempt >= 3 {
+			return err
+		}
+		if err := s.db.Update(func(tx *storage.Tx) error {
+			t := &txn{s: s, tx: tx, sc: sc, now: s.now()}
+			_, _, err := t.loadKey(*retry)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+}
+
+// update runs fn in a write transaction in the caller's scope.
+func (s *Service) update(ctx context.Context, fn func(*txn) error) error {
+	sc := s.scopeOf(ctx)
+	return s.db.Update(func(tx *storage.Tx) error {
+		return fn(&txn{s: s, tx: tx, sc: sc, now: s.now()})
+	})
+}
+
+func (t *txn) keyDBKey(id string) string { return t.sc.dbPrefix() + id }
+
+func (t *txn) materialDBKey(keyID, materialID string) string {
+	return t.sc.dbPrefix() + keyID + "/" + materialID
+}
+
+func (t *txn) aliasDBKey(name string) string { return t.sc.dbPrefix() + name }
+
+// loadKey returns the key with id in scope, doing due maintenance first: a
+// key past its deletion date is purged (found=false), due automatic
+// rotations are performed. In a read-only transaction a key needing either
+// makes loadKey return errMaintain.
+func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
+	raw := t.tx.Get(bucketKeys, t.keyDBKey(id))
+	if raw == nil {
+		return nil, false, nil
+	}
+	var k keyRecord
+	if err := json.Unmarshal(raw, &k); err != nil {
+		return nil, false, fmt.Errorf("emulator: decode key %s: %w", id, err)
+	}
+	if !k.expired(t.now) && !k.rotationDue(t.now) {
+		return &k, true, nil
+	}
+	if !t.tx.Writable() {
+		t.retry = &id
+		return nil, false, errMaintain
+	}
+	if k.expired(t.now) {
+		return nil, false, t.purgeKey(&k)
+	}
+	if err := t.rotateDue(&k); err != nil {
+		return nil, false, err
+	}
+	return &k, true, nil
+}
+
+// peekKey reads a key without maintenance: expired keys read as absent,
+// due rotations are not done. For listings.
+func (t *txn) peekKey(raw []byte) (*keyRecord, bool, error) {
+	var k keyRecord
+	if err := json.Unmarshal(raw, &k); err != nil {
+		return nil, false, fmt.Errorf("emulator: decode key: %w", err)
+	}
+	if k.expired(t.now) {
+		return nil, false, nil
+	}
+	return &k, true, nil
+}
+
+func (t *txn) saveKey(k *keyRecord) error {
+	raw, err := json.Marshal(k)
+	if err != nil {
+		return fmt.Errorf("emulator: encode key %s: %w", k.KeyID, err)
+	}
+	return t.tx.Put(bucketKeys, t.keyDBKey(k.KeyID), raw)
+}
+
+// purgeKey deletes a key for good: record, every material version, and the
+// aliases that point at it.
+func (t *txn) purgeKey(k *keyRecord) error {
+	for _, m := range k.Materials {
+		if err := t.tx.Delete(bucketMaterial, t.materialDBKey(k.KeyID, m.ID)); err != nil {
+			return err
+		}
+	}
+	aliases, err := t.aliases()
+	if err != nil {
+		return err
+	}
+	for _, a := range aliases {
+		if a.TargetKeyID == k.KeyID {
+			if err := t.tx.Delete(bucketAliases, t.aliasDBKey(a.Name)); err != nil {
+				return err
+			}
+		}
+	}
+	t.s.log.Info().Str("account", t.sc.account).Str("region", t.sc.region).Str("key_id", k.KeyID).Msg("key deleted after its waiting period")
+	return t.tx.Delete(bucketKeys, t.keyDBKey(k.KeyID))
+}
+
+// maxCatchUpRotations bounds the automatic rotations done at once after a
+// long jump of the clock.
+const maxCatchUpRotations = 10000
+
+// rotateDue performs every automatic rotation whose date has passed, each
+// dated at its due time, and saves the key.
+func (t *txn) rotateDue(k *keyRecord) error {
+	for i := 0; k.rotationDue(t.now) && i < maxCatchUpRotations; i++ {
+		at := *k.nextRotationDate()
+		if err := t.addMaterial(k, nil, at, types.RotationTypeAutomatic); err != nil {
+			return err
+		}
+		k.RotationBase = &at
+		t.s.log.Info().Str("account", t.sc.account).Str("region", t.sc.region).Str("key_id", k.KeyID).Msg("key material rotated automatically")
+	}
+	return t.saveKey(k)
+}
+
+// addMaterial appends a material version to k (generated when raw is nil)
+// and stores it sealed. The caller saves k.
+func (t *txn) addMaterial(k *keyRecord, raw []byte, at time.Time, rt types.RotationType) error {
+	idBytes, err := t.s.randomBytes(32)
+	if err != nil {
+		return err
+	}
+	return t.addMaterialWithID(k, hex.EncodeToString(idBytes), raw, at, rt)
+}
+
+func (t *txn) addMaterialWithID(k *keyRecord, id string, raw []byte, at time.Time, rt types.RotationType) error {
+	if raw == nil {
+		var err error
+		if raw, err = t.s.randomBytes(32); err != nil {
+			return err
+		}
+	}
+	if err := t.tx.PutSealed(bucketMaterial, t.materialDBKey(k.KeyID, id), raw); err != nil {
+		return err
+	}
+	k.Materials = append(k.Materials, materialInfo{ID: id, CreatedAt: at, RotationType: rt})
+	return nil
+}
+
+// material returns the raw bytes of one material version of k.
+func (t *txn) material(k *keyRecord, id string) ([]byte, bool, error) {
+	return t.tx.GetSealed(bucketMaterial, t.materialDBKey(k.KeyID, id))
+}
+
+func (t *txn) loadAlias(name string) (*aliasRecord, error) {
+	raw := t.tx.Get(bucketAliases, t.aliasDBKey(name))
+	if raw == nil {
+		return nil, nil
+	}
+	var a aliasRecord
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, fmt.Errorf("emulator: decode alias %s: %w", name, err)
+	}
+	return &a, nil
+}
+
+func (t *txn) saveAlias(a *aliasRecord) error {
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("emulator: encode alias %s: %w", a.Name, err)
+	}
+	return t.tx.Put(bucketAliases, t.aliasDBKey(a.Name), raw)
+}
+
+// aliases returns every alias of the scope in name order, including those
+// whose key has expired but is not purged yet (see liveAliases).
+func (t *txn) aliases() ([]aliasRecord, error) {
+	var out []aliasRecord
+	err := t.tx.Scan(bucketAliases, t.sc.dbPrefix(), "", func(_ string, v []byte) (bool, error) {
+		var a aliasRecord
+		if err := json.Unmarshal(v, &a); err != nil {
+			return false, fmt.Errorf("emulator: decode alias: %w", err)
+		}
+		out = append(out, a)
+		return true, nil
+	})
+	return out, err
+}
+
+// liveAliases is aliases without those pointing at missing or expired keys.
+func (t *txn) liveAliases() ([]aliasRecord, error) {
+	all, err := t.aliases()
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, a := range all {
+		raw := t.tx.Get(bucketKeys, t.keyDBKey(a.TargetKeyID))
+		if raw == nil {
+			continue
+		}
+		if _, ok, err := t.peekKey(raw); err != nil {
+			return nil, err
+		} else if ok {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// keys returns every live key of the scope in key-id order, without
+// maintenance (expired keys are left out).
+func (t *txn) keys() ([]*keyRecord, error) {
+	var out []*keyRecord
+	err := t.tx.Scan(bucketKeys, t.sc.dbPrefix(), "", func(_ string, v []byte) (bool, error) {
+		k, ok, err := t.peekKey(v)
+		if ok {
+			out = append(out, k)
+		}
+		return err == nil, err
+	})
+	return out, err
+}

@@ -1,0 +1,112 @@
+package kmsapi
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/smithy-go"
+)
+
+// sigV4Algorithm is the only signing algorithm KMS accepts in headers.
+const sigV4Algorithm = "AWS4-HMAC-SHA256"
+
+// credential is what kmsgate reads from a SigV4 Authorization header. The
+// signature itself is not checked here.
+type credential struct {
+	accessKeyID string
+	date        string
+	region      string
+	service     string
+}
+
+func incompleteSignature(format string, args ...any) error {
+	return &smithy.GenericAPIError{
+		Code:    "IncompleteSignatureException",
+		Message: fmt.Sprintf(format, args...),
+		Fault:   smithy.FaultClient,
+	}
+}
+
+// parseAuthorization reads
+//
+//	AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/kms/aws4_request, SignedHeaders=..., Signature=...
+//
+// and answers IncompleteSignatureException, with AWS's wording, when it is
+// not of that shape.
+func parseAuthorization(h string) (credential, error) {
+	alg, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if alg != sigV4Algorithm && strings.HasPrefix(alg, "AWS4-") {
+		return credential{}, incompleteSignature("Unsupported AWS 'algorithm': '%s'", alg)
+	}
+	var cred string
+	var haveCred, haveSigned, haveSig bool
+	if alg == sigV4Algorithm {
+		for part := range strings.SplitSeq(rest, ",") {
+			k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+			switch k {
+			case "Credential":
+				cred, haveCred = v, true
+			case "SignedHeaders":
+				haveSigned = v != ""
+			case "Signature":
+				haveSig = v != ""
+			}
+		}
+	}
+	var missing strings.Builder
+	for _, m := range []struct {
+		name string
+		ok   bool
+	}{{"Credential", haveCred}, {"Signature", haveSig}, {"SignedHeaders", haveSigned}} {
+		if !m.ok {
+			fmt.Fprintf(&missing, "Authorization header requires '%s' parameter. ", m.name)
+		}
+	}
+	if missing.Len() > 0 {
+		return credential{}, incompleteSignature("%sAuthorization=%s", missing.String(), h)
+	}
+	parts := strings.Split(cred, "/")
+	if len(parts) != 5 {
+		return credential{}, incompleteSignature("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", cred)
+	}
+	c := credential{accessKeyID: parts[0], date: parts[1], region: parts[2], service: parts[3]}
+	switch {
+	case c.accessKeyID == "":
+		return credential{}, incompleteSignature("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", cred)
+	case !isDate(c.date):
+		return credential{}, incompleteSignature("Invalid credential date. Date is not the required format: yyyyMMdd. got '%s'", c.date)
+	case !isRegion(c.region):
+		return credential{}, incompleteSignature("Credential should be scoped to a valid region, not '%s'. ", c.region)
+	case c.service != "kms":
+		return credential{}, incompleteSignature("Credential should be scoped to correct service: 'kms'. ")
+	case parts[4] != "aws4_request":
+		return credential{}, incompleteSignature("Credential should be scoped with a valid terminator: 'aws4_request', not '%s'. ", parts[4])
+	}
+	return c, nil
+}
+
+func isDate(s string) bool {
+	if len(s) != 8 {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isRegion accepts region names such as eu-west-1 or us-gov-west-1.
+func isRegion(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if !('a' <= c && c <= 'z') && !('0' <= c && c <= '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}

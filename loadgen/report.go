@@ -1,0 +1,132 @@
+package loadgen
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"text/tabwriter"
+	"time"
+)
+
+// The targets from the issue; a run prints pass or fail against them and
+// never fails because of them.
+const (
+	TargetRatio   = 0.85 // kmsgate/floor req/s, GenerateDataKey and Decrypt
+	TargetRSSMiB  = 30
+	TargetStartMs = 20
+)
+
+// ratioTargets says which operations have a ratio target.
+var ratioTargets = map[string]bool{OpGenerateDataKey: true, OpDecrypt: true}
+
+// OpReport is one operation measured on both sides.
+type OpReport struct {
+	Operation string  `json:"operation"`
+	Kmsgate   Stats   `json:"kmsgate"`
+	Floor     Stats   `json:"floor"`
+	Ratio     float64 `json:"ratio"` // kmsgate req/s / floor req/s
+	// RatioTarget and Pass are set only for operations with a target.
+	RatioTarget *float64 `json:"ratioTarget,omitempty"`
+	Pass        *bool    `json:"pass,omitempty"`
+}
+
+type namedStats struct {
+	name string
+	s    Stats
+}
+
+func (o OpReport) sides() []namedStats {
+	return []namedStats{{"kmsgate", o.Kmsgate}, {"floor", o.Floor}}
+}
+
+// Report is a whole run.
+type Report struct {
+	Kmsgate      string     `json:"kmsgate"`
+	Clients      int        `json:"clients"`
+	PhaseSeconds float64    `json:"phaseSeconds"`
+	Operations   []OpReport `json:"operations"`
+
+	StartMs       float64 `json:"startMs"`
+	StartTargetMs float64 `json:"startTargetMs"`
+	StartPass     bool    `json:"startPass"`
+
+	RSSBytes      int64   `json:"rssBytes"`
+	RSSMiB        float64 `json:"rssMiB"`
+	RSSTargetMiB  float64 `json:"rssTargetMiB"`
+	RSSPass       bool    `json:"rssPass"`
+	FloorRSSBytes int64   `json:"floorRssBytes"`
+	FloorRSSMiB   float64 `json:"floorRssMiB"`
+}
+
+// NewOpReport pairs the two sides of an operation and judges the ratio.
+func NewOpReport(op string, kmsgate, floor Stats) OpReport {
+	r := OpReport{Operation: op, Kmsgate: kmsgate, Floor: floor}
+	if floor.ReqPerSec > 0 {
+		r.Ratio = round3(kmsgate.ReqPerSec / floor.ReqPerSec)
+	}
+	if ratioTargets[op] {
+		target, pass := TargetRatio, r.Ratio >= TargetRatio
+		r.RatioTarget, r.Pass = &target, &pass
+	}
+	return r
+}
+
+// SetStart records the start-to-first-answer time and judges it.
+func (r *Report) SetStart(d time.Duration) {
+	r.StartMs = ms(d)
+	r.StartTargetMs = TargetStartMs
+	r.StartPass = r.StartMs <= TargetStartMs
+}
+
+// SetRSS records the peak RSS of kmsgate and of the floor and judges
+// kmsgate's.
+func (r *Report) SetRSS(kmsgate, floor int64) {
+	r.RSSBytes, r.RSSMiB = kmsgate, mib(kmsgate)
+	r.FloorRSSBytes, r.FloorRSSMiB = floor, mib(floor)
+	r.RSSTargetMiB = TargetRSSMiB
+	r.RSSPass = r.RSSMiB <= TargetRSSMiB
+}
+
+func mib(b int64) float64 { return round3(float64(b) / (1 << 20)) }
+
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
+
+func passFail(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+// WriteText prints the report as a table for people.
+func (r *Report) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "kmsgate bench: %s, %d clients, %gs per phase, loopback\n\n", r.Kmsgate, r.Clients, r.PhaseSeconds)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "operation\tside\treq/s\tp50 ms\tp99 ms\terrors\t")
+	for _, o := range r.Operations {
+		for _, side := range o.sides() {
+			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.3f\t%.3f\t%d\t\n", o.Operation, side.name, side.s.ReqPerSec, side.s.P50Ms, side.s.P99Ms, side.s.Errors)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	for _, o := range r.Operations {
+		target := "(no target)"
+		if o.Pass != nil {
+			target = fmt.Sprintf("(target >= %.2f: %s)", *o.RatioTarget, passFail(*o.Pass))
+		}
+		fmt.Fprintf(w, "ratio %-16s kmsgate/floor %.3f  %s\n", o.Operation, o.Ratio, target)
+	}
+	fmt.Fprintf(w, "start to first answer  %.1f ms   (target <= %g ms: %s)\n", r.StartMs, r.StartTargetMs, passFail(r.StartPass))
+	fmt.Fprintf(w, "kmsgate peak RSS       %.1f MiB  (target <= %g MiB: %s; floor %.1f MiB)\n", r.RSSMiB, r.RSSTargetMiB, passFail(r.RSSPass), r.FloorRSSMiB)
+	for _, o := range r.Operations {
+		for _, side := range o.sides() {
+			if side.s.FirstError != "" {
+				fmt.Fprintf(w, "first error, %s on %s: %s\n", o.Operation, side.name, side.s.FirstError)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,357 @@
+// Package storage owns kmsgate's on-disk state: one bbolt file, opened 0600,
+// read and written through closure transactions, with secrets (key material)
+// sealed under a 32-byte root key (AES-256-GCM) so that the file never holds
+// them in plaintext. Every acknowledged write is synced to disk (bbolt's
+// default; NoSync is never set).
+package storage
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// RootKeySize is the length of the root key in bytes (AES-256).
+const RootKeySize = 32
+
+// metaBucket holds the store's own records, such as the root-key check.
+const metaBucket = "storage.meta"
+
+// checkRecord is sealed under the root key when a store is created; opening
+// it proves a later root key is the same one.
+const checkRecord = "rootkey-check"
+
+var checkPlaintext = []byte("kmsgate storage root key check v1")
+
+// ErrWrongRootKey means the root key given to Open is not the one the store
+// was created with.
+var ErrWrongRootKey = errors.New("storage: the root key does not open this store (wrong root key?)")
+
+// ErrSealed means a sealed value could not be opened: it was changed, moved
+// to another record, or sealed under another root key.
+var ErrSealed = errors.New("storage: sealed value does not open")
+
+// Options configure Open.
+type Options struct {
+	// RootKey is the 32-byte key that seals secrets. Required.
+	RootKey []byte
+	// Rand is the nonce source for sealing; crypto/rand when nil.
+	Rand io.Reader
+	// Timeout bounds the wait for the file lock; 5s when zero.
+	Timeout time.Duration
+}
+
+// DB is an open store.
+type DB struct {
+	bolt *bolt.DB
+	aead cipher.AEAD
+	rand io.Reader
+	path string
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens (creating when missing, mode 0600) the bbolt file at path.
+// It fails with ErrWrongRootKey when the store was made under another root key.
+func Open(path string, opts Options) (*DB, error) {
+	if len(opts.RootKey) != RootKeySize {
+		return nil, fmt.Errorf("storage: root key must be %d bytes, got %d", RootKeySize, len(opts.RootKey))
+	}
+	block, err := aes.NewCipher(opts.RootKey)
+	if err != nil {
+		return nil, fmt.Errorf("storage: root key: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("storage: root key: %w", err)
+	}
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	// bbolt honours the mode only when it creates the file; tighten an
+	// existing file too, since it holds sealed material and metadata.
+	if err := os.Chmod(path, 0o600); err != nil {
+		_ = bdb.Close()
+		return nil, fmt.Errorf("storage: chmod %s: %w", path, err)
+	}
+	db := &DB{bolt: bdb, aead: aead, rand: opts.Rand, path: path}
+	if db.rand == nil {
+		db.rand = rand.Reader
+	}
+	if err := db.checkRootKey(); err != nil {
+		_ = bdb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) checkRootKey() error {
+	return db.Update(func(tx *Tx) error {
+		got, ok, err := tx.GetSealed(metaBucket, checkRecord)
+		if errors.Is(err, ErrSealed) {
+			return ErrWrongRootKey
+		}
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return tx.PutSealed(metaBucket, checkRecord, checkPlaintext)
+		}
+		if !bytes.Equal(got, checkPlaintext) {
+			return ErrWrongRootKey
+		}
+		return nil
+	})
+}
+
+// Path is the file the store lives in.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the store; a second Close is a no-op.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() { db.closeErr = db.bolt.Close() })
+	return db.closeErr
+}
+
+// Check runs bbolt's consistency check and returns the first problem found.
+func (db *DB) Check() error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		var errs []error
+		for err := range tx.Check() {
+			errs = append(errs, err)
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// Update runs fn in a read-write transaction, committed (and synced) when fn
+// returns nil, rolled back otherwise.
+func (db *DB) Update(fn func(*Tx) error) error {
+	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
+}
+
+// View runs fn in a read-only transaction.
+func (db *DB) View(fn func(*Tx) error) error {
+	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
+}
+
+// Tx is one transaction. Every byte slice it returns is a copy that stays
+// valid after the transaction ends. Buckets are named by strings and are
+// created on first write.
+type Tx struct {
+	tx *bolt.Tx
+	db *DB
+}
+
+// Writable reports whether the transaction can write.
+func (tx *Tx) Writable() bool { return tx.tx.Writable() }
+
+func (tx *Tx) bucket(name string, create bool) (*bolt.Bucket, error) {
+	if b := tx.tx.Bucket([]byte(name)); b != nil || !create {
+		return b, nil
+	}
+	b, err := tx.tx.CreateBucket([]byte(name))
+	if err != nil {
+		return nil, fmt.Errorf("storage: create bucket %q: %w", name, err)
+	}
+	return b, nil
+}
+
+// Get returns a copy of the value under key in bucket, or nil when absent.
+func (tx *Tx) Get(bucket, key string) []byte {
+	b, _ := tx.bucket(bucket, false)
+	if b == nil {
+		return nil
+	}
+	v := b.Get([]byte(key))
+	if v == nil {
+		return nil
+	}
+	return bytes.Clone(v)
+}
+
+// Put stores value under key in bucket.
+func (tx *Tx) Put(bucket, key string, value []byte) error {
+	b, err := tx.bucket(bucket, true)
+	if err != nil {
+		return err
+	}
+	if err := b.Put([]byte(key), value); err != nil {
+		return fmt.Errorf("storage: put %s/%q: %w", bucket, key, err)
+	}
+	return nil
+}
+
+// Delete removes key from bucket; a missing key is not an error.
+func (tx *Tx) Delete(bucket, key string) error {
+	b, _ := tx.bucket(bucket, false)
+	if b == nil {
+		return nil
+	}
+	if err := b.Delete([]byte(key)); err != nil {
+		return fmt.Errorf("storage: delete %s/%q: %w", bucket, key, err)
+	}
+	return nil
+}
+
+// Scan calls fn for each key in bucket that starts with prefix, in byte
+// order, beginning at the first key >= from (from "" means the start of the
+// prefix). fn returns false to stop. Values passed to fn are copies.
+// fn must not write to bucket.
+func (tx *Tx) Scan(bucket, prefix, from string, fn func(key string, value []byte) (bool, error)) error {
+	b, _ := tx.bucket(bucket, false)
+	if b == nil {
+		return nil
+	}
+	start := prefix
+	if from > start {
+		start = from
+	}
+	c := b.Cursor()
+	for k, v := c.Seek([]byte(start)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
+		more, err := fn(string(k), bytes.Clone(v))
+		if err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+	}
+	return nil
+}
+
+// Keys returns the keys in bucket that start with prefix, in byte order.
+func (tx *Tx) Keys(bucket, prefix string) ([]string, error) {
+	var keys []string
+	err := tx.Scan(bucket, prefix, "", func(k string, _ []byte) (bool, error) {
+		keys = append(keys, k)
+		return true, nil
+	})
+	return keys, err
+}
+
+// PutSealed seals plaintext under the root key, bound to bucket and key (a
+// sealed value copied to another record does not open), and stores it.
+func (tx *Tx) PutSealed(bucket, key string, plaintext []byte) error {
+	sealed, err := tx.db.Seal(bucket, key, plaintext)
+	if err != nil {
+		return err
+	}
+	return tx.Put(bucket, key, sealed)
+}
+
+// GetSealed opens the sealed value under key in bucket. ok is false when the
+// record is absent; err is ErrSealed when it does not open.
+func (tx *Tx) GetSealed(bucket, key string) (plaintext []byte, ok bool, err error) {
+	sealed := tx.Get(bucket, key)
+	if sealed == nil {
+		return nil, false, nil
+	}
+	pt, err := tx.db.Unseal(bucket, key, sealed)
+	if err != nil {
+		return nil, true, err
+	}
+	return pt, true, nil
+}
+
+// sealVersion is the first byte of every sealed value.
+const sealVersion = 1
+
+// Seal encrypts plaintext under the root key with AES-256-GCM and a random
+// nonce, authenticating bucket and key (length-prefixed) as AAD. The result
+// is version byte || nonce || ciphertext+tag.
+func (db *DB) Seal(bucket, key string, plaintext []byte) ([]byte, error) {
+	nonce := make([]byte, db.aead.NonceSize())
+	if _, err := io.ReadFull(db.rand, nonce); err != nil {
+		return nil, fmt.Errorf("storage: nonce: %w", err)
+	}
+	out := make([]byte, 0, 1+len(nonce)+len(plaintext)+db.aead.Overhead())
+	out = append(out, sealVersion)
+	out = append(out, nonce...)
+	return db.aead.Seal(out, nonce, plaintext, sealAAD(bucket, key)), nil
+}
+
+// Unseal opens what Seal made for the same bucket and key.
+func (db *DB) Unseal(bucket, key string, sealed []byte) ([]byte, error) {
+	ns := db.aead.NonceSize()
+	if len(sealed) < 1+ns+db.aead.Overhead() || sealed[0] != sealVersion {
+		return nil, ErrSealed
+	}
+	pt, err := db.aead.Open(nil, sealed[1:1+ns], sealed[1+ns:], sealAAD(bucket, key))
+	if err != nil {
+		return nil, ErrSealed
+	}
+	return pt, nil
+}
+
+func sealAAD(bucket, key string) []byte {
+	aad := make([]byte, 0, 8+len("kmsgate-seal-v1")+len(bucket)+len(key))
+	aad = append(aad, "kmsgate-seal-v1"...)
+	aad = binary.BigEndian.AppendUint32(aad, uint32(len(bucket)))
+	aad = append(aad, bucket...)
+	aad = binary.BigEndian.AppendUint32(aad, uint32(len(key)))
+	aad = append(aad, key...)
+	return aad
+}
+
+// LoadOrCreateRootKey reads the hex root key in the file at path, creating the
+// file (mode 0600) with a fresh random key when it does not exist.
+func LoadOrCreateRootKey(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		key := make([]byte, RootKeySize)
+		if _, err := io.ReadFull(rand.Reader, key); err != nil {
+			return nil, fmt.Errorf("storage: root key: %w", err)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			// Another process made it between our read and create: use theirs.
+			return LoadOrCreateRootKey(path)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("storage: create root key file: %w", err)
+		}
+		_, werr := f.WriteString(hex.EncodeToString(key) + "\n")
+		serr := f.Sync()
+		cerr := f.Close()
+		if err := errors.Join(werr, serr, cerr); err != nil {
+			return nil, fmt.Errorf("storage: write root key file: %w", err)
+		}
+		return key, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: read root key file: %w", err)
+	}
+	return ParseRootKey(string(data))
+}
+
+// ParseRootKey decodes a hex root key (surrounding space ignored), as the
+// root key file and the KMSGATE_ROOT_KEY variable hold it.
+func ParseRootKey(s string) ([]byte, error) {
+	key, err := hex.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return nil, fmt.Errorf("storage: root key is not hex: %w", err)
+	}
+	if len(key) != RootKeySize {
+		return nil, fmt.Errorf("storage: root key must be %d bytes (%d hex characters), got %d bytes", RootKeySize, 2*RootKeySize, len(key))
+	}
+	return key, nil
+}

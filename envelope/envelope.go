@@ -162,6 +162,11 @@ func New(cfg Config) (*Envelope, error) {
 	}, nil
 }
 
+// String names the envelope's key and tenant; never key material.
+func (e *Envelope) String() string {
+	return fmt.Sprintf("envelope(key %s, tenant %s)", e.keyID, e.tenant)
+}
+
 // KeyID is the master key the envelope uses: an alias, key id or ARN.
 func (e *Envelope) KeyID() string { return e.keyID }
 

@@ -216,12 +216,17 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 }
 
-func TestDataKeyStringHidesKeyMaterial(t *testing.T) {
+func TestPrintingAnEnvelopeOrDataKeyHidesKeyMaterial(t *testing.T) {
 	e := localEnvelope(t, "t")
 	d := e.cur.Load()
-	for _, s := range []string{fmt.Sprint(d), fmt.Sprintf("%v", d)} {
+	for _, s := range []string{fmt.Sprint(d), fmt.Sprintf("%v", d), fmt.Sprintf("%s", d)} {
 		if !strings.Contains(s, "redacted") {
 			t.Errorf("got %q, want the redacted form", s)
+		}
+	}
+	for _, s := range []string{fmt.Sprint(e), fmt.Sprintf("%v", e)} {
+		if s != "envelope(key alias/kmsgate/t, tenant t)" {
+			t.Errorf("got %q, want the key and tenant only", s)
 		}
 	}
 }

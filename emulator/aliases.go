@@ -163,7 +163,7 @@ func (s *Service) ListAliases(ctx context.Context, in *kms.ListAliasesInput, _ .
 	if in == nil {
 		in = &kms.ListAliasesInput{}
 	}
-	p, err := parsePage(in.Limit, in.Marker, 1000, 100)
+	p, err := parsePage(in.Limit, in.Marker, 100, 100)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ const (
 
 // env is one emulator over a real bbolt file with a movable clock.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *emulator.Service
 	clock *kmsgate.Clock
 	path  string
@@ -37,7 +37,9 @@ type env struct {
 
 var start = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvTB(t) }
+
+func newEnvTB(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, clock: kmsgate.NewClock(func() time.Time { return start }), path: filepath.Join(t.TempDir(), "kmsgate.db")}
 	e.ctx = kmsgate.WithCaller(context.Background(), kmsgate.Caller{Account: testAccount, Region: testRegion})
@@ -139,7 +141,7 @@ func wantErr(t *testing.T, err error, code, msg string) {
 	}
 }
 
-func ok(t *testing.T, err error) {
+func ok(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("unexpected error: %v", err)

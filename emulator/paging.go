@@ -17,14 +17,19 @@ type page struct {
 	from  string // sort key to start at; "" for the first page
 }
 
-// parsePage validates Limit (1..max, def when absent) and Marker.
-func parsePage(limit *int32, marker *string, max int32, def int) (page, error) {
+// maxLimit is the Limit every KMS List operation's model accepts; an
+// operation may return fewer items per page (its pageCap).
+const maxLimit = 1000
+
+// parsePage validates Limit (1..1000; def when absent, at most pageCap
+// items are returned) and Marker.
+func parsePage(limit *int32, marker *string, pageCap, def int) (page, error) {
 	p := page{limit: def}
 	if limit != nil {
-		if err := validationRange("limit", *limit, 1, max); err != nil {
+		if err := validationRange("limit", *limit, 1, maxLimit); err != nil {
 			return page{}, err
 		}
-		p.limit = int(*limit)
+		p.limit = min(int(*limit), pageCap)
 	}
 	if marker != nil {
 		if err := validationLen("marker", *marker, 1, 1024); err != nil {

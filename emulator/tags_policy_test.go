@@ -77,8 +77,14 @@ func TestTagResourceAndUntagResource(t *testing.T) {
 	if len(out.Tags) != 20 || !out.Truncated {
 		t.Errorf("first page: got %d tags truncated=%v, want 20 true", len(out.Tags), out.Truncated)
 	}
-	_, err = e.svc.ListResourceTags(e.ctx, &kms.ListResourceTagsInput{KeyId: aws.String(id), Limit: aws.Int32(51)})
-	wantErr(t, err, "ValidationException", "1 validation error detected: Value '51' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 50")
+	// A Limit over 50 is accepted (the model allows 1..1000) but pages hold at most 50.
+	out, err = e.svc.ListResourceTags(e.ctx, &kms.ListResourceTagsInput{KeyId: aws.String(id), Limit: aws.Int32(1000)})
+	ok(t, err)
+	if len(out.Tags) != 50 || out.Truncated {
+		t.Errorf("Limit 1000: got %d tags truncated=%v, want 50 false", len(out.Tags), out.Truncated)
+	}
+	_, err = e.svc.ListResourceTags(e.ctx, &kms.ListResourceTagsInput{KeyId: aws.String(id), Limit: aws.Int32(1001)})
+	wantErr(t, err, "ValidationException", "1 validation error detected: Value '1001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 1000")
 	_, err = e.svc.UntagResource(e.ctx, &kms.UntagResourceInput{KeyId: aws.String(id), TagKeys: []string{"aws:x"}})
 	wantErr(t, err, "TagException", "Tags beginning with aws: are reserved")
 	_, err = e.svc.TagResource(e.ctx, &kms.TagResourceInput{KeyId: aws.String(id)})

@@ -1,7 +1,8 @@
 // Package seed owns the seed file: the YAML document that creates keys (with
 // given ids and material), aliases, tags and policies at start-up. It parses
-// and validates only; the emulator applies a File idempotently (a key or alias
-// that already exists is left alone).
+// and validates only; the emulator applies a File idempotently at start-up.
+// testdata/kmsgate-example.yaml and testdata/local-kms-example.yaml are
+// complete examples of the two formats.
 //
 // Two formats are accepted and told apart by their top-level field names:
 // kmsgate's own format (lower-case `keys:` and `aliases:`) and the seed format

@@ -537,6 +537,33 @@ func TestLoad(t *testing.T) {
 	})
 }
 
+func TestExampleFiles(t *testing.T) {
+	cases := []struct {
+		file          string
+		keys, aliases int
+		specs         []types.KeySpec
+	}{
+		{"testdata/kmsgate-example.yaml", 4, 2, []types.KeySpec{types.KeySpecSymmetricDefault, types.KeySpecHmac256, types.KeySpecEccNistP256, types.KeySpecRsa2048}},
+		{"testdata/local-kms-example.yaml", 4, 1, []types.KeySpec{types.KeySpecSymmetricDefault, types.KeySpecSymmetricDefault, types.KeySpecRsa2048, types.KeySpecEccNistP256}},
+	}
+	for _, c := range cases {
+		t.Run("the README example "+c.file+" loads", func(t *testing.T) {
+			f, err := Load(c.file)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if len(f.Keys) != c.keys || len(f.Aliases) != c.aliases {
+				t.Fatalf("got %d keys %d aliases, want %d and %d", len(f.Keys), len(f.Aliases), c.keys, c.aliases)
+			}
+			for i, want := range c.specs {
+				if f.Keys[i].KeySpec != want {
+					t.Errorf("key %d: got %s, want %s", i, f.Keys[i].KeySpec, want)
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkParse(b *testing.B) {
 	tk := testKeysOnce()
 	doc := []byte("keys:\n  - id: " + id1 + "\n    material: [" + hex1 + ", " + hex2 + "]\n    tags: {a: b}\n    policy: {Version: 2012-10-17, Statement: [{Effect: Allow, Action: \"kms:*\", Resource: \"*\"}]}\n    aliases: [alias/a]\n  - id: " + id2 + "\n    privateKeyPem: |\n" + indent(tk.ecSEC1, 6) + "\naliases:\n  - {name: alias/b, targetKeyId: " + id2 + "}\n")
@@ -554,6 +581,13 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("keys:\n  - id: " + id1 + "\n    privateKeyPem: |\n" + indent(tk.ecSEC1, 6) + "\n"))
 	f.Add([]byte("Keys:\n  Symmetric:\n    Aes:\n      - Metadata: {KeyId: " + id1 + "}\n        BackingKeys: [" + hex1 + "]\nAliases:\n  - {AliasName: alias/x, TargetKeyId: " + id1 + "}\n"))
 	f.Add([]byte("keys:\n  - id: " + id1 + "\n    policy: {a: &x [1, 2], b: *x, c: {d: null, e: true, f: 1.5}}\n"))
+	for _, name := range []string{"testdata/kmsgate-example.yaml", "testdata/local-kms-example.yaml"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	f.Add([]byte("keys: [{id: " + mrk1 + ", keySpec: HMAC_224, material: [base64:" + b64 + "], tags: {a: b}}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Parse("fuzz.yaml", data)

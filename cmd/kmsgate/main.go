@@ -19,6 +19,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "serve the KMS API (emulator on a bbolt store)", runServe},
+		{"healthcheck", "ask a running kmsgate whether it is healthy", runHealthcheck},
 		{"version", "print the version", runVersion},
 		{"envelope", "encrypt and decrypt with the envelope scheme", runEnvelope},
 	}

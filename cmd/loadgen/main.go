@@ -104,6 +104,7 @@ type options struct {
 	maxRequests int
 	blobs       int
 	rounds      int
+	starts      int
 	json        bool
 }
 
@@ -118,6 +119,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.maxRequests, "max-requests", 5_000_000, "most requests in one phase")
 	fs.IntVar(&o.blobs, "blobs", 8, "ciphertexts made for Decrypt")
 	fs.IntVar(&o.rounds, "rounds", 5, "each phase is cut into this many rounds, alternating kmsgate and floor, so drift hits both alike")
+	fs.IntVar(&o.starts, "starts", 5, "times kmsgate is started to measure start-up (the median is reported)")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: loadgen [flags]\n       loadgen floor --listen 127.0.0.1:0\n       loadgen serve --listen 127.0.0.1:PORT  (stand-in for kmsgate serve)\n\nflags:")
@@ -130,8 +132,8 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadgen: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	if o.clients < 1 || o.duration <= 0 || o.warmup < 0 || o.maxRequests < 1 || o.blobs < 1 || o.rounds < 1 {
-		fmt.Fprintln(stderr, "loadgen: --clients, --duration, --max-requests, --blobs and --rounds must be positive")
+	if o.clients < 1 || o.duration <= 0 || o.warmup < 0 || o.maxRequests < 1 || o.blobs < 1 || o.rounds < 1 || o.starts < 1 {
+		fmt.Fprintln(stderr, "loadgen: --clients, --duration, --max-requests, --blobs, --rounds and --starts must be positive")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -177,20 +179,32 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 		return nil, err
 	}
 
-	addr, err := loadgen.FreeLoopbackAddr()
-	if err != nil {
-		return nil, err
-	}
-	kt, err := loadgen.NewTarget(addr, client)
-	if err != nil {
-		return nil, err
-	}
-	// The first-answer poll uses its own client so that the measured
-	// client's pool starts clean.
-	probe := loadgen.Target{URL: kt.URL, Client: loadgen.NewClient(1)}
-	kproc, err := loadgen.StartServer(ctx, o.kmsgate, []string{"serve", "--ephemeral", "--listen", addr, "--log-level", "warn"}, addr, probe, 10*time.Second)
-	if err != nil {
-		return nil, err
+	// kmsgate is started --starts times to measure start-up; the last
+	// process stays for the load.
+	var (
+		kproc  *loadgen.Server
+		kt     loadgen.Target
+		starts []time.Duration
+	)
+	for i := range o.starts {
+		addr, err := loadgen.FreeLoopbackAddr()
+		if err != nil {
+			return nil, err
+		}
+		if kt, err = loadgen.NewTarget(addr, client); err != nil {
+			return nil, err
+		}
+		// The first-answer poll uses its own client so that the measured
+		// client's pool starts clean.
+		probe := loadgen.Target{URL: kt.URL, Client: loadgen.NewClient(1)}
+		kproc, err = loadgen.StartServer(ctx, o.kmsgate, []string{"serve", "--ephemeral", "--listen", addr, "--log-level", "warn"}, addr, probe, 10*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		starts = append(starts, kproc.StartToAnswer)
+		if i < o.starts-1 {
+			kproc.Stop()
+		}
 	}
 	defer kproc.Stop()
 
@@ -204,7 +218,7 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 	}
 
 	rep := &loadgen.Report{Kmsgate: o.kmsgate, Clients: o.clients, PhaseSeconds: o.duration.Seconds()}
-	rep.SetStart(kproc.StartToAnswer)
+	rep.SetStart(starts)
 	round := loadgen.Phase{Clients: o.clients, Duration: o.duration / time.Duration(o.rounds), MaxRequests: o.maxRequests / o.rounds}
 	warm := loadgen.Phase{Clients: o.clients, Duration: o.warmup, MaxRequests: o.maxRequests}
 	targets := []loadgen.Target{kt, floor}

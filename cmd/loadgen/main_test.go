@@ -21,7 +21,7 @@ func TestMain(m *testing.M) {
 
 func TestBenchAgainstTheStandIn(t *testing.T) {
 	var out, errs bytes.Buffer
-	code := run([]string{"--kmsgate", os.Args[0], "--duration", "300ms", "--warmup", "50ms", "--rounds", "2", "--clients", "4", "--blobs", "2", "--json"}, &out, &errs)
+	code := run([]string{"--kmsgate", os.Args[0], "--duration", "300ms", "--warmup", "50ms", "--rounds", "2", "--clients", "4", "--blobs", "2", "--starts", "2", "--json"}, &out, &errs)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, errs.String())
 	}
@@ -47,6 +47,9 @@ func TestBenchAgainstTheStandIn(t *testing.T) {
 				t.Errorf("got ratio %v", o.Ratio)
 			}
 		})
+	}
+	if len(rep.StartRunsMs) != 2 {
+		t.Errorf("got %d start measurements, want 2", len(rep.StartRunsMs))
 	}
 	if rep.StartMs <= 0 || rep.RSSBytes <= 0 || rep.FloorRSSBytes <= 0 || rep.Clients != 4 {
 		t.Errorf("got start %v ms, RSS %d, floor RSS %d, clients %d", rep.StartMs, rep.RSSBytes, rep.FloorRSSBytes, rep.Clients)

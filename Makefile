@@ -1,0 +1,54 @@
+# kmsgate: make run (serve the emulator), make test (what CI runs).
+GO        ?= go
+BIN       := bin/kmsgate
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+AWS_CLI   := /usr/bin/aws
+FUZZTIME  ?= 30s
+
+.PHONY: build run test test-deps lint bench fuzz docker clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kmsgate
+
+# Serves the emulator on 127.0.0.1:4599 with its default store ./kmsgate.db.
+run: build
+	./$(BIN) serve
+
+# Everything CI runs: lint, the race-enabled test suite (unit, integration with
+# aws-sdk-go-v2) and the AWS CLI v2 tests, which need Debian's awscli at /usr/bin/aws.
+test: test-deps lint
+	$(GO) test -race -count=1 ./...
+
+test-deps:
+	@if [ ! -x $(AWS_CLI) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing the AWS CLI v2 (Debian awscli) for the CLI tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli >/dev/null; \
+	  else \
+	    echo "the CLI tests need the AWS CLI v2 at $(AWS_CLI): sudo apt-get install -y awscli" >&2; exit 1; \
+	  fi; \
+	fi
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+bench: build
+	$(GO) run ./cmd/loadgen --kmsgate ./$(BIN)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Runs every fuzz target for FUZZTIME each.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+docker:
+	docker build -t kmsgate:$(VERSION) .
+
+clean:
+	rm -rf bin

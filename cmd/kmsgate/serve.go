@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/kmsgate/kmsgate/server"
+)
+
+func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
+	var (
+		cfg                 server.Config
+		logFormat, logLevel string
+		shutdownTimeout     time.Duration
+	)
+	f := newEnvFlags("serve", "serve [flags]", stderr, nil)
+	f.String(&cfg.Listen, "listen", "KMSGATE_LISTEN", "127.0.0.1:4599", "address to listen on")
+	f.String(&cfg.DataPath, "data", "KMSGATE_DATA", "./kmsgate.db", "bbolt store file (its root key beside it in FILE.rootkey)")
+	f.Bool(&cfg.Ephemeral, "ephemeral", "KMSGATE_EPHEMERAL", false, "use a temporary store removed at exit (for CI)")
+	f.String(&cfg.Region, "region", "KMSGATE_REGION", "us-east-1", "region of unsigned requests")
+	f.String(&cfg.Account, "account", "KMSGATE_ACCOUNT", "111122223333", "AWS account id of the emulated keys")
+	f.String(&cfg.SeedPath, "seed", "KMSGATE_SEED", "", "YAML seed file applied at start-up (kmsgate or local-kms format)")
+	f.Bool(&cfg.TestClock, "test-clock", "KMSGATE_TEST_CLOCK", false, "enable POST /_kmsgate/clock to move time forward")
+	f.Int64(&cfg.MaxBodyBytes, "max-body", "KMSGATE_MAX_BODY", 1<<20, "largest request body in bytes")
+	f.Duration(&cfg.SweepInterval, "sweep-interval", "KMSGATE_SWEEP_INTERVAL", time.Minute, "how often expired keys are deleted and due rotations run")
+	f.Duration(&shutdownTimeout, "shutdown-timeout", "KMSGATE_SHUTDOWN_TIMEOUT", 30*time.Second, "how long in-flight calls may finish after SIGINT/SIGTERM")
+	f.String(&logFormat, "log-format", "KMSGATE_LOG_FORMAT", "console", "log format: console or json")
+	f.String(&logLevel, "log-level", "KMSGATE_LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	if code, ok := f.parse(args, stderr); !ok {
+		return code
+	}
+	cfg.RootKeyHex = os.Getenv("KMSGATE_ROOT_KEY")
+	logger, err := newLogger(stderr, logFormat, logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "kmsgate serve: %v\n", err)
+		return 2
+	}
+	cfg.Logger = logger
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.Start(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "kmsgate serve: %v\n", err)
+		return 1
+	}
+	<-ctx.Done()
+	logger.Info().Msg("shutting down: finishing in-flight calls")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Error().Err(err).Msg("shutdown")
+		return 1
+	}
+	logger.Info().Msg("stopped; store closed")
+	return 0
+}
+
+func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(strings.ToLower(level))
+	if err != nil || level == "" {
+		return zerolog.Logger{}, fmt.Errorf("unknown --log-level %q (debug, info, warn, error)", level)
+	}
+	switch format {
+	case "json":
+	case "console":
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339}
+	default:
+		return zerolog.Logger{}, fmt.Errorf("unknown --log-format %q (console or json)", format)
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+}

@@ -1,0 +1,242 @@
+// Package server assembles a running kmsgate from its parts: the bbolt store
+// with its root key, the emulator over it, the kmsapi wire handler, the
+// background sweeper (deletion and automatic rotation), and an HTTP listener
+// with graceful shutdown. cmd/kmsgate and the integration tests start kmsgate
+// through it, so both run the same wiring.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/emulator"
+	"github.com/kmsgate/kmsgate/kmsapi"
+	"github.com/kmsgate/kmsgate/seed"
+	"github.com/kmsgate/kmsgate/storage"
+)
+
+// Config is everything a kmsgate server needs; cmd/kmsgate fills it from
+// flags and KMSGATE_* variables.
+type Config struct {
+	// Listen is the TCP address, e.g. 127.0.0.1:4599 (port 0 picks one).
+	Listen string
+	// DataPath is the bbolt file. Ignored when Ephemeral.
+	DataPath string
+	// Ephemeral keeps the store in a temporary directory removed by Close.
+	Ephemeral bool
+	// RootKeyHex, when set, is the 32-byte root key in hex; otherwise the
+	// key lives in DataPath + ".rootkey" (created 0600 when missing).
+	RootKeyHex string
+	// Region answers unsigned requests; Account is the account of every key.
+	Region, Account string
+	// SeedPath is an optional seed file applied at start-up.
+	SeedPath string
+	// TestClock enables POST /_kmsgate/clock.
+	TestClock bool
+	// MaxBodyBytes limits request bodies (0: the wire default).
+	MaxBodyBytes int64
+	// SweepInterval is how often expired keys are purged and due rotations
+	// run in the background (0: one minute).
+	SweepInterval time.Duration
+	Logger        zerolog.Logger
+	// Now and Rand are injected for tests; nil means wall time and crypto/rand.
+	Now  func() time.Time
+	Rand io.Reader
+}
+
+// Server is a started kmsgate.
+type Server struct {
+	// Addr is the address actually listened on (host:port).
+	Addr  string
+	Clock *kmsgate.Clock
+
+	cfg      Config
+	db       *storage.DB
+	emu      *emulator.Service
+	http     *http.Server
+	served   chan error
+	stopSwp  context.CancelFunc
+	swpDone  chan struct{}
+	tempDir  string
+	closeErr error
+}
+
+// Start opens the store, applies the seed, and begins serving. The caller
+// must Shutdown the Server.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	s := &Server{cfg: cfg, served: make(chan error, 1), swpDone: make(chan struct{})}
+	if err := s.open(ctx); err != nil {
+		s.closeStore()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		s.closeStore()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	s.Addr = ln.Addr().String()
+	handler := kmsapi.New(kmsapi.Config{
+		Backend:       s.emu,
+		Logger:        cfg.Logger,
+		DefaultRegion: cfg.Region,
+		Account:       cfg.Account,
+		MaxBodyBytes:  cfg.MaxBodyBytes,
+		Clock:         s.testClock(),
+	})
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() { s.served <- s.http.Serve(ln) }()
+
+	sweepCtx, cancel := context.WithCancel(context.Background())
+	s.stopSwp = cancel
+	go s.sweep(sweepCtx)
+	cfg.Logger.Info().Str("addr", s.Addr).Str("region", cfg.Region).Str("account", cfg.Account).
+		Str("data", s.dataPath()).Msg("kmsgate serving")
+	return s, nil
+}
+
+func (s *Server) testClock() *kmsgate.Clock {
+	if s.cfg.TestClock {
+		return s.Clock
+	}
+	return nil
+}
+
+func (s *Server) dataPath() string {
+	if s.cfg.Ephemeral {
+		return filepath.Join(s.tempDir, "kmsgate.db")
+	}
+	return s.cfg.DataPath
+}
+
+func (s *Server) open(ctx context.Context) error {
+	cfg := s.cfg
+	if cfg.Ephemeral {
+		dir, err := os.MkdirTemp("", "kmsgate-")
+		if err != nil {
+			return fmt.Errorf("ephemeral store: %w", err)
+		}
+		s.tempDir = dir
+	} else if cfg.DataPath == "" {
+		return errors.New("no data path: give --data or --ephemeral")
+	}
+	rootKey, err := s.rootKey()
+	if err != nil {
+		return err
+	}
+	s.db, err = storage.Open(s.dataPath(), storage.Options{RootKey: rootKey})
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", s.dataPath(), err)
+	}
+	s.Clock = kmsgate.NewClock(cfg.Now)
+	random := cfg.Rand
+	if random == nil {
+		random = rand.Reader
+	}
+	s.emu, err = emulator.New(emulator.Config{
+		DB:      s.db,
+		Account: cfg.Account,
+		Region:  cfg.Region,
+		Now:     s.Clock.Now,
+		Rand:    random,
+		Logger:  cfg.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("start emulator: %w", err)
+	}
+	if cfg.SeedPath != "" {
+		f, err := seed.Load(cfg.SeedPath)
+		if err != nil {
+			return err
+		}
+		if err := s.emu.ApplySeed(ctx, f); err != nil {
+			return fmt.Errorf("seed %s: %w", cfg.SeedPath, err)
+		}
+	}
+	return nil
+}
+
+func (s *Server) rootKey() ([]byte, error) {
+	if s.cfg.RootKeyHex != "" {
+		key, err := hex.DecodeString(strings.TrimSpace(s.cfg.RootKeyHex))
+		if err != nil || len(key) != 32 {
+			return nil, errors.New("KMSGATE_ROOT_KEY must be 64 hex characters (32 bytes)")
+		}
+		return key, nil
+	}
+	return storage.LoadOrCreateRootKey(s.dataPath() + ".rootkey")
+}
+
+func (s *Server) sweep(ctx context.Context) {
+	defer close(s.swpDone)
+	every := s.cfg.SweepInterval
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.emu.Sweep(ctx); err != nil && ctx.Err() == nil {
+				s.cfg.Logger.Error().Err(err).Msg("sweep")
+			}
+		}
+	}
+}
+
+// Emulator is the backend behind the server (for tests that need to reach
+// past the wire, e.g. to sweep at once).
+func (s *Server) Emulator() *emulator.Service { return s.emu }
+
+// URL is the server's endpoint, e.g. http://127.0.0.1:4599.
+func (s *Server) URL() string { return "http://" + s.Addr }
+
+// Shutdown stops accepting, lets in-flight calls finish (until ctx ends),
+// stops the sweeper and closes the store. It is safe to call twice.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.http == nil {
+		return s.closeErr
+	}
+	err := s.http.Shutdown(ctx)
+	if serr := <-s.served; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	s.http = nil
+	s.stopSwp()
+	<-s.swpDone
+	if cerr := s.closeStore(); err == nil {
+		err = cerr
+	}
+	s.closeErr = err
+	return err
+}
+
+func (s *Server) closeStore() error {
+	var err error
+	if s.db != nil {
+		err = s.db.Close()
+		s.db = nil
+	}
+	if s.tempDir != "" {
+		if rerr := os.RemoveAll(s.tempDir); err == nil {
+			err = rerr
+		}
+		s.tempDir = ""
+	}
+	return err
+}

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
@@ -49,6 +53,71 @@ func TestEnvelopeCLIThroughTheBuiltBinary(t *testing.T) {
 	bin := buildKmsgate(t)
 	t.Run("a field round-trips with AWS_ENDPOINT_URL or --endpoint", func(t *testing.T) { cliRoundTrip(t, bin) })
 	t.Run("failures print the KMS error and nothing on stdout", func(t *testing.T) { cliFailures(t, bin) })
+	t.Run("a field sealed against kmsgate serve opens after serve restarts", func(t *testing.T) { cliAcrossServeRestart(t, bin) })
+}
+
+// serveProcess runs `kmsgate serve` from the built binary on a free loopback
+// port and returns its URL; stop sends SIGTERM and waits for a clean exit.
+func serveProcess(t *testing.T, bin, data string) (url string, stop func()) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data", data, "--log-format", "json", "--log-level", "info")
+	logs, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting kmsgate serve: %v", err)
+	}
+	done := make(chan error, 1)
+	stop = func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("kmsgate serve exited with %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			t.Error("kmsgate serve did not stop within 15s of SIGTERM")
+		}
+	}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(logs)
+		for sc.Scan() {
+			var line struct{ Message, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Message == "kmsgate serving" {
+				addr <- line.Addr
+			}
+		}
+		done <- cmd.Wait()
+	}()
+	select {
+	case a := <-addr:
+		return "http://" + a, stop
+	case err := <-done:
+		t.Fatalf("kmsgate serve exited before serving: %v", err)
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("kmsgate serve did not log its address within 15s")
+	}
+	return "", nil
+}
+
+func cliAcrossServeRestart(t *testing.T, bin string) {
+	data := filepath.Join(t.TempDir(), "kmsgate.db")
+	url, stop := serveProcess(t, bin, data)
+	text, stderr, code := kmsgateCmd(t, bin, url, "across restarts", "envelope", "encrypt", "--key-name", "jumpwire", "--tenant", "org1")
+	stop()
+	if code != 0 {
+		t.Fatalf("encrypt: exit %d, stderr %q", code, stderr)
+	}
+	url, stop = serveProcess(t, bin, data)
+	defer stop()
+	got, stderr, code := kmsgateCmd(t, bin, url, text, "envelope", "decrypt")
+	if code != 0 || got != "across restarts" {
+		t.Errorf("decrypt after restart: got (%q, exit %d, stderr %q), want the plaintext", got, code, stderr)
+	}
 }
 
 func cliRoundTrip(t *testing.T, bin string) {

@@ -23,6 +23,7 @@ func commands() []command {
 		{"healthcheck", "ask a running kmsgate whether it is healthy", runHealthcheck},
 		{"version", "print the version", runVersion},
 		{"policy", "simulate and lint IAM/KMS policies", runPolicy},
+		{"envelope", "encrypt and decrypt with the envelope scheme", runEnvelope},
 	}
 }
 

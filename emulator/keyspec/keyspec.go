@@ -235,3 +235,31 @@ func lookupSupported(s types.KeySpec) (Spec, error) {
 	}
 	return row, nil
 }
+
+// CheckKeyUsage is CreateKey's check of KeySpec against KeyUsage: it returns
+// the usage the key gets (ENCRYPT_DECRYPT when SYMMETRIC_DEFAULT has none) or
+// AWS's ValidationException. spec "" means SYMMETRIC_DEFAULT, CreateKey's
+// default. The text for a usage the spec lacks follows local-kms (no AWS
+// recording was found).
+func CheckKeyUsage(spec types.KeySpec, usage types.KeyUsageType) (types.KeyUsageType, error) {
+	if spec == "" {
+		spec = types.KeySpecSymmetricDefault
+	}
+	row, err := lookupSupported(spec)
+	if err != nil {
+		return "", err
+	}
+	if usage == "" {
+		if spec != types.KeySpecSymmetricDefault {
+			return "", kmsgate.NewValidationException("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.")
+		}
+		return types.KeyUsageTypeEncryptDecrypt, nil
+	}
+	if !slices.Contains(types.KeyUsageType("").Values(), usage) {
+		return "", kmsgate.NewValidationException("1 validation error detected: Value '%s' at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set: %s", usage, enumSet(types.KeyUsageType("").Values()))
+	}
+	if !row.AllowsUsage(usage) {
+		return "", kmsgate.NewValidationException("KeyUsage %s is not compatible with KeySpec %s", usage, spec)
+	}
+	return usage, nil
+}

@@ -417,3 +417,41 @@ func TestGenerateDataKeyPair(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckKeyUsage(t *testing.T) {
+	cases := []struct {
+		name     string
+		spec     types.KeySpec
+		usage    types.KeyUsageType
+		want     types.KeyUsageType
+		wantCode string
+		wantMsg  string
+	}{
+		{"no spec and no usage is a symmetric encryption key", "", "", types.KeyUsageTypeEncryptDecrypt, "", ""},
+		{"RSA_2048 signs", types.KeySpecRsa2048, types.KeyUsageTypeSignVerify, types.KeyUsageTypeSignVerify, "", ""},
+		{"ECC_NIST_P521 agrees keys", types.KeySpecEccNistP521, types.KeyUsageTypeKeyAgreement, types.KeyUsageTypeKeyAgreement, "", ""},
+		{"ML_KEM_768 encapsulates", types.KeySpecMlKem768, types.KeyUsageTypeEncapsulateDecapsulate, types.KeyUsageTypeEncapsulateDecapsulate, "", ""},
+		{"an asymmetric key needs a usage", types.KeySpecEccNistP256, "", "", "ValidationException", "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys."},
+		{"an HMAC key needs a usage", types.KeySpecHmac256, "", "", "ValidationException", "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys."},
+		{"ECC keys do not encrypt", types.KeySpecEccNistP256, types.KeyUsageTypeEncryptDecrypt, "", "ValidationException", "KeyUsage ENCRYPT_DECRYPT is not compatible with KeySpec ECC_NIST_P256"},
+		{"secp256k1 does not agree keys", types.KeySpecEccSecgP256k1, types.KeyUsageTypeKeyAgreement, "", "ValidationException", "KeyUsage KEY_AGREEMENT is not compatible with KeySpec ECC_SECG_P256K1"},
+		{"an unknown spec fails the enum", "AES_256", types.KeyUsageTypeEncryptDecrypt, "", "ValidationException",
+			"1 validation error detected: Value 'AES_256' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, SM2, ML_DSA_44, ML_DSA_65, ML_DSA_87, ECC_NIST_EDWARDS25519, ML_KEM_512, ML_KEM_768, ML_KEM_1024]"},
+		{"SM2 is unsupported here", types.KeySpecSm2, types.KeyUsageTypeSignVerify, "", "UnsupportedOperationException", "KeySpec SM2 is not supported by this emulator."},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := CheckKeyUsage(c.spec, c.usage)
+			if c.wantCode == "" {
+				if err != nil || got != c.want {
+					t.Fatalf("got %s, %v; want %s", got, err, c.want)
+				}
+				return
+			}
+			code, msg := apiError(t, err)
+			if code != c.wantCode || msg != c.wantMsg {
+				t.Fatalf("got %s %q, want %s %q", code, msg, c.wantCode, c.wantMsg)
+			}
+		})
+	}
+}

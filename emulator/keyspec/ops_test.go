@@ -311,8 +311,10 @@ func TestMLKEM(t *testing.T) {
 			if rest, err := asn1.Unmarshal(spki, &info); err != nil || len(rest) != 0 {
 				t.Fatalf("SPKI: %v", err)
 			}
-			if !info.Algorithm.Algorithm.Equal(kemOID(s)) || len(info.Algorithm.Parameters.FullBytes) != 0 {
-				t.Fatalf("SPKI algorithm: got %v %x, want %v without parameters", info.Algorithm.Algorithm, info.Algorithm.Parameters.FullBytes, kemOID(s))
+			// NIST's id-alg-ml-kem-768/1024: 2.16.840.1.101.3.4.4.2 and .3.
+			wantOID := asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 4, map[types.KeySpec]int{types.KeySpecMlKem768: 2, types.KeySpecMlKem1024: 3}[s]}
+			if !info.Algorithm.Algorithm.Equal(wantOID) || len(info.Algorithm.Parameters.FullBytes) != 0 {
+				t.Fatalf("SPKI algorithm: got %v %x, want %v without parameters", info.Algorithm.Algorithm, info.Algorithm.Parameters.FullBytes, wantOID)
 			}
 			ct, ss, err := encapsulate(info.PublicKey.Bytes)
 			if err != nil {

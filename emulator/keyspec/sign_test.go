@@ -2,7 +2,6 @@ package keyspec
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -16,10 +15,13 @@ import (
 	"sync"
 	"testing"
 
-	"filippo.io/mldsa"
-	mldsax509 "filippo.io/mldsa/x509"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/smithy-go"
+	circlsign "github.com/cloudflare/circl/sign"
+	circled25519 "github.com/cloudflare/circl/sign/ed25519"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa87"
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 	dcrecdsa "github.com/decred/dcrd/dcrec/secp256k1/v4/ecdsa"
 )
@@ -184,12 +186,23 @@ func verifyWithGo(t *testing.T, c signCase, spki, text, sig []byte) {
 		}
 		return
 	case types.KeySpecMlDsa44, types.KeySpecMlDsa65, types.KeySpecMlDsa87:
-		pub, err := mldsax509.ParsePKIXPublicKey(spki)
-		if err != nil {
-			t.Fatalf("ParsePKIXPublicKey: %v", err)
+		// circl is an ML-DSA implementation independent of the signer's.
+		scheme := map[types.KeySpec]circlsign.Scheme{types.KeySpecMlDsa44: mldsa44.Scheme(), types.KeySpecMlDsa65: mldsa65.Scheme(), types.KeySpecMlDsa87: mldsa87.Scheme()}[c.spec]
+		var info subjectPublicKeyInfo
+		if rest, err := asn1.Unmarshal(spki, &info); err != nil || len(rest) != 0 {
+			t.Fatalf("SPKI: %v", err)
 		}
-		if err := mldsa.Verify(pub.(*mldsa.PublicKey), text, sig, nil); err != nil {
-			t.Fatalf("ML-DSA signature does not verify against the SPKI: %v", err)
+		// NIST's OIDs: id-ml-dsa-44/65/87 are 2.16.840.1.101.3.4.3.17/18/19.
+		wantOID := asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, map[types.KeySpec]int{types.KeySpecMlDsa44: 17, types.KeySpecMlDsa65: 18, types.KeySpecMlDsa87: 19}[c.spec]}
+		if !info.Algorithm.Algorithm.Equal(wantOID) || len(info.Algorithm.Parameters.FullBytes) != 0 {
+			t.Fatalf("SPKI algorithm: got %v, want %v without parameters", info.Algorithm.Algorithm, wantOID)
+		}
+		pub, err := scheme.UnmarshalBinaryPublicKey(info.PublicKey.Bytes)
+		if err != nil {
+			t.Fatalf("public key: %v", err)
+		}
+		if !scheme.Verify(pub, text, sig, nil) {
+			t.Fatalf("ML-DSA signature does not verify against the SPKI with circl")
 		}
 		return
 	}
@@ -210,10 +223,12 @@ func verifyWithGo(t *testing.T, c signCase, spki, text, sig []byte) {
 		}
 	case ed25519.PublicKey:
 		if c.alg == types.SigningAlgorithmSpecEd25519PhSha512 {
-			// Ed25519ph over the caller's 64-byte digest as message.
+			// Ed25519ph (RFC 8032) over the caller's 64-byte digest as
+			// the message, checked with circl's independent Ed25519ph.
 			d := sha512.Sum512(text)
-			dd := sha512.Sum512(d[:])
-			err = ed25519.VerifyWithOptions(pub, dd[:], sig, &ed25519.Options{Hash: crypto.SHA512})
+			if !circled25519.VerifyPh(circled25519.PublicKey(pub), d[:], sig, "") {
+				err = errors.New("circl ed25519.VerifyPh failed")
+			}
 		} else if !ed25519.Verify(pub, text, sig) {
 			err = errors.New("ed25519.Verify failed")
 		}

@@ -16,9 +16,14 @@ const (
 	maxOnDemandRotations  = 25
 )
 
-// rotationState is the key-state rule of EnableKeyRotation,
+// rotationState is the key-type and key-state rule of EnableKeyRotation,
 // DisableKeyRotation and RotateKeyOnDemand.
-func rotationState(sc scope, k *keyRecord) error { return usable(sc, k) }
+func rotationState(sc scope, k *keyRecord) error {
+	if err := rotatable(sc, k); err != nil {
+		return err
+	}
+	return usable(sc, k)
+}
 
 // EnableKeyRotation turns on automatic rotation every RotationPeriodInDays
 // (90..2560, default 365), counted from now.

@@ -53,6 +53,7 @@ type Service struct {
 	now     func() time.Time
 	rand    io.Reader
 	log     zerolog.Logger
+	loaded  *keyCache // parsed asymmetric and HMAC material (keycache.go)
 }
 
 var _ kmsgate.Backend = (*Service)(nil)
@@ -69,6 +70,7 @@ func New(cfg Config) (*Service, error) {
 		now:     cfg.Now,
 		rand:    cfg.Rand,
 		log:     cfg.Logger,
+		loaded:  newKeyCache(),
 	}
 	if s.account == "" {
 		s.account = DefaultAccount

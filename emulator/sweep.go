@@ -38,7 +38,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 			if err != nil {
 				return false, err
 			}
-			if !ok || k.rotationDue(now) {
+			if !ok || k.rotationDue(now) || k.importExpired(now) {
 				work = append(work, due{t.sc, parts[2]})
 			}
 			return ctx.Err() == nil, ctx.Err()

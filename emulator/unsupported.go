@@ -24,24 +24,9 @@ func (s *Service) CreateGrant(context.Context, *kms.CreateGrantInput, ...func(*k
 	return nil, unsupported("CreateGrant")
 }
 
-// Decapsulate is not supported yet.
-func (s *Service) Decapsulate(context.Context, *kms.DecapsulateInput, ...func(*kms.Options)) (*kms.DecapsulateOutput, error) {
-	return nil, unsupported("Decapsulate")
-}
-
 // DeleteCustomKeyStore is not supported yet.
 func (s *Service) DeleteCustomKeyStore(context.Context, *kms.DeleteCustomKeyStoreInput, ...func(*kms.Options)) (*kms.DeleteCustomKeyStoreOutput, error) {
 	return nil, unsupported("DeleteCustomKeyStore")
-}
-
-// DeleteImportedKeyMaterial is not supported yet.
-func (s *Service) DeleteImportedKeyMaterial(context.Context, *kms.DeleteImportedKeyMaterialInput, ...func(*kms.Options)) (*kms.DeleteImportedKeyMaterialOutput, error) {
-	return nil, unsupported("DeleteImportedKeyMaterial")
-}
-
-// DeriveSharedSecret is not supported yet.
-func (s *Service) DeriveSharedSecret(context.Context, *kms.DeriveSharedSecretInput, ...func(*kms.Options)) (*kms.DeriveSharedSecretOutput, error) {
-	return nil, unsupported("DeriveSharedSecret")
 }
 
 // DescribeCustomKeyStores is not supported yet.
@@ -54,44 +39,9 @@ func (s *Service) DisconnectCustomKeyStore(context.Context, *kms.DisconnectCusto
 	return nil, unsupported("DisconnectCustomKeyStore")
 }
 
-// Encapsulate is not supported yet.
-func (s *Service) Encapsulate(context.Context, *kms.EncapsulateInput, ...func(*kms.Options)) (*kms.EncapsulateOutput, error) {
-	return nil, unsupported("Encapsulate")
-}
-
-// GenerateDataKeyPair is not supported yet.
-func (s *Service) GenerateDataKeyPair(context.Context, *kms.GenerateDataKeyPairInput, ...func(*kms.Options)) (*kms.GenerateDataKeyPairOutput, error) {
-	return nil, unsupported("GenerateDataKeyPair")
-}
-
-// GenerateDataKeyPairWithoutPlaintext is not supported yet.
-func (s *Service) GenerateDataKeyPairWithoutPlaintext(context.Context, *kms.GenerateDataKeyPairWithoutPlaintextInput, ...func(*kms.Options)) (*kms.GenerateDataKeyPairWithoutPlaintextOutput, error) {
-	return nil, unsupported("GenerateDataKeyPairWithoutPlaintext")
-}
-
-// GenerateMac is not supported yet.
-func (s *Service) GenerateMac(context.Context, *kms.GenerateMacInput, ...func(*kms.Options)) (*kms.GenerateMacOutput, error) {
-	return nil, unsupported("GenerateMac")
-}
-
 // GetKeyLastUsage is not supported yet.
 func (s *Service) GetKeyLastUsage(context.Context, *kms.GetKeyLastUsageInput, ...func(*kms.Options)) (*kms.GetKeyLastUsageOutput, error) {
 	return nil, unsupported("GetKeyLastUsage")
-}
-
-// GetParametersForImport is not supported yet.
-func (s *Service) GetParametersForImport(context.Context, *kms.GetParametersForImportInput, ...func(*kms.Options)) (*kms.GetParametersForImportOutput, error) {
-	return nil, unsupported("GetParametersForImport")
-}
-
-// GetPublicKey is not supported yet.
-func (s *Service) GetPublicKey(context.Context, *kms.GetPublicKeyInput, ...func(*kms.Options)) (*kms.GetPublicKeyOutput, error) {
-	return nil, unsupported("GetPublicKey")
-}
-
-// ImportKeyMaterial is not supported yet.
-func (s *Service) ImportKeyMaterial(context.Context, *kms.ImportKeyMaterialInput, ...func(*kms.Options)) (*kms.ImportKeyMaterialOutput, error) {
-	return nil, unsupported("ImportKeyMaterial")
 }
 
 // ListRetirableGrants is not supported yet.
@@ -114,11 +64,6 @@ func (s *Service) RevokeGrant(context.Context, *kms.RevokeGrantInput, ...func(*k
 	return nil, unsupported("RevokeGrant")
 }
 
-// Sign is not supported yet.
-func (s *Service) Sign(context.Context, *kms.SignInput, ...func(*kms.Options)) (*kms.SignOutput, error) {
-	return nil, unsupported("Sign")
-}
-
 // UpdateCustomKeyStore is not supported yet.
 func (s *Service) UpdateCustomKeyStore(context.Context, *kms.UpdateCustomKeyStoreInput, ...func(*kms.Options)) (*kms.UpdateCustomKeyStoreOutput, error) {
 	return nil, unsupported("UpdateCustomKeyStore")
@@ -127,14 +72,4 @@ func (s *Service) UpdateCustomKeyStore(context.Context, *kms.UpdateCustomKeyStor
 // UpdatePrimaryRegion is not supported yet.
 func (s *Service) UpdatePrimaryRegion(context.Context, *kms.UpdatePrimaryRegionInput, ...func(*kms.Options)) (*kms.UpdatePrimaryRegionOutput, error) {
 	return nil, unsupported("UpdatePrimaryRegion")
-}
-
-// Verify is not supported yet.
-func (s *Service) Verify(context.Context, *kms.VerifyInput, ...func(*kms.Options)) (*kms.VerifyOutput, error) {
-	return nil, unsupported("Verify")
-}
-
-// VerifyMac is not supported yet.
-func (s *Service) VerifyMac(context.Context, *kms.VerifyMacInput, ...func(*kms.Options)) (*kms.VerifyMacOutput, error) {
-	return nil, unsupported("VerifyMac")
 }

@@ -25,7 +25,8 @@ import (
 )
 
 // Key is loaded key material of one spec, ready for the operations. Load it
-// once and reuse it: parsing an RSA key costs more than signing with it.
+// once and reuse it: parsing an RSA key costs more than signing with it. A
+// Key is never changed after Load and is safe for concurrent use.
 type Key struct {
 	spec   Spec
 	secret []byte // SYMMETRIC_DEFAULT and HMAC_*

@@ -370,3 +370,36 @@ func TestVerifyFromExternalMuAgreesWithVerifyOfTheMessage(t *testing.T) {
 		})
 	}
 }
+
+func TestAKeyIsSafeForConcurrentUse(t *testing.T) {
+	for _, c := range []signCase{
+		{types.KeySpecRsa2048, types.SigningAlgorithmSpecRsassaPssSha256, types.MessageTypeRaw},
+		{types.KeySpecEccNistP256, types.SigningAlgorithmSpecEcdsaSha256, types.MessageTypeRaw},
+		{types.KeySpecEccSecgP256k1, types.SigningAlgorithmSpecEcdsaSha256, types.MessageTypeRaw},
+		{types.KeySpecEccNistEdwards25519, types.SigningAlgorithmSpecEd25519Sha512, types.MessageTypeRaw},
+		{types.KeySpecMlDsa44, types.SigningAlgorithmSpecMlDsaShake256, types.MessageTypeRaw},
+	} {
+		t.Run(c.String()+" signs and verifies from 8 goroutines", func(t *testing.T) {
+			k := load(t, c.spec)
+			var wg sync.WaitGroup
+			errs := make(chan error, 8)
+			for i := range 8 {
+				wg.Go(func() {
+					msg := []byte(fmt.Sprintf("message %d", i))
+					sig, err := k.Sign(c.alg, c.mt, msg, rand.Reader)
+					if err == nil {
+						err = k.Verify(c.alg, c.mt, msg, sig)
+					}
+					errs <- err
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}

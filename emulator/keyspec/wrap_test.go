@@ -261,3 +261,45 @@ func secp256k1SEC1(t testing.TB, priv, pub []byte) []byte {
 	}
 	return der
 }
+
+func TestCheckWrapping(t *testing.T) {
+	cases := []struct {
+		name     string
+		spec     types.KeySpec
+		alg      types.AlgorithmSpec
+		wrapping types.WrappingKeySpec
+		wantCode string
+	}{
+		{"a symmetric key takes RSAES_OAEP_SHA_256", types.KeySpecSymmetricDefault, types.AlgorithmSpecRsaesOaepSha256, types.WrappingKeySpecRsa2048, ""},
+		{"an ECC key takes RSAES_OAEP_SHA_1", types.KeySpecEccNistP256, types.AlgorithmSpecRsaesOaepSha1, types.WrappingKeySpecRsa4096, ""},
+		{"an RSA key takes RSA_AES_KEY_WRAP_SHA_256", types.KeySpecRsa4096, types.AlgorithmSpecRsaAesKeyWrapSha256, types.WrappingKeySpecRsa3072, ""},
+		{"an RSA key refuses RSAES_OAEP_SHA_256", types.KeySpecRsa2048, types.AlgorithmSpecRsaesOaepSha256, types.WrappingKeySpecRsa4096, "ValidationException"},
+		{"RSAES_PKCS1_V1_5 is gone", types.KeySpecHmac256, types.AlgorithmSpecRsaesPkcs1V15, types.WrappingKeySpecRsa2048, "UnsupportedOperationException"},
+		{"SM2 wrapping keys are China-only", types.KeySpecHmac256, types.AlgorithmSpecRsaesOaepSha256, types.WrappingKeySpecSm2, "UnsupportedOperationException"},
+		{"an unknown wrapping key spec fails the enum", types.KeySpecHmac256, types.AlgorithmSpecRsaesOaepSha256, "RSA_1024", "ValidationException"},
+		{"an unknown algorithm fails the enum", types.KeySpecHmac256, "AES_KEY_WRAP", types.WrappingKeySpecRsa2048, "ValidationException"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := CheckWrapping(c.spec, c.alg, c.wrapping)
+			if c.wantCode == "" {
+				if err != nil {
+					t.Fatalf("got %v, want nil", err)
+				}
+				return
+			}
+			if code, _ := apiError(t, err); code != c.wantCode {
+				t.Fatalf("got %s, want %s", code, c.wantCode)
+			}
+		})
+	}
+	t.Run("P-521 material does not fit RSAES_OAEP_SHA_256 under an RSA_2048 wrapping key", func(t *testing.T) {
+		_, pub, err := GenerateWrappingKey(types.WrappingKeySpecRsa2048, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := WrapForImport(pub, types.AlgorithmSpecRsaesOaepSha256, material(t, types.KeySpecEccNistP521), rand.Reader); err == nil {
+			t.Fatal("P-521 PKCS#8 wrapped with OAEP under RSA-2048: AWS documents that it cannot be")
+		}
+	})
+}

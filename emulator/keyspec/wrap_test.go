@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
@@ -14,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/cloudflare/circl/kem/mlkem/mlkem768"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -302,4 +305,61 @@ func TestCheckWrapping(t *testing.T) {
 			t.Fatal("P-521 PKCS#8 wrapped with OAEP under RSA-2048: AWS documents that it cannot be")
 		}
 	})
+}
+
+// RFC 9881 (ML-DSA) and RFC 9935 (ML-KEM) private keys come in three forms;
+// OpenSSL 3.5 writes "both" (seed and expanded key) by default.
+func TestPostQuantumPrivateKeyForms(t *testing.T) {
+	type form struct {
+		spec     types.KeySpec
+		oid      asn1.ObjectIdentifier
+		seed     []byte
+		expanded []byte
+	}
+	dsaSeed := bytes.Repeat([]byte{3}, 32)
+	_, dsaSK := mldsa65.Scheme().DeriveKey(dsaSeed)
+	dsaExpanded, _ := dsaSK.MarshalBinary()
+	kemSeed := bytes.Repeat([]byte{5}, 64)
+	_, kemSK := mlkem768.Scheme().DeriveKeyPair(kemSeed)
+	kemExpanded, _ := kemSK.MarshalBinary()
+	forms := []form{
+		{types.KeySpecMlDsa65, asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 18}, dsaSeed, dsaExpanded},
+		{types.KeySpecMlKem768, asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 4, 2}, kemSeed, kemExpanded},
+	}
+	wrap := func(t *testing.T, oid asn1.ObjectIdentifier, inner []byte) []byte {
+		t.Helper()
+		der, err := asn1.Marshal(pkcs8{Algo: pkix.AlgorithmIdentifier{Algorithm: oid}, PrivateKey: inner})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
+	}
+	for _, f := range forms {
+		seedOnly := wrap(t, f.oid, append([]byte{0x80, byte(len(f.seed))}, f.seed...))
+		both, _ := asn1.Marshal(struct{ Seed, Expanded []byte }{f.seed, f.expanded})
+		t.Run(string(f.spec)+" seed and both forms give the same material", func(t *testing.T) {
+			s1, m1, err := ParsePrivateKey(seedOnly)
+			if err != nil || s1 != f.spec {
+				t.Fatalf("seed form: got %s, %v", s1, err)
+			}
+			s2, m2, err := ParsePrivateKey(wrap(t, f.oid, both))
+			if err != nil || s2 != f.spec || !bytes.Equal(m1, m2) {
+				t.Fatalf("both form: got %s, %v, same material %v", s2, err, bytes.Equal(m1, m2))
+			}
+		})
+		t.Run(string(f.spec)+" both form with a foreign expanded key is refused", func(t *testing.T) {
+			bad := bytes.Clone(f.expanded)
+			bad[len(bad)-1] ^= 1
+			inner, _ := asn1.Marshal(struct{ Seed, Expanded []byte }{f.seed, bad})
+			if _, _, err := ParsePrivateKey(wrap(t, f.oid, inner)); err == nil {
+				t.Fatal("got nil error")
+			}
+		})
+		t.Run(string(f.spec)+" expanded form alone is refused", func(t *testing.T) {
+			inner, _ := asn1.Marshal(f.expanded)
+			if _, _, err := ParsePrivateKey(wrap(t, f.oid, inner)); err == nil {
+				t.Fatal("got nil error")
+			}
+		})
+	}
 }

@@ -129,3 +129,28 @@ func fixedRSA2048(f *testing.F) []byte {
 	}
 	return der
 }
+
+// FuzzVerifyExternalMu holds the package's own verification from μ to the
+// library's verification of the full message: they must agree on every
+// signature, valid or not.
+func FuzzVerifyExternalMu(f *testing.F) {
+	k := load(f, types.KeySpecMlDsa44)
+	text := []byte("fuzzed signature")
+	mu := externalMu(f, k, text)
+	alg := types.SigningAlgorithmSpecMlDsaShake256
+	sig, err := k.Sign(alg, types.MessageTypeRaw, text, rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(sig)
+	bad := bytes.Clone(sig)
+	bad[len(bad)-1] = 0xFF
+	f.Add(bad)
+	f.Fuzz(func(t *testing.T, sig []byte) {
+		fromMu := k.Verify(alg, types.MessageTypeExternalMu, mu, sig) == nil
+		fromText := k.Verify(alg, types.MessageTypeRaw, text, sig) == nil
+		if fromMu != fromText {
+			t.Fatalf("verification from mu says %v, from the message %v", fromMu, fromText)
+		}
+	})
+}

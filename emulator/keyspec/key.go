@@ -1,6 +1,7 @@
 package keyspec
 
 import (
+	"bytes"
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -21,11 +22,16 @@ import (
 	"github.com/cloudflare/circl/kem/mlkem/mlkem1024"
 	"github.com/cloudflare/circl/kem/mlkem/mlkem512"
 	"github.com/cloudflare/circl/kem/mlkem/mlkem768"
+	"github.com/cloudflare/circl/sign"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa87"
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 )
 
 // Key is loaded key material of one spec, ready for the operations. Load it
-// once and reuse it: parsing an RSA key costs more than signing with it.
+// once and reuse it: parsing an RSA key costs more than signing with it. A
+// Key is never changed after Load and is safe for concurrent use.
 type Key struct {
 	spec   Spec
 	secret []byte // SYMMETRIC_DEFAULT and HMAC_*
@@ -253,6 +259,8 @@ func parseAsymmetric(der []byte) (*Key, error) {
 		}
 	case alg.Equal(oidMLKEM512), alg.Equal(oidMLKEM768), alg.Equal(oidMLKEM1024):
 		return parseMLKEM(alg, p)
+	case alg.Equal(oidMLDSA44), alg.Equal(oidMLDSA65), alg.Equal(oidMLDSA87):
+		return parseMLDSA(alg, p)
 	}
 	key, err := mldsax509.ParsePKCS8PrivateKey(der)
 	if err != nil {
@@ -425,6 +433,43 @@ func parseSecp256k1SEC1(der []byte) (*secp256k1.PrivateKey, error) {
 	return key, nil
 }
 
+// pqSeed returns the seed of an ML-DSA or ML-KEM PKCS#8 private key. Of the
+// three private key encodings (RFC 9881 / RFC 9935) it takes the seed form
+// and the "both" form, whose expanded key must be the one the seed derives
+// (expanded is the key that circl derives from a seed); an expanded key
+// alone has no seed to keep.
+func pqSeed(p pkcs8, size int, expanded func(seed []byte) ([]byte, error)) ([]byte, error) {
+	if len(p.Algo.Parameters.FullBytes) != 0 {
+		return nil, errors.New("keyspec: ML-DSA / ML-KEM private key has parameters")
+	}
+	var raw asn1.RawValue
+	rest, err := asn1.Unmarshal(p.PrivateKey, &raw)
+	if err != nil || len(rest) != 0 {
+		return nil, errors.New("keyspec: malformed ML-DSA / ML-KEM private key")
+	}
+	switch {
+	case raw.Class == asn1.ClassContextSpecific && raw.Tag == 0 && !raw.IsCompound:
+		if len(raw.Bytes) != size {
+			return nil, fmt.Errorf("keyspec: seed is %d bytes, want %d", len(raw.Bytes), size)
+		}
+		return raw.Bytes, nil
+	case raw.Class == asn1.ClassUniversal && raw.Tag == asn1.TagSequence:
+		var both struct {
+			Seed     []byte
+			Expanded []byte
+		}
+		if rest, err := asn1.Unmarshal(p.PrivateKey, &both); err != nil || len(rest) != 0 || len(both.Seed) != size {
+			return nil, errors.New("keyspec: malformed seed-and-expanded private key")
+		}
+		want, err := expanded(both.Seed)
+		if err != nil || !bytes.Equal(want, both.Expanded) {
+			return nil, errors.New("keyspec: the expanded private key does not match its seed")
+		}
+		return both.Seed, nil
+	}
+	return nil, errors.New("keyspec: an expanded ML-DSA / ML-KEM private key without its seed is not supported")
+}
+
 func marshalMLKEMPKCS8(s types.KeySpec, seed []byte) ([]byte, error) {
 	priv := append([]byte{0x80, byte(len(seed))}, seed...)
 	return asn1.Marshal(pkcs8{Algo: pkix.AlgorithmIdentifier{Algorithm: kemOID(s)}, PrivateKey: priv})
@@ -437,22 +482,47 @@ func parseMLKEM(alg asn1.ObjectIdentifier, p pkcs8) (*Key, error) {
 			s = c
 		}
 	}
-	if len(p.Algo.Parameters.FullBytes) != 0 {
-		return nil, errors.New("keyspec: ML-KEM private key has parameters")
-	}
 	scheme := kemScheme(s)
-	// Only the seed form ([0] IMPLICIT OCTET STRING of 64 bytes) is taken:
-	// it is the form AWS and OpenSSL write by default.
-	if len(p.PrivateKey) != 2+scheme.SeedSize() || p.PrivateKey[0] != 0x80 || int(p.PrivateKey[1]) != scheme.SeedSize() {
-		return nil, errors.New("keyspec: ML-KEM private key is not in seed form")
+	seed, err := pqSeed(p, scheme.SeedSize(), func(seed []byte) ([]byte, error) {
+		_, sk := scheme.DeriveKeyPair(seed)
+		return sk.MarshalBinary()
+	})
+	if err != nil {
+		return nil, err
 	}
-	pk, sk := scheme.DeriveKeyPair(p.PrivateKey[2:])
+	pk, sk := scheme.DeriveKeyPair(seed)
 	row, _ := Lookup(s)
-	der, err := marshalMLKEMPKCS8(s, p.PrivateKey[2:])
+	der, err := marshalMLKEMPKCS8(s, seed)
 	if err != nil {
 		return nil, err
 	}
 	return &Key{spec: row, kemSK: sk, kemPK: pk, der: der}, nil
+}
+
+func parseMLDSA(alg asn1.ObjectIdentifier, p pkcs8) (*Key, error) {
+	var s types.KeySpec
+	var scheme sign.Scheme
+	switch {
+	case alg.Equal(oidMLDSA44):
+		s, scheme = types.KeySpecMlDsa44, mldsa44.Scheme()
+	case alg.Equal(oidMLDSA65):
+		s, scheme = types.KeySpecMlDsa65, mldsa65.Scheme()
+	default:
+		s, scheme = types.KeySpecMlDsa87, mldsa87.Scheme()
+	}
+	seed, err := pqSeed(p, mldsa.PrivateKeySize, func(seed []byte) ([]byte, error) {
+		_, sk := scheme.DeriveKey(seed)
+		return sk.MarshalBinary()
+	})
+	if err != nil {
+		return nil, err
+	}
+	params, _ := mldsaParams(s)
+	key, err := mldsa.NewPrivateKey(params, seed)
+	if err != nil {
+		return nil, err
+	}
+	return keyFromCrypto(key)
 }
 
 // ParsePrivateKey reads a private key in PEM or DER, as PKCS#8, PKCS#1 (RSA)

@@ -55,8 +55,11 @@ func (k *Key) checkEncryption(alg types.EncryptionAlgorithmSpec) (hash.Hash, err
 	if !slices.Contains(types.EncryptionAlgorithmSpec("").Values(), alg) {
 		return nil, errEnum("encryptionAlgorithm", alg, types.EncryptionAlgorithmSpec("").Values())
 	}
-	if !slices.Contains(k.spec.EncryptionAlgorithms, alg) || k.rsa == nil {
+	if !slices.Contains(k.spec.EncryptionAlgorithms, alg) {
 		return nil, errIncompatible(alg, k.spec.KeySpec)
+	}
+	if k.rsa == nil {
+		return nil, errors.New("keyspec: SYMMETRIC_DEFAULT encryption is the emulator's own ciphertext format")
 	}
 	ch, _ := oaepHash(alg)
 	return ch.New(), nil

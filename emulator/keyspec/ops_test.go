@@ -457,3 +457,69 @@ func TestCheckKeyUsage(t *testing.T) {
 		})
 	}
 }
+
+func TestEveryOperationASpecLacksIsInvalidKeyUsage(t *testing.T) {
+	ops := []struct {
+		name  string
+		usage types.KeyUsageType
+		call  func(k *Key) error
+	}{
+		{"Sign", types.KeyUsageTypeSignVerify, func(k *Key) error {
+			_, err := k.Sign(types.SigningAlgorithmSpecEcdsaSha256, types.MessageTypeRaw, []byte("m"), rand.Reader)
+			return err
+		}},
+		{"Verify", types.KeyUsageTypeSignVerify, func(k *Key) error {
+			return k.Verify(types.SigningAlgorithmSpecRsassaPssSha256, types.MessageTypeRaw, []byte("m"), []byte("s"))
+		}},
+		{"Encrypt", types.KeyUsageTypeEncryptDecrypt, func(k *Key) error {
+			_, err := k.Encrypt(types.EncryptionAlgorithmSpecRsaesOaepSha256, []byte("m"), rand.Reader)
+			return err
+		}},
+		{"Decrypt", types.KeyUsageTypeEncryptDecrypt, func(k *Key) error {
+			_, err := k.Decrypt(types.EncryptionAlgorithmSpecRsaesOaepSha1, []byte("c"))
+			return err
+		}},
+		{"DeriveSharedSecret", types.KeyUsageTypeKeyAgreement, func(k *Key) error {
+			_, err := k.DeriveSharedSecret(types.KeyAgreementAlgorithmSpecEcdh, []byte("p"))
+			return err
+		}},
+		{"Encapsulate", types.KeyUsageTypeEncapsulateDecapsulate, func(k *Key) error {
+			_, _, err := k.Encapsulate(types.EncapsulationAlgorithmSpecMlKem, rand.Reader)
+			return err
+		}},
+		{"Decapsulate", types.KeyUsageTypeEncapsulateDecapsulate, func(k *Key) error {
+			_, err := k.Decapsulate(types.EncapsulationAlgorithmSpecMlKem, []byte("c"))
+			return err
+		}},
+		{"GenerateMac", types.KeyUsageTypeGenerateVerifyMac, func(k *Key) error {
+			_, err := k.GenerateMac(types.MacAlgorithmSpecHmacSha512, []byte("m"))
+			return err
+		}},
+	}
+	for _, row := range All() {
+		if !row.Supported {
+			continue
+		}
+		for _, op := range ops {
+			if row.AllowsUsage(op.usage) {
+				continue
+			}
+			t.Run(string(row.KeySpec)+" refuses "+op.name, func(t *testing.T) {
+				err := op.call(load(t, row.KeySpec))
+				var usage *types.InvalidKeyUsageException
+				if !errors.As(err, &usage) {
+					t.Fatalf("got %v, want InvalidKeyUsageException", err)
+				}
+			})
+		}
+		if !row.Asymmetric {
+			t.Run(string(row.KeySpec)+" has no public key", func(t *testing.T) {
+				_, err := load(t, row.KeySpec).PublicKeyDER()
+				var unsupported *types.UnsupportedOperationException
+				if !errors.As(err, &unsupported) {
+					t.Fatalf("got %v, want UnsupportedOperationException", err)
+				}
+			})
+		}
+	}
+}

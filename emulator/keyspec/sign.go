@@ -7,7 +7,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha512"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 
@@ -198,12 +197,12 @@ func (k *Key) Verify(alg types.SigningAlgorithmSpec, mt types.MessageType, msg, 
 		}
 	case k.dsa != nil:
 		if p.mu != nil {
-			// filippo.io/mldsa v1.0.0 signs an external μ but has no
-			// verification from μ; callers verify offline with the
-			// public key and the full message.
-			return &types.UnsupportedOperationException{Message: str(fmt.Sprintf("Verify with message type %s is not supported by this emulator. Verify with message type %s or offline with the public key.", mt, types.MessageTypeRaw))}
+			// filippo.io/mldsa v1.0.0 signs from μ but has no verification
+			// from μ: that is verifyExternalMu, here.
+			ok = verifyExternalMu(k.spec.KeySpec, k.dsa.PublicKey().Bytes(), p.mu, sig)
+		} else {
+			ok = mldsa.Verify(k.dsa.PublicKey(), p.raw, sig, nil) == nil
 		}
-		ok = mldsa.Verify(k.dsa.PublicKey(), p.raw, sig, nil) == nil
 	default:
 		return errors.New("keyspec: key cannot verify")
 	}

@@ -131,14 +131,6 @@ func TestSignThenVerifyAcceptsTheSignatureAndRejectsATamperedOne(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Sign: %v", err)
 			}
-			if c.mt == types.MessageTypeExternalMu {
-				// Verify from μ is not available; the signature must
-				// verify as a RAW signature over the text instead.
-				if err := k.Verify(c.alg, types.MessageTypeRaw, text, sig); err != nil {
-					t.Fatalf("Verify RAW of an EXTERNAL_MU signature: got %v, want nil", err)
-				}
-				return
-			}
 			if err := k.Verify(c.alg, c.mt, msg, sig); err != nil {
 				t.Fatalf("Verify: got %v, want nil", err)
 			}
@@ -327,11 +319,87 @@ func TestSignRejectsWhatAWSRejects(t *testing.T) {
 	}
 }
 
-func TestVerifyOfAnExternalMuIsAnUnsupportedOperation(t *testing.T) {
-	k := load(t, types.KeySpecMlDsa44)
-	err := k.Verify(types.SigningAlgorithmSpecMlDsaShake256, types.MessageTypeExternalMu, make([]byte, 64), []byte{1})
-	var unsupported *types.UnsupportedOperationException
-	if !errors.As(err, &unsupported) {
-		t.Fatalf("got %v, want UnsupportedOperationException", err)
+func TestVerifyFromExternalMuAgreesWithVerifyOfTheMessage(t *testing.T) {
+	for _, spec := range []types.KeySpec{types.KeySpecMlDsa44, types.KeySpecMlDsa65, types.KeySpecMlDsa87} {
+		k := load(t, spec)
+		alg := types.SigningAlgorithmSpecMlDsaShake256
+		t.Run(string(spec)+" verifies RAW signatures from their mu and rejects every other mu", func(t *testing.T) {
+			for i := range 20 {
+				text := make([]byte, 1+i*37)
+				rand.Read(text)
+				sig, err := k.Sign(alg, types.MessageTypeRaw, text, rand.Reader)
+				if err != nil {
+					t.Fatal(err)
+				}
+				mu := externalMu(t, k, text)
+				if err := k.Verify(alg, types.MessageTypeExternalMu, mu, sig); err != nil {
+					t.Fatalf("message %d: Verify from mu: got %v, want nil", i, err)
+				}
+				mu[i%len(mu)] ^= 1 << (i % 8)
+				var invalid *types.KMSInvalidSignatureException
+				if err := k.Verify(alg, types.MessageTypeExternalMu, mu, sig); !errors.As(err, &invalid) {
+					t.Fatalf("message %d: Verify from a changed mu: got %v, want KMSInvalidSignatureException", i, err)
+				}
+			}
+		})
+		t.Run(string(spec)+" rejects signatures changed anywhere", func(t *testing.T) {
+			text := []byte("every byte counts")
+			mu := externalMu(t, k, text)
+			sig, err := k.Sign(alg, types.MessageTypeExternalMu, mu, rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := k.Verify(alg, types.MessageTypeExternalMu, mu, sig); err != nil {
+				t.Fatalf("Verify: got %v, want nil", err)
+			}
+			// Positions spread over c~, z and the hint encoding.
+			for pos := 0; pos < len(sig); pos += 97 {
+				bad := bytes.Clone(sig)
+				bad[pos] ^= 0x10
+				if k.Verify(alg, types.MessageTypeExternalMu, mu, bad) == nil {
+					// A flipped hint byte can land on an encoding that
+					// the library also accepts; both must then agree.
+					if k.Verify(alg, types.MessageTypeRaw, text, bad) != nil {
+						t.Fatalf("byte %d changed: accepted from mu, rejected from the message", pos)
+					}
+				}
+			}
+			if k.Verify(alg, types.MessageTypeExternalMu, mu, sig[:len(sig)-1]) == nil {
+				t.Fatal("a short signature verifies")
+			}
+		})
+	}
+}
+
+func TestAKeyIsSafeForConcurrentUse(t *testing.T) {
+	for _, c := range []signCase{
+		{types.KeySpecRsa2048, types.SigningAlgorithmSpecRsassaPssSha256, types.MessageTypeRaw},
+		{types.KeySpecEccNistP256, types.SigningAlgorithmSpecEcdsaSha256, types.MessageTypeRaw},
+		{types.KeySpecEccSecgP256k1, types.SigningAlgorithmSpecEcdsaSha256, types.MessageTypeRaw},
+		{types.KeySpecEccNistEdwards25519, types.SigningAlgorithmSpecEd25519Sha512, types.MessageTypeRaw},
+		{types.KeySpecMlDsa44, types.SigningAlgorithmSpecMlDsaShake256, types.MessageTypeRaw},
+	} {
+		t.Run(c.String()+" signs and verifies from 8 goroutines", func(t *testing.T) {
+			k := load(t, c.spec)
+			var wg sync.WaitGroup
+			errs := make(chan error, 8)
+			for i := range 8 {
+				wg.Go(func() {
+					msg := []byte(fmt.Sprintf("message %d", i))
+					sig, err := k.Sign(c.alg, c.mt, msg, rand.Reader)
+					if err == nil {
+						err = k.Verify(c.alg, c.mt, msg, sig)
+					}
+					errs <- err
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
 	}
 }

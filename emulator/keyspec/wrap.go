@@ -15,6 +15,8 @@ import (
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsgate/kmsgate"
 )
 
 // GenerateWrappingKey makes the RSA key pair GetParametersForImport hands
@@ -45,6 +47,34 @@ func GenerateWrappingKey(spec types.WrappingKeySpec, rand io.Reader) (privateKey
 		return nil, nil, err
 	}
 	return privateKey, publicKey, nil
+}
+
+// CheckWrapping is GetParametersForImport's check of the wrapping
+// algorithm and wrapping key spec against the KMS key's spec. AWS documents
+// that an RSA private key must be wrapped with an RSA_AES_KEY_WRAP_*
+// algorithm (RSAES_OAEP cannot carry it); other size limits show up as
+// InvalidCiphertextException at import. The ValidationException text is
+// not recorded from AWS.
+func CheckWrapping(s types.KeySpec, alg types.AlgorithmSpec, spec types.WrappingKeySpec) error {
+	if !slices.Contains(types.WrappingKeySpec("").Values(), spec) {
+		return errEnum("wrappingKeySpec", spec, types.WrappingKeySpec("").Values())
+	}
+	if _, _, err := wrappingHash(alg); err != nil {
+		return err
+	}
+	if spec == types.WrappingKeySpecSm2 {
+		return &types.UnsupportedOperationException{Message: str("WrappingKeySpec SM2 is available only in China Regions.")}
+	}
+	row, err := lookupSupported(s)
+	if err != nil {
+		return err
+	}
+	isRSA := row.Asymmetric && slices.Contains(row.EncryptionAlgorithms, types.EncryptionAlgorithmSpecRsaesOaepSha256)
+	if isRSA && (alg == types.AlgorithmSpecRsaesOaepSha1 || alg == types.AlgorithmSpecRsaesOaepSha256) {
+		return kmsgate.NewValidationException("Wrapping algorithm %s cannot wrap key material of key spec %s. Use %s or %s.", alg, s,
+			types.AlgorithmSpecRsaAesKeyWrapSha1, types.AlgorithmSpecRsaAesKeyWrapSha256)
+	}
+	return nil
 }
 
 // wrappingHash is the OAEP hash of a wrapping algorithm, and whether the

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
@@ -14,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/cloudflare/circl/kem/mlkem/mlkem768"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -260,4 +263,103 @@ func secp256k1SEC1(t testing.TB, priv, pub []byte) []byte {
 		t.Fatal(err)
 	}
 	return der
+}
+
+func TestCheckWrapping(t *testing.T) {
+	cases := []struct {
+		name     string
+		spec     types.KeySpec
+		alg      types.AlgorithmSpec
+		wrapping types.WrappingKeySpec
+		wantCode string
+	}{
+		{"a symmetric key takes RSAES_OAEP_SHA_256", types.KeySpecSymmetricDefault, types.AlgorithmSpecRsaesOaepSha256, types.WrappingKeySpecRsa2048, ""},
+		{"an ECC key takes RSAES_OAEP_SHA_1", types.KeySpecEccNistP256, types.AlgorithmSpecRsaesOaepSha1, types.WrappingKeySpecRsa4096, ""},
+		{"an RSA key takes RSA_AES_KEY_WRAP_SHA_256", types.KeySpecRsa4096, types.AlgorithmSpecRsaAesKeyWrapSha256, types.WrappingKeySpecRsa3072, ""},
+		{"an RSA key refuses RSAES_OAEP_SHA_256", types.KeySpecRsa2048, types.AlgorithmSpecRsaesOaepSha256, types.WrappingKeySpecRsa4096, "ValidationException"},
+		{"RSAES_PKCS1_V1_5 is gone", types.KeySpecHmac256, types.AlgorithmSpecRsaesPkcs1V15, types.WrappingKeySpecRsa2048, "UnsupportedOperationException"},
+		{"SM2 wrapping keys are China-only", types.KeySpecHmac256, types.AlgorithmSpecRsaesOaepSha256, types.WrappingKeySpecSm2, "UnsupportedOperationException"},
+		{"an unknown wrapping key spec fails the enum", types.KeySpecHmac256, types.AlgorithmSpecRsaesOaepSha256, "RSA_1024", "ValidationException"},
+		{"an unknown algorithm fails the enum", types.KeySpecHmac256, "AES_KEY_WRAP", types.WrappingKeySpecRsa2048, "ValidationException"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := CheckWrapping(c.spec, c.alg, c.wrapping)
+			if c.wantCode == "" {
+				if err != nil {
+					t.Fatalf("got %v, want nil", err)
+				}
+				return
+			}
+			if code, _ := apiError(t, err); code != c.wantCode {
+				t.Fatalf("got %s, want %s", code, c.wantCode)
+			}
+		})
+	}
+	t.Run("P-521 material does not fit RSAES_OAEP_SHA_256 under an RSA_2048 wrapping key", func(t *testing.T) {
+		_, pub, err := GenerateWrappingKey(types.WrappingKeySpecRsa2048, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := WrapForImport(pub, types.AlgorithmSpecRsaesOaepSha256, material(t, types.KeySpecEccNistP521), rand.Reader); err == nil {
+			t.Fatal("P-521 PKCS#8 wrapped with OAEP under RSA-2048: AWS documents that it cannot be")
+		}
+	})
+}
+
+// RFC 9881 (ML-DSA) and RFC 9935 (ML-KEM) private keys come in three forms;
+// OpenSSL 3.5 writes "both" (seed and expanded key) by default.
+func TestPostQuantumPrivateKeyForms(t *testing.T) {
+	type form struct {
+		spec     types.KeySpec
+		oid      asn1.ObjectIdentifier
+		seed     []byte
+		expanded []byte
+	}
+	dsaSeed := bytes.Repeat([]byte{3}, 32)
+	_, dsaSK := mldsa65.Scheme().DeriveKey(dsaSeed)
+	dsaExpanded, _ := dsaSK.MarshalBinary()
+	kemSeed := bytes.Repeat([]byte{5}, 64)
+	_, kemSK := mlkem768.Scheme().DeriveKeyPair(kemSeed)
+	kemExpanded, _ := kemSK.MarshalBinary()
+	forms := []form{
+		{types.KeySpecMlDsa65, asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 18}, dsaSeed, dsaExpanded},
+		{types.KeySpecMlKem768, asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 4, 2}, kemSeed, kemExpanded},
+	}
+	wrap := func(t *testing.T, oid asn1.ObjectIdentifier, inner []byte) []byte {
+		t.Helper()
+		der, err := asn1.Marshal(pkcs8{Algo: pkix.AlgorithmIdentifier{Algorithm: oid}, PrivateKey: inner})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
+	}
+	for _, f := range forms {
+		seedOnly := wrap(t, f.oid, append([]byte{0x80, byte(len(f.seed))}, f.seed...))
+		both, _ := asn1.Marshal(struct{ Seed, Expanded []byte }{f.seed, f.expanded})
+		t.Run(string(f.spec)+" seed and both forms give the same material", func(t *testing.T) {
+			s1, m1, err := ParsePrivateKey(seedOnly)
+			if err != nil || s1 != f.spec {
+				t.Fatalf("seed form: got %s, %v", s1, err)
+			}
+			s2, m2, err := ParsePrivateKey(wrap(t, f.oid, both))
+			if err != nil || s2 != f.spec || !bytes.Equal(m1, m2) {
+				t.Fatalf("both form: got %s, %v, same material %v", s2, err, bytes.Equal(m1, m2))
+			}
+		})
+		t.Run(string(f.spec)+" both form with a foreign expanded key is refused", func(t *testing.T) {
+			bad := bytes.Clone(f.expanded)
+			bad[len(bad)-1] ^= 1
+			inner, _ := asn1.Marshal(struct{ Seed, Expanded []byte }{f.seed, bad})
+			if _, _, err := ParsePrivateKey(wrap(t, f.oid, inner)); err == nil {
+				t.Fatal("got nil error")
+			}
+		})
+		t.Run(string(f.spec)+" expanded form alone is refused", func(t *testing.T) {
+			inner, _ := asn1.Marshal(f.expanded)
+			if _, _, err := ParsePrivateKey(wrap(t, f.oid, inner)); err == nil {
+				t.Fatal("got nil error")
+			}
+		})
+	}
 }

@@ -109,6 +109,8 @@ func externalOnly(sc scope, k *keyRecord) error {
 	return notPendingDeletion(sc, k)
 }
 
+// checkWrapping is the model's validation of GetParametersForImport's
+// members; keyspec.CheckWrapping judges them against the key's spec.
 func checkWrapping(alg types.AlgorithmSpec, spec types.WrappingKeySpec) error {
 	if alg == "" {
 		return validationNull("wrappingAlgorithm")
@@ -119,20 +121,7 @@ func checkWrapping(alg types.AlgorithmSpec, spec types.WrappingKeySpec) error {
 	if spec == "" {
 		return validationNull("wrappingKeySpec")
 	}
-	if err := validationEnum("wrappingKeySpec", spec, types.WrappingKeySpec("").Values()); err != nil {
-		return err
-	}
-	switch alg {
-	case types.AlgorithmSpecRsaesPkcs1V15:
-		// Unverified against AWS: AWS retired this algorithm for imports.
-		return &types.UnsupportedOperationException{Message: aws.String("The wrapping algorithm RSAES_PKCS1_V1_5 is no longer supported. Use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.")}
-	case types.AlgorithmSpecSm2pke:
-		return &types.UnsupportedOperationException{Message: aws.String("The wrapping algorithm SM2PKE is only available in China Regions.")}
-	}
-	if spec == types.WrappingKeySpecSm2 {
-		return &types.UnsupportedOperationException{Message: aws.String("The wrapping key spec SM2 is only available in China Regions.")}
-	}
-	return nil
+	return validationEnum("wrappingKeySpec", spec, types.WrappingKeySpec("").Values())
 }
 
 // GetParametersForImport hands out an RSA wrapping public key and an import
@@ -141,20 +130,20 @@ func (s *Service) GetParametersForImport(ctx context.Context, in *kms.GetParamet
 	if in == nil {
 		in = &kms.GetParametersForImportInput{}
 	}
+	if err := checkWrapping(in.WrappingAlgorithm, in.WrappingKeySpec); err != nil {
+		return nil, err
+	}
 	check := func(t *txn) (*keyRecord, error) {
 		k, err := t.resolveKey("keyId", in.KeyId, keyOnly)
 		if err != nil {
 			return nil, err
 		}
-		return k, externalOnly(t.sc, k)
+		if err := externalOnly(t.sc, k); err != nil {
+			return nil, err
+		}
+		return k, keyspec.CheckWrapping(k.KeySpec, in.WrappingAlgorithm, in.WrappingKeySpec)
 	}
 	if err := s.view(ctx, func(t *txn) error {
-		if _, err := t.resolveKey("keyId", in.KeyId, keyOnly); err != nil {
-			return err
-		}
-		if err := checkWrapping(in.WrappingAlgorithm, in.WrappingKeySpec); err != nil {
-			return err
-		}
 		_, err := check(t)
 		return err
 	}); err != nil {

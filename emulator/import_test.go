@@ -346,6 +346,13 @@ func TestImportRejectsWhatAWSRejects(t *testing.T) {
 				return err
 			}(),
 			"UnsupportedOperationException", "*"},
+		{"GetParametersForImport with RSAES_OAEP for an RSA key is a validation error",
+			func() error {
+				rsaKey := e.externalKey(types.KeySpecRsa2048, types.KeyUsageTypeSignVerify)
+				_, err := e.svc.GetParametersForImport(e.ctx, &kms.GetParametersForImportInput{KeyId: aws.String(rsaKey), WrappingAlgorithm: alg, WrappingKeySpec: types.WrappingKeySpecRsa2048})
+				return err
+			}(),
+			"ValidationException", "Wrapping algorithm RSAES_OAEP_SHA_256 cannot wrap key material of key spec RSA_2048. Use RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256."},
 		{"GetParametersForImport without a wrapping key spec is a validation error",
 			func() error {
 				_, err := e.svc.GetParametersForImport(e.ctx, &kms.GetParametersForImportInput{KeyId: aws.String(id), WrappingAlgorithm: alg})

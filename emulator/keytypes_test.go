@@ -254,8 +254,12 @@ func TestSignAndVerifyEveryAlgorithm(t *testing.T) {
 			vmt, vmsg := c.mt, msg
 			if c.mt == types.MessageTypeExternalMu {
 				// An EXTERNAL_MU signature is an ordinary ML-DSA signature
-				// of the message (Verify from μ is not supported).
-				vmt, vmsg = types.MessageTypeRaw, text
+				// of the message.
+				raw, err := e.svc.Verify(e.ctx, &kms.VerifyInput{KeyId: aws.String(id), Message: text, SigningAlgorithm: c.alg, Signature: out.Signature})
+				ok(t, err)
+				if !raw.SignatureValid {
+					t.Fatal("Verify RAW of an EXTERNAL_MU signature: got invalid")
+				}
 			}
 			v, err := e.svc.Verify(e.ctx, &kms.VerifyInput{KeyId: aws.String(id), Message: vmsg, MessageType: vmt, SigningAlgorithm: c.alg, Signature: out.Signature})
 			ok(t, err)

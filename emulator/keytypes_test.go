@@ -746,3 +746,38 @@ func TestRotationAndAliasRulesPerKeyType(t *testing.T) {
 		})
 	}
 }
+
+func TestKeyTypeOperationsAnswerEmptyInputWithClientErrors(t *testing.T) {
+	e := newEnv(t)
+	for name, call := range map[string]func() error{
+		"GetPublicKey":       func() error { _, err := e.svc.GetPublicKey(e.ctx, nil); return err },
+		"Sign":               func() error { _, err := e.svc.Sign(e.ctx, nil); return err },
+		"Verify":             func() error { _, err := e.svc.Verify(e.ctx, nil); return err },
+		"GenerateMac":        func() error { _, err := e.svc.GenerateMac(e.ctx, nil); return err },
+		"VerifyMac":          func() error { _, err := e.svc.VerifyMac(e.ctx, nil); return err },
+		"DeriveSharedSecret": func() error { _, err := e.svc.DeriveSharedSecret(e.ctx, nil); return err },
+		"Encapsulate":        func() error { _, err := e.svc.Encapsulate(e.ctx, nil); return err },
+		"Decapsulate":        func() error { _, err := e.svc.Decapsulate(e.ctx, nil); return err },
+		"GenerateDataKeyPair": func() error {
+			_, err := e.svc.GenerateDataKeyPair(e.ctx, nil)
+			return err
+		},
+		"GenerateDataKeyPairWithoutPlaintext": func() error {
+			_, err := e.svc.GenerateDataKeyPairWithoutPlaintext(e.ctx, nil)
+			return err
+		},
+		"GetParametersForImport": func() error {
+			_, err := e.svc.GetParametersForImport(e.ctx, nil)
+			return err
+		},
+		"ImportKeyMaterial": func() error { _, err := e.svc.ImportKeyMaterial(e.ctx, nil); return err },
+		"DeleteImportedKeyMaterial": func() error {
+			_, err := e.svc.DeleteImportedKeyMaterial(e.ctx, nil)
+			return err
+		},
+	} {
+		t.Run(name+" with no input answers a ValidationException", func(t *testing.T) {
+			wantErr(t, call(), "ValidationException", "*")
+		})
+	}
+}

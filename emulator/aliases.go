@@ -41,6 +41,9 @@ func (t *txn) aliasTarget(targetKeyID *string) (*keyRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := t.customerManaged(k); err != nil {
+		return nil, err
+	}
 	if err := notPendingDeletion(t.sc, k); err != nil {
 		return nil, err
 	}

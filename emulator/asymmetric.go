@@ -133,7 +133,11 @@ func (s *Service) Sign(ctx context.Context, in *kms.SignInput, _ ...func(*kms.Op
 		out = &kms.SignOutput{KeyId: aws.String(t.sc.keyARN(k.KeyID)), Signature: sig, SigningAlgorithm: in.SigningAlgorithm}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.noteUse(ctx, *out.KeyId, types.KeyLastUsageTrackingOperationSign)
+	return out, nil
 }
 
 // Verify checks a signature made by Sign (or offline with the private key);
@@ -171,7 +175,11 @@ func (s *Service) Verify(ctx context.Context, in *kms.VerifyInput, _ ...func(*km
 		out = &kms.VerifyOutput{KeyId: aws.String(t.sc.keyARN(k.KeyID)), SignatureValid: true, SigningAlgorithm: in.SigningAlgorithm}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.noteUse(ctx, *out.KeyId, types.KeyLastUsageTrackingOperationVerify)
+	return out, nil
 }
 
 // DeriveSharedSecret runs ECDH between a KEY_AGREEMENT key and the peer's
@@ -223,7 +231,11 @@ func (s *Service) DeriveSharedSecret(ctx context.Context, in *kms.DeriveSharedSe
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.noteUse(ctx, *out.KeyId, types.KeyLastUsageTrackingOperationDeriveSharedSecret)
+	return out, nil
 }
 
 func checkEncapsulationAlgorithm(alg types.EncapsulationAlgorithmSpec) error {
@@ -270,7 +282,11 @@ func (s *Service) Encapsulate(ctx context.Context, in *kms.EncapsulateInput, _ .
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.noteUse(ctx, *out.KeyId, types.KeyLastUsageTrackingOperationEncapsulate)
+	return out, nil
 }
 
 // Decapsulate recovers the shared secret of an Encapsulate ciphertext.
@@ -314,7 +330,11 @@ func (s *Service) Decapsulate(ctx context.Context, in *kms.DecapsulateInput, _ .
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.noteUse(ctx, *out.KeyId, types.KeyLastUsageTrackingOperationDecapsulate)
+	return out, nil
 }
 
 // algOrDefault is the encryption algorithm an operation used.

@@ -22,7 +22,9 @@ import (
 // The AAD authenticates every header byte (0 .. 46+n), the key's account and
 // region, and the encryption context encoded without ambiguity (see
 // encodeContext), so a blob opens only with its own key, material version,
-// scope and exact context.
+// scope and exact context. A multi-Region key's blob binds its account but
+// not its region, so that every replica of the key (same id, same material)
+// opens it, as AWS's multi-Region keys do.
 const (
 	ciphertextVersion = 1
 	materialIDLen     = 32
@@ -102,12 +104,16 @@ func appendLP(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-func ciphertextAAD(header []byte, sc scope, ec map[string]string) []byte {
+func ciphertextAAD(header []byte, sc scope, keyID string, ec map[string]string) []byte {
+	region := sc.region
+	if reKeyMRK.MatchString(keyID) {
+		region = "multi-region"
+	}
 	aad := make([]byte, 0, len(header)+64)
 	aad = append(aad, header...)
 	aad = appendLP(aad, "kmsgate-symmetric-v1")
 	aad = appendLP(aad, sc.account)
-	aad = appendLP(aad, sc.region)
+	aad = appendLP(aad, region)
 	return append(aad, encodeContext(ec)...)
 }
 
@@ -123,7 +129,7 @@ func sealBlob(sc scope, keyID, materialID string, material, nonce, plaintext []b
 	}
 	out := make([]byte, len(header), len(header)+len(plaintext)+tagLen)
 	copy(out, header)
-	return aead.Seal(out, nonce, plaintext, ciphertextAAD(header, sc, ec)), nil
+	return aead.Seal(out, nonce, plaintext, ciphertextAAD(header, sc, keyID, ec)), nil
 }
 
 // openBlob decrypts a parsed blob with its material.
@@ -132,7 +138,7 @@ func openBlob(sc scope, c *ciphertext, material []byte, ec map[string]string) ([
 	if err != nil {
 		return nil, err
 	}
-	return aead.Open(nil, c.nonce, c.sealed, ciphertextAAD(c.header, sc, ec))
+	return aead.Open(nil, c.nonce, c.sealed, ciphertextAAD(c.header, sc, c.keyID, ec))
 }
 
 func newGCM(key []byte) (cipher.AEAD, error) {

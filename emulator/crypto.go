@@ -146,7 +146,11 @@ func (s *Service) Encrypt(ctx context.Context, in *kms.EncryptInput, _ ...func(*
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.noteUse(ctx, *out.KeyId, types.KeyLastUsageTrackingOperationEncrypt)
+	return out, nil
 }
 
 func checkCiphertextBlob(blob []byte) error {
@@ -216,7 +220,11 @@ func (s *Service) Decrypt(ctx context.Context, in *kms.DecryptInput, _ ...func(*
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.noteUse(ctx, *out.KeyId, types.KeyLastUsageTrackingOperationDecrypt)
+	return out, nil
 }
 
 // ReEncrypt decrypts a blob and encrypts its plaintext under another (or the
@@ -289,7 +297,12 @@ func (s *Service) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, _ ...fu
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.noteUse(ctx, *out.SourceKeyId, types.KeyLastUsageTrackingOperationReEncrypt)
+	s.noteUse(ctx, *out.KeyId, types.KeyLastUsageTrackingOperationReEncrypt)
+	return out, nil
 }
 
 // dataKeySize validates GenerateDataKey's KeySpec / NumberOfBytes pair.
@@ -367,6 +380,7 @@ func (s *Service) GenerateDataKey(ctx context.Context, in *kms.GenerateDataKeyIn
 	if err != nil {
 		return nil, err
 	}
+	s.noteUse(ctx, arn, types.KeyLastUsageTrackingOperationGenerateDataKey)
 	return &kms.GenerateDataKeyOutput{CiphertextBlob: blob, Plaintext: pt, KeyId: aws.String(arn), KeyMaterialId: aws.String(mid)}, nil
 }
 
@@ -379,6 +393,7 @@ func (s *Service) GenerateDataKeyWithoutPlaintext(ctx context.Context, in *kms.G
 	if err != nil {
 		return nil, err
 	}
+	s.noteUse(ctx, arn, types.KeyLastUsageTrackingOperationGenerateDataKeyWithoutPlaintext)
 	clear(pt)
 	return &kms.GenerateDataKeyWithoutPlaintextOutput{CiphertextBlob: blob, KeyId: aws.String(arn), KeyMaterialId: aws.String(mid)}, nil
 }
@@ -395,7 +410,10 @@ func (s *Service) GenerateRandom(ctx context.Context, in *kms.GenerateRandomInpu
 		return nil, err
 	}
 	if in.CustomKeyStoreId != nil {
-		return nil, unsupported("custom key stores")
+		if err := validationLen("customKeyStoreId", *in.CustomKeyStoreId, 1, 64); err != nil {
+			return nil, err
+		}
+		return nil, customKeyStoreNotFound()
 	}
 	if in.Recipient != nil {
 		return nil, unsupported("Recipient (attested enclave) requests")

@@ -92,6 +92,7 @@ func (s *Service) GenerateDataKeyPair(ctx context.Context, in *kms.GenerateDataK
 	if err != nil {
 		return nil, err
 	}
+	s.noteUse(ctx, p.arn, types.KeyLastUsageTrackingOperationGenerateDataKeyPair)
 	return &kms.GenerateDataKeyPairOutput{
 		KeyId:                    aws.String(p.arn),
 		KeyMaterialId:            aws.String(p.materialID),
@@ -112,6 +113,7 @@ func (s *Service) GenerateDataKeyPairWithoutPlaintext(ctx context.Context, in *k
 	if err != nil {
 		return nil, err
 	}
+	s.noteUse(ctx, p.arn, types.KeyLastUsageTrackingOperationGenerateDataKeyPairWithoutPlaintext)
 	clear(p.private)
 	return &kms.GenerateDataKeyPairWithoutPlaintextOutput{
 		KeyId:                    aws.String(p.arn),

@@ -158,8 +158,11 @@ func usable(sc scope, k *keyRecord) error {
 // notPendingDeletion is the rule of management operations that work on
 // Enabled and Disabled keys.
 func notPendingDeletion(sc scope, k *keyRecord) error {
-	if k.State == types.KeyStatePendingDeletion {
+	switch k.State {
+	case types.KeyStatePendingDeletion:
 		return pendingDeletion(sc, k.KeyID)
+	case types.KeyStatePendingReplicaDeletion:
+		return invalidState(sc.keyARN(k.KeyID) + " is " + lowerState(k.State) + ".")
 	}
 	return nil
 }
@@ -170,6 +173,9 @@ func lowerState(s types.KeyState) string {
 		return "pending import"
 	case types.KeyStateUnavailable:
 		return "unavailable"
+	case types.KeyStatePendingReplicaDeletion:
+		// Unverified against AWS: modelled on "is pending deletion.".
+		return "pending replica deletion"
 	}
 	return strings.ToLower(string(s))
 }

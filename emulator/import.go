@@ -24,7 +24,7 @@ import (
 // (the token id), then the key id. ImportKeyMaterial unwraps with it, checks
 // the material against the key's spec and stores it sealed like generated
 // material. The material id is an HMAC of the material (keyed by the
-// material itself) over the key ARN, so a re-import of the same material
+// material itself) over the key id, so a re-import of the same material
 // gets the same id, old ciphertexts open again, and different material is
 // recognised without keeping a copy of the deleted material.
 
@@ -93,12 +93,34 @@ func (t *txn) purgeImport(k *keyRecord) error {
 	return t.tx.Delete(bucketMaterial, t.materialDBKey(k.KeyID, importWrappingKeyID))
 }
 
-// importedMaterialID derives the material id of imported material.
-func importedMaterialID(arn string, material []byte) string {
+// importedMaterialID derives the material id of imported material from
+// the key id (the same in every Region of a multi-Region key).
+func importedMaterialID(keyID string, material []byte) string {
 	m := hmac.New(sha256.New, material)
 	m.Write([]byte("kmsgate-imported-material-v1\x00"))
-	m.Write([]byte(arn))
+	m.Write([]byte(keyID))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// copiedMaterials is the material ReplicateKey copies: none for an EXTERNAL
+// key, whose replica gets the same material by its own import, as in AWS.
+func copiedMaterials(k *keyRecord) []materialInfo {
+	if k.Origin == types.OriginTypeExternal {
+		return nil
+	}
+	return k.Materials
+}
+
+// awaitImport makes the replica of an EXTERNAL key wait in PendingImport
+// for the primary's material (the same material ids, so only the same
+// material imports).
+func awaitImport(replica, primary *keyRecord) {
+	if primary.Origin != types.OriginTypeExternal {
+		return
+	}
+	replica.Materials = append([]materialInfo(nil), primary.Materials...)
+	replica.State = types.KeyStatePendingImport
+	replica.Import = &importState{}
 }
 
 // externalOnly is the rule of the import operations.
@@ -300,7 +322,7 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, in *kms.ImportKeyMateri
 		if err != nil {
 			return err
 		}
-		mid := importedMaterialID(t.sc.keyARN(k.KeyID), material)
+		mid := importedMaterialID(k.KeyID, material)
 		if len(k.Materials) > 0 && k.Materials[0].ID != mid {
 			if in.ImportType == types.ImportTypeNewKeyMaterial {
 				return &types.UnsupportedOperationException{Message: aws.String("kmsgate does not support more than one imported key material version per key (ImportType NEW_KEY_MATERIAL on a key that has material).")}

@@ -427,3 +427,40 @@ func FuzzImportKeyMaterial(f *testing.F) {
 		}
 	})
 }
+
+func TestAReplicaOfAnImportedMultiRegionKeyTakesTheSameMaterial(t *testing.T) {
+	e := newEnv(t)
+	alg := types.AlgorithmSpecRsaesOaepSha256
+	id := e.createKey(&kms.CreateKeyInput{Origin: types.OriginTypeExternal, MultiRegion: aws.Bool(true)})
+	material := bytes.Repeat([]byte{0x61}, 32)
+	_, err := e.importMaterial(id, e.params(id, alg, types.WrappingKeySpecRsa2048), alg, material, nil)
+	ok(t, err)
+	blob := e.encrypt(id, "across regions", nil)
+	_, err = e.svc.ReplicateKey(e.ctx, &kms.ReplicateKeyInput{KeyId: aws.String(id), ReplicaRegion: aws.String("us-west-2")})
+	ok(t, err)
+	west := e.in("us-west-2")
+	md, err := e.svc.DescribeKey(west, &kms.DescribeKeyInput{KeyId: aws.String(id)})
+	ok(t, err)
+	if md.KeyMetadata.KeyState != types.KeyStatePendingImport || md.KeyMetadata.Origin != types.OriginTypeExternal {
+		t.Fatalf("replica: got %s %s, want PendingImport EXTERNAL", md.KeyMetadata.KeyState, md.KeyMetadata.Origin)
+	}
+	p, err := e.svc.GetParametersForImport(west, &kms.GetParametersForImportInput{KeyId: aws.String(id), WrappingAlgorithm: alg, WrappingKeySpec: types.WrappingKeySpecRsa2048})
+	ok(t, err)
+	importWest := func(m []byte) error {
+		wrapped, err := keyspec.WrapForImport(p.PublicKey, alg, m, rand.Reader)
+		ok(t, err)
+		_, err = e.svc.ImportKeyMaterial(west, &kms.ImportKeyMaterialInput{KeyId: aws.String(id), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped})
+		return err
+	}
+	t.Run("other material is IncorrectKeyMaterialException in the replica", func(t *testing.T) {
+		wantErr(t, importWest(bytes.Repeat([]byte{0x62}, 32)), "IncorrectKeyMaterialException", "*")
+	})
+	t.Run("the primary's material enables the replica, which opens the primary's ciphertexts", func(t *testing.T) {
+		ok(t, importWest(material))
+		out, err := e.svc.Decrypt(west, &kms.DecryptInput{CiphertextBlob: blob})
+		ok(t, err)
+		if string(out.Plaintext) != "across regions" {
+			t.Fatalf("got %q", out.Plaintext)
+		}
+	})
+}

@@ -70,12 +70,12 @@ func (s *Service) CreateKey(ctx context.Context, in *kms.CreateKeyInput, _ ...fu
 			return nil, err
 		}
 	}
+	if err := checkCreateKeyStore(in); err != nil {
+		return nil, err
+	}
 	spec, usage, origin, err := checkKeySpec(in.KeySpec, in.CustomerMasterKeySpec, in.KeyUsage, in.Origin)
 	if err != nil {
 		return nil, err
-	}
-	if in.CustomKeyStoreId != nil || in.XksKeyId != nil {
-		return nil, unsupported("custom key stores")
 	}
 	tags, err := mergeTags(nil, in.Tags)
 	if err != nil {
@@ -131,7 +131,7 @@ func metadata(sc scope, k *keyRecord) *types.KeyMetadata {
 		Description:           aws.String(k.Description),
 		Enabled:               k.State == types.KeyStateEnabled,
 		KeyId:                 aws.String(k.KeyID),
-		KeyManager:            types.KeyManagerTypeCustomer,
+		KeyManager:            k.keyManager(),
 		KeySpec:               k.KeySpec,
 		KeyState:              k.State,
 		KeyUsage:              k.KeyUsage,
@@ -144,9 +144,12 @@ func metadata(sc scope, k *keyRecord) *types.KeyMetadata {
 		md.DeletionDate = &dd
 		md.PendingDeletionWindowInDays = aws.Int32(k.PendingWindowInDays)
 	}
+	if k.State == types.KeyStatePendingReplicaDeletion {
+		md.PendingDeletionWindowInDays = aws.Int32(k.PendingWindowInDays)
+	}
 	if k.MultiRegion {
 		md.MultiRegionConfiguration = &types.MultiRegionConfiguration{
-			MultiRegionKeyType: types.MultiRegionKeyTypePrimary,
+			MultiRegionKeyType: k.multiRegionType(),
 			PrimaryKey:         &types.MultiRegionKey{Arn: aws.String(sc.keyARN(k.KeyID)), Region: aws.String(sc.region)},
 			ReplicaKeys:        []types.MultiRegionKey{},
 		}
@@ -168,7 +171,11 @@ func (s *Service) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, _ .
 		if err != nil {
 			return err
 		}
-		out = &kms.DescribeKeyOutput{KeyMetadata: metadata(t.sc, k)}
+		md, err := t.describe(k)
+		if err != nil {
+			return err
+		}
+		out = &kms.DescribeKeyOutput{KeyMetadata: md}
 		return nil
 	})
 	return out, err
@@ -205,6 +212,9 @@ func (s *Service) modifyKey(ctx context.Context, keyID *string, rule func(scope,
 	return s.update(ctx, func(t *txn) error {
 		k, err := t.resolveKey("keyId", keyID, keyOnly)
 		if err != nil {
+			return err
+		}
+		if err := t.customerManaged(k); err != nil {
 			return err
 		}
 		if rule != nil {
@@ -295,7 +305,8 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, in *kms.ScheduleKeyDe
 			KeyState:            types.KeyStatePendingDeletion,
 			PendingWindowInDays: aws.Int32(window),
 		}
-		return nil
+		// A multi-Region primary with replicas waits for them.
+		return t.waitForReplicas(k, out)
 	})
 	if err != nil {
 		return nil, err
@@ -310,7 +321,7 @@ func (s *Service) CancelKeyDeletion(ctx context.Context, in *kms.CancelKeyDeleti
 	}
 	var out *kms.CancelKeyDeletionOutput
 	err := s.modifyKey(ctx, in.KeyId, func(sc scope, k *keyRecord) error {
-		if k.State != types.KeyStatePendingDeletion {
+		if k.State != types.KeyStatePendingDeletion && k.State != types.KeyStatePendingReplicaDeletion {
 			// Unverified against AWS: the most plausible text.
 			return invalidState(sc.keyARN(k.KeyID) + " is not pending deletion.")
 		}
@@ -326,33 +337,4 @@ func (s *Service) CancelKeyDeletion(ctx context.Context, in *kms.CancelKeyDeleti
 		return nil, err
 	}
 	return out, nil
-}
-
-// ListGrants answers an empty grant list for every existing key (grants come
-// with a later issue).
-func (s *Service) ListGrants(ctx context.Context, in *kms.ListGrantsInput, _ ...func(*kms.Options)) (*kms.ListGrantsOutput, error) {
-	if in == nil {
-		in = &kms.ListGrantsInput{}
-	}
-	if _, err := parsePage(in.Limit, in.Marker, 100, 50); err != nil {
-		return nil, err
-	}
-	if in.GrantId != nil {
-		if err := validationLen("grantId", *in.GrantId, 1, 128); err != nil {
-			return nil, err
-		}
-	}
-	if in.GranteePrincipal != nil {
-		if err := validationLen("granteePrincipal", *in.GranteePrincipal, 1, 256); err != nil {
-			return nil, err
-		}
-	}
-	err := s.view(ctx, func(t *txn) error {
-		_, err := t.resolveKey("keyId", in.KeyId, keyOnly)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &kms.ListGrantsOutput{Grants: []types.GrantListEntry{}}, nil
 }

@@ -118,9 +118,6 @@ func TestCreateKeyRejectsBadInput(t *testing.T) {
 		{"an ML-DSA key cannot have origin EXTERNAL",
 			&kms.CreateKeyInput{KeySpec: types.KeySpecMlDsa65, KeyUsage: types.KeyUsageTypeSignVerify, Origin: types.OriginTypeExternal},
 			"UnsupportedOperationException", "KeySpec ML_DSA_65 does not support Origin EXTERNAL."},
-		{"a custom key store is not supported yet",
-			&kms.CreateKeyInput{CustomKeyStoreId: aws.String("cks-1234567890abcdef0")},
-			"UnsupportedOperationException", "kmsgate does not support custom key stores yet"},
 		{"symmetric keys with SIGN_VERIFY usage are rejected",
 			&kms.CreateKeyInput{KeyUsage: types.KeyUsageTypeSignVerify},
 			"ValidationException", "KeyUsage SIGN_VERIFY is not compatible with KeySpec SYMMETRIC_DEFAULT"},
@@ -438,16 +435,4 @@ func TestListGrantsAnswersEmptyForEveryKey(t *testing.T) {
 	}
 	_, err = e.svc.ListGrants(e.ctx, &kms.ListGrantsInput{KeyId: aws.String("0b7fe8a1-7d3c-4f0e-9b52-111111111111")})
 	wantErr(t, err, "NotFoundException", "Key '"+arnPrefix+"key/0b7fe8a1-7d3c-4f0e-9b52-111111111111' does not exist")
-}
-
-func TestUnsupportedOperationsNameThemselves(t *testing.T) {
-	e := newEnv(t)
-	for op, call := range map[string]func() error{
-		"CreateGrant":  func() error { _, err := e.svc.CreateGrant(e.ctx, &kms.CreateGrantInput{}); return err },
-		"ReplicateKey": func() error { _, err := e.svc.ReplicateKey(e.ctx, &kms.ReplicateKeyInput{}); return err },
-	} {
-		t.Run(op+" answers UnsupportedOperationException", func(t *testing.T) {
-			wantErr(t, call(), "UnsupportedOperationException", "kmsgate does not support "+op+" yet")
-		})
-	}
 }

@@ -781,3 +781,62 @@ func TestKeyTypeOperationsAnswerEmptyInputWithClientErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestKeyTypeOperationsNoteTheirLastUse(t *testing.T) {
+	e := newEnv(t)
+	signer := e.keyOf(types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify)
+	mac := e.keyOf(types.KeySpecHmac256, types.KeyUsageTypeGenerateVerifyMac)
+	kem := e.keyOf(types.KeySpecMlKem768, types.KeyUsageTypeEncapsulateDecapsulate)
+	sym := e.createKey(nil)
+	var sig, tag, ct []byte
+	for _, tc := range []struct {
+		id   string
+		op   types.KeyLastUsageTrackingOperation
+		call func() error
+	}{
+		{signer, types.KeyLastUsageTrackingOperationSign, func() error {
+			out, err := e.svc.Sign(e.ctx, &kms.SignInput{KeyId: aws.String(signer), Message: []byte("m"), SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256})
+			if err == nil {
+				sig = out.Signature
+			}
+			return err
+		}},
+		{signer, types.KeyLastUsageTrackingOperationVerify, func() error {
+			_, err := e.svc.Verify(e.ctx, &kms.VerifyInput{KeyId: aws.String(signer), Message: []byte("m"), SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256, Signature: sig})
+			return err
+		}},
+		{mac, types.KeyLastUsageTrackingOperationGenerateMac, func() error {
+			out, err := e.svc.GenerateMac(e.ctx, &kms.GenerateMacInput{KeyId: aws.String(mac), Message: []byte("m"), MacAlgorithm: types.MacAlgorithmSpecHmacSha256})
+			if err == nil {
+				tag = out.Mac
+			}
+			return err
+		}},
+		{mac, types.KeyLastUsageTrackingOperationVerifyMac, func() error {
+			_, err := e.svc.VerifyMac(e.ctx, &kms.VerifyMacInput{KeyId: aws.String(mac), Message: []byte("m"), MacAlgorithm: types.MacAlgorithmSpecHmacSha256, Mac: tag})
+			return err
+		}},
+		{kem, types.KeyLastUsageTrackingOperationEncapsulate, func() error {
+			out, err := e.svc.Encapsulate(e.ctx, &kms.EncapsulateInput{KeyId: aws.String(kem), EncapsulationAlgorithm: types.EncapsulationAlgorithmSpecMlKem})
+			if err == nil {
+				ct = out.SharedSecretCiphertextBlob
+			}
+			return err
+		}},
+		{kem, types.KeyLastUsageTrackingOperationDecapsulate, func() error {
+			_, err := e.svc.Decapsulate(e.ctx, &kms.DecapsulateInput{KeyId: aws.String(kem), EncapsulationAlgorithm: types.EncapsulationAlgorithmSpecMlKem, SharedSecretCiphertextBlob: ct})
+			return err
+		}},
+		{sym, types.KeyLastUsageTrackingOperationGenerateDataKeyPair, func() error {
+			_, err := e.svc.GenerateDataKeyPair(e.ctx, &kms.GenerateDataKeyPairInput{KeyId: aws.String(sym), KeyPairSpec: types.DataKeyPairSpecEccNistP256})
+			return err
+		}},
+	} {
+		t.Run(string(tc.op)+" is the key's last use", func(t *testing.T) {
+			ok(t, tc.call())
+			if got := e.lastUsage(tc.id).KeyLastUsage; got == nil || got.Operation != tc.op {
+				t.Fatalf("got %+v, want operation %s", got, tc.op)
+			}
+		})
+	}
+}

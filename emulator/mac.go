@@ -58,7 +58,11 @@ func (s *Service) GenerateMac(ctx context.Context, in *kms.GenerateMacInput, _ .
 		out = &kms.GenerateMacOutput{KeyId: aws.String(t.sc.keyARN(k.KeyID)), Mac: mac, MacAlgorithm: in.MacAlgorithm}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.noteUse(ctx, *out.KeyId, types.KeyLastUsageTrackingOperationGenerateMac)
+	return out, nil
 }
 
 // VerifyMac recomputes the HMAC and compares it in constant time; a MAC that
@@ -96,5 +100,9 @@ func (s *Service) VerifyMac(ctx context.Context, in *kms.VerifyMacInput, _ ...fu
 		out = &kms.VerifyMacOutput{KeyId: aws.String(t.sc.keyARN(k.KeyID)), MacValid: true, MacAlgorithm: in.MacAlgorithm}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.noteUse(ctx, *out.KeyId, types.KeyLastUsageTrackingOperationVerifyMac)
+	return out, nil
 }

@@ -77,6 +77,12 @@ func (t *txn) resolveKey(field string, in *string, forms idForms) (*keyRecord, e
 			return nil, err
 		}
 		if a == nil {
+			// alias/aws/<service> names an AWS managed key made on first use.
+			if a, err = t.managedAlias(p.alias); err != nil {
+				return nil, err
+			}
+		}
+		if a == nil {
 			return nil, aliasNotFound(t.sc, p.alias)
 		}
 		id = a.TargetKeyID

@@ -22,6 +22,9 @@ func rotationState(sc scope, k *keyRecord) error {
 	if err := rotatable(sc, k); err != nil {
 		return err
 	}
+	if err := replicaRotation(sc, k); err != nil {
+		return err
+	}
 	return usable(sc, k)
 }
 
@@ -80,7 +83,12 @@ func (s *Service) GetKeyRotationStatus(ctx context.Context, in *kms.GetKeyRotati
 		if err != nil {
 			return err
 		}
-		out = &kms.GetKeyRotationStatusOutput{KeyId: aws.String(k.KeyID), KeyRotationEnabled: k.RotationEnabled}
+		out = &kms.GetKeyRotationStatusOutput{KeyId: aws.String(k.KeyID)}
+		// A multi-Region replica answers its primary's (shared) settings.
+		if k, err = t.rotationSource(k); err != nil {
+			return err
+		}
+		out.KeyRotationEnabled = k.RotationEnabled
 		if k.RotationEnabled {
 			out.RotationPeriodInDays = aws.Int32(k.RotationPeriodInDays)
 			out.NextRotationDate = k.nextRotationDate()

@@ -109,7 +109,7 @@ func (t *txn) initialSeedMaterial(k *keyRecord, st *seedType) error {
 		k.State = types.KeyStatePendingImport
 		return nil
 	}
-	mid := importedMaterialID(t.sc.keyARN(k.KeyID), st.imported)
+	mid := importedMaterialID(k.KeyID, st.imported)
 	if err := t.addMaterialWithID(k, mid, st.imported, t.now, ""); err != nil {
 		return err
 	}

@@ -53,6 +53,7 @@ type Service struct {
 	now     func() time.Time
 	rand    io.Reader
 	log     zerolog.Logger
+	usage   usageBook // last cryptographic use per key, see lastusage.go
 	loaded  *keyCache // parsed asymmetric and HMAC material (keycache.go)
 }
 

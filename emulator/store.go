@@ -31,6 +31,12 @@ type keyRecord struct {
 	KeyUsage     types.KeyUsageType
 	Origin       types.OriginType
 	MultiRegion  bool
+	// MultiRegionType is PRIMARY or REPLICA for a multi-Region key (empty
+	// reads as PRIMARY); see multiregion.go.
+	MultiRegionType types.MultiRegionKeyType `json:",omitempty"`
+	// KeyManager is AWS for AWS managed keys (empty reads as CUSTOMER); see
+	// managed.go.
+	KeyManager types.KeyManagerType `json:",omitempty"`
 
 	DeletionDate        *time.Time `json:",omitempty"`
 	PendingWindowInDays int32      `json:",omitempty"`
@@ -111,6 +117,11 @@ type txn struct {
 	sc    scope
 	now   time.Time
 	retry *string // key id whose maintenance a read-only transaction could not do
+	// fix is a write a read-only transaction could not do (e.g. creating an
+	// AWS managed key on first use); view runs it and retries.
+	fix func(*txn) error
+	// principal is the caller's principal ARN ("" when unknown).
+	principal string
 }
 
 // errMaintain stops a read-only transaction that met a key needing a write
@@ -120,20 +131,24 @@ var errMaintain = errors.New("emulator: key needs maintenance")
 // view runs fn read-only in the caller's scope; when fn meets a key that
 // needs maintenance, it is done in a write transaction and fn runs again.
 func (s *Service) view(ctx context.Context, fn func(*txn) error) error {
-	sc := s.scopeOf(ctx)
+	sc, principal := s.scopeOf(ctx), principalOf(ctx)
 	for attempt := 0; ; attempt++ {
 		var retry *string
+		var fix func(*txn) error
 		err := s.db.View(func(tx *storage.Tx) error {
-			t := &txn{s: s, tx: tx, sc: sc, now: s.now()}
+			t := &txn{s: s, tx: tx, sc: sc, now: s.now(), principal: principal}
 			err := fn(t)
-			retry = t.retry
+			retry, fix = t.retry, t.fix
 			return err
 		})
-		if retry == nil || !errors.Is(err, errMaintain) || attempt >= 3 {
+		if (retry == nil && fix == nil) || !errors.Is(err, errMaintain) || attempt >= 3 {
 			return err
 		}
 		if err := s.db.Update(func(tx *storage.Tx) error {
-			t := &txn{s: s, tx: tx, sc: sc, now: s.now()}
+			t := &txn{s: s, tx: tx, sc: sc, now: s.now(), principal: principal}
+			if fix != nil {
+				return fix(t)
+			}
 			_, _, err := t.loadKey(*retry)
 			return err
 		}); err != nil {
@@ -144,9 +159,9 @@ func (s *Service) view(ctx context.Context, fn func(*txn) error) error {
 
 // update runs fn in a write transaction in the caller's scope.
 func (s *Service) update(ctx context.Context, fn func(*txn) error) error {
-	sc := s.scopeOf(ctx)
+	sc, principal := s.scopeOf(ctx), principalOf(ctx)
 	return s.db.Update(func(tx *storage.Tx) error {
-		return fn(&txn{s: s, tx: tx, sc: sc, now: s.now()})
+		return fn(&txn{s: s, tx: tx, sc: sc, now: s.now(), principal: principal})
 	})
 }
 
@@ -224,6 +239,9 @@ func (t *txn) purgeKey(k *keyRecord) error {
 	if err := t.purgeImport(k); err != nil {
 		return err
 	}
+	if err := t.purgeKeyData(k); err != nil {
+		return err
+	}
 	aliases, err := t.aliases()
 	if err != nil {
 		return err
@@ -278,7 +296,8 @@ func (t *txn) addMaterialWithID(k *keyRecord, id string, raw []byte, at time.Tim
 		return err
 	}
 	k.Materials = append(k.Materials, materialInfo{ID: id, CreatedAt: at, RotationType: rt})
-	return nil
+	// A multi-Region primary shares every material version with its replicas.
+	return t.shareMaterial(k, id, raw, k.currentMaterial())
 }
 
 // material returns the raw bytes of one material version of k.

@@ -63,5 +63,5 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	if err != nil {
 		return SweepResult{}, err
 	}
-	return res, nil
+	return res, s.FlushKeyUsage()
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,10 +182,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header()[headerRequestID] = []string{st.id}
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
-		if p := recover(); p != nil {
-			if p == http.ErrAbortHandler {
-				panic(p)
-			}
+		p := recover()
+		if p != nil && p != http.ErrAbortHandler {
 			st.internal = fmt.Errorf("panic: %v", p)
 			st.stack = debug.Stack()
 			if sw.status == 0 {
@@ -192,6 +191,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.logRequest(st, sw.status, time.Since(start))
+		if p == http.ErrAbortHandler {
+			panic(p) // net/http's own signal to drop the connection
+		}
 	}()
 	s.router.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
 }
@@ -288,7 +290,16 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	if r.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	lr := http.MaxBytesReader(w, r.Body, limit)
+	var body []byte
+	var err error
+	if r.ContentLength > 0 {
+		// net/http stops the body at Content-Length: read it in one go.
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(lr, body)
+	} else {
+		body, err = io.ReadAll(lr)
+	}
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return nil, tooLarge(limit)
@@ -370,7 +381,7 @@ func (s *server) serveNotFound(w http.ResponseWriter, r *http.Request) {
 func writeJSON(w http.ResponseWriter, status int, contentType string, body []byte) {
 	h := w.Header()
 	h["Content-Type"] = []string{contentType}
-	h["Content-Length"] = []string{fmt.Sprint(len(body))}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

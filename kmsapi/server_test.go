@@ -553,3 +553,32 @@ func TestLogNeverHoldsPlaintextOrBlobs(t *testing.T) {
 type chunked struct{ r io.Reader }
 
 func (c *chunked) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+func TestEveryOperationThroughTheSDKCarriesEveryMember(t *testing.T) {
+	rec := &recordingBackend{}
+	h := newHarness(t, func(c *Config) { c.Backend = rec })
+	client := reflect.ValueOf(h.client)
+	bt := reflect.TypeFor[kmsgate.Backend]()
+	for i := range bt.NumMethod() {
+		name := bt.Method(i).Name
+		t.Run(name+" sends its whole input and gets its whole output", func(t *testing.T) {
+			inType := bt.Method(i).Type.In(1).Elem()
+			in := reflect.New(inType)
+			fill(in.Elem(), 1)
+			res := client.MethodByName(name).Call([]reflect.Value{reflect.ValueOf(context.Background()), in})
+			if err, _ := res[1].Interface().(error); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if got := rec.input(name); !reflect.DeepEqual(got, in.Interface()) {
+				t.Errorf("the backend got %+v, want %+v", reflect.ValueOf(got).Elem(), in.Elem())
+			}
+			out := res[0].Elem()
+			out.FieldByName("ResultMetadata").SetZero()
+			want := reflect.New(out.Type())
+			fill(want.Elem(), 3)
+			if !reflect.DeepEqual(out.Interface(), want.Elem().Interface()) {
+				t.Errorf("the SDK got %+v, want %+v", out, want.Elem())
+			}
+		})
+	}
+}

@@ -219,6 +219,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.http = nil
 	s.stopSwp()
 	<-s.swpDone
+	if cerr := s.emu.Close(); err == nil {
+		err = cerr
+	}
 	if cerr := s.closeStore(); err == nil {
 		err = cerr
 	}

@@ -1,0 +1,497 @@
+// Package authz owns KMS authorization: it decides one KMS request the way
+// KMS does, from the key policy, the caller's identity policies and the
+// key's grants, and says why in AWS's words. It builds the request's
+// condition keys from the operation, the key's facts and the request's
+// fields, and asks iampolicy about each resource the operation touches.
+//
+// It knows nothing of the wire or of storage: a server calls Decide once per
+// request with the facts it looked up.
+package authz
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kmsgate/kmsgate/iampolicy"
+)
+
+// Key is what authorization needs to know about one KMS key.
+type Key struct {
+	// ARN is the key ARN, arn:aws:kms:REGION:ACCOUNT:key/KEYID.
+	ARN string
+	// Aliases are the key's alias names ("alias/x").
+	Aliases []string
+	Tags    map[string]string
+	// KeySpec, KeyUsage and Origin as KMS names them (SYMMETRIC_DEFAULT,
+	// ENCRYPT_DECRYPT, AWS_KMS, ...).
+	KeySpec, KeyUsage, Origin string
+	// Policy is the key policy; nil means the default key policy of the
+	// key's account.
+	Policy *iampolicy.Policy
+}
+
+// Grant is one grant on a key, as a plain value.
+type Grant struct {
+	ID               string
+	KeyARN           string
+	GranteePrincipal string
+	// Operations are KMS operation names ("Decrypt", "GenerateDataKey", ...).
+	Operations []string
+	// Constraints: the request's encryption context must equal
+	// EncryptionContextEquals, or include EncryptionContextSubset.
+	EncryptionContextEquals map[string]string
+	EncryptionContextSubset map[string]string
+}
+
+// Request is one KMS request with everything needed to decide it.
+type Request struct {
+	// Operation is the KMS API operation name, e.g. "GenerateDataKey".
+	Operation string
+	// Principal is the caller's ARN (user, role, or assumed-role session).
+	Principal string
+	// Region is the region the call is made in (for alias ARNs when no key
+	// says otherwise).
+	Region string
+
+	IdentityPolicies []*iampolicy.Policy
+	Grants           []Grant
+
+	// Key is the key the operation acts on: the key KeyId resolved to, the
+	// key inside the ciphertext for a Decrypt without KeyId, the source key
+	// of ReEncrypt, the target key of CreateAlias and DeleteAlias, the
+	// current key of UpdateAlias. Nil for operations without a key.
+	Key *Key
+	// KeyID is the KeyId exactly as the request gave it (empty when absent).
+	KeyID string
+	// DestinationKey is ReEncrypt's destination key or UpdateAlias's new key.
+	DestinationKey *Key
+	// DestinationKeyID is the DestinationKeyId as given.
+	DestinationKeyID string
+	// AliasName is the alias of CreateAlias, UpdateAlias and DeleteAlias.
+	AliasName string
+
+	// EncryptionContext is the request's (for ReEncrypt: the source) context.
+	EncryptionContext map[string]string
+	// DestinationEncryptionContext is ReEncrypt's destination context.
+	DestinationEncryptionContext map[string]string
+	// EncryptionAlgorithm, or for ReEncrypt the source algorithm;
+	// SYMMETRIC_DEFAULT when empty.
+	EncryptionAlgorithm            string
+	DestinationEncryptionAlgorithm string
+	SigningAlgorithm               string
+	// MessageType of Sign and Verify; RAW when empty.
+	MessageType  string
+	MacAlgorithm string
+	KeyPairSpec  string
+
+	// Grant operation fields.
+	GrantOperations       []string
+	GranteePrincipal      string
+	RetiringPrincipal     string
+	GrantIsForAWSResource bool
+
+	// CreateKey's KeySpec, KeyUsage and Origin (defaults when empty).
+	KeySpec, KeyUsage, Origin string
+	// Tags are the request's tags (CreateKey, TagResource); TagKeys are
+	// UntagResource's.
+	Tags    map[string]string
+	TagKeys []string
+
+	// Every request.
+	SourceIP        string
+	SecureTransport bool
+	ViaService      string
+	Now             time.Time
+	// Extra holds further condition keys (aws:PrincipalTag/..., ...) for
+	// every check.
+	Extra iampolicy.Context
+}
+
+// Check is one authorization check that a request needed: one action on one
+// resource.
+type Check struct {
+	Action   string
+	Resource string
+	Decision iampolicy.Decision
+	// Statements are the deciding statements (grants appear as policy
+	// "grant:ID", index -1).
+	Statements []iampolicy.StatementRef
+	Reason     string
+	// Message is AWS's AccessDeniedException text for a deny.
+	Message string
+}
+
+// Decision is the verdict on one KMS request.
+type Decision struct {
+	// Decision is Allow only when every check allowed; otherwise the first
+	// ExplicitDeny, or else the first ImplicitDeny.
+	Decision   iampolicy.Decision
+	Action     string
+	Resource   string
+	Statements []iampolicy.StatementRef
+	Reason     string
+	// Message is AWS's AccessDeniedException message, empty when allowed.
+	Message string
+	// Checks are all the checks made, in order.
+	Checks []Check
+}
+
+// Allowed reports whether the request is allowed.
+func (d Decision) Allowed() bool { return d.Decision == iampolicy.Allow }
+
+const (
+	defaultKeyPolicyName = "default key policy"
+	defaultKeyPolicySid  = "Enable IAM User Permissions"
+)
+
+// DefaultKeyPolicy is the key policy KMS gives a key created without one:
+// the account's IAM policies decide.
+func DefaultKeyPolicy(account string) *iampolicy.Policy {
+	p, err := iampolicy.Parse(defaultKeyPolicyName, []byte(`{"Version":"2012-10-17","Id":"key-default-1","Statement":[`+
+		`{"Sid":"`+defaultKeyPolicySid+`","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+account+`:root"},"Action":"kms:*","Resource":"*"}]}`))
+	if err != nil {
+		// The account is not an account id: a policy naming nobody.
+		p, _ = iampolicy.Parse(defaultKeyPolicyName, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"kms:*","Resource":"*"}]}`))
+	}
+	return p
+}
+
+// Question is one action on one resource with the condition keys already
+// built: the lowest level of a KMS decision, for callers that build their
+// own context (such as the policy simulator).
+type Question struct {
+	Action    string
+	Resource  string
+	Principal string
+	// KeyPolicy is the key's policy. For a key resource, nil means the
+	// default key policy; set NoKey for a question without a key.
+	KeyPolicy *iampolicy.Policy
+	// NoKey makes this a question without a key: identity policies alone.
+	NoKey            bool
+	IdentityPolicies []*iampolicy.Policy
+	// Context is what identity policies see; KeyPolicyContext what the key
+	// policy sees (nil: Context without the identity-only keys).
+	Context          iampolicy.Context
+	KeyPolicyContext iampolicy.Context
+	// Grants and the operation and encryption context they are checked for.
+	Grants            []Grant
+	GrantOperation    string
+	EncryptionContext map[string]string
+}
+
+// identityOnly reports whether a condition key is visible only to identity
+// policies.
+func identityOnly(k string) bool {
+	k = strings.ToLower(k)
+	return k == "kms:resourcealiases" || strings.HasPrefix(k, "aws:resourcetag/")
+}
+
+// KeyPolicyContext returns ctx without the keys that only identity policies
+// see (kms:ResourceAliases, aws:ResourceTag/*).
+func KeyPolicyContext(ctx iampolicy.Context) iampolicy.Context {
+	out := make(iampolicy.Context, len(ctx))
+	for k, v := range ctx {
+		if !identityOnly(k) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Answer decides one question as KMS does.
+func Answer(q Question) Check {
+	c := Check{Action: q.Action, Resource: q.Resource}
+	req := iampolicy.Request{Action: q.Action, Resource: q.Resource, Principal: q.Principal, Context: q.Context}
+	var idBuf [4]iampolicy.Match
+	ids := idBuf[:0]
+	for _, p := range q.IdentityPolicies {
+		ids = p.Matches(&req, false, ids)
+	}
+	var kps []iampolicy.Match
+	switch {
+	case q.NoKey:
+	case q.KeyPolicy == nil:
+		// The default key policy, without parsing it: the key's account
+		// root may do kms:* on the key, which delegates to IAM.
+		if acct := accountOf(q.Resource); acct != "" && acct == accountOf(q.Principal) && iampolicy.MatchAction("kms:*", q.Action) {
+			kps = []iampolicy.Match{{Ref: iampolicy.StatementRef{Policy: defaultKeyPolicyName, Index: 0, Sid: defaultKeyPolicySid, Effect: "Allow"},
+				Effect: iampolicy.EffectAllow, Principal: iampolicy.PrincipalAccount}}
+		}
+	default:
+		kreq := req
+		kreq.Context = q.KeyPolicyContext
+		if kreq.Context == nil {
+			kreq.Context = KeyPolicyContext(q.Context)
+		}
+		kps = q.KeyPolicy.Matches(&kreq, true, nil)
+	}
+	// 1. An explicit deny anywhere wins.
+	idDeny, kpDeny := refs(ids, iampolicy.EffectDeny, 0), refs(kps, iampolicy.EffectDeny, 0)
+	if len(idDeny)+len(kpDeny) > 0 {
+		c.Decision = iampolicy.ExplicitDeny
+		c.Statements = append(idDeny, kpDeny...)
+		where := "an identity-based policy"
+		if len(idDeny) == 0 {
+			where = "a resource-based policy"
+		}
+		c.Reason = "explicitly denied by " + joinRefs(c.Statements)
+		c.Message = deniedPrefix(q) + " with an explicit deny in " + where
+		return c
+	}
+	idAllow := refs(ids, iampolicy.EffectAllow, 0)
+	if q.NoKey {
+		if len(idAllow) > 0 {
+			c.Decision, c.Statements = iampolicy.Allow, idAllow
+			c.Reason = "allowed by " + joinRefs(idAllow)
+			return c
+		}
+		c.Reason = "no identity-based policy allows " + q.Action + " on " + q.Resource
+		c.Message = deniedPrefix(q) + " because no identity-based policy allows the " + q.Action + " action"
+		return c
+	}
+	// 2. The key policy allows the caller directly.
+	if direct := refs(kps, iampolicy.EffectAllow, iampolicy.PrincipalDirect); len(direct) > 0 {
+		c.Decision, c.Statements = iampolicy.Allow, direct
+		c.Reason = "the key policy allows the caller: " + joinRefs(direct)
+		return c
+	}
+	// 3. A grant allows.
+	for _, g := range q.Grants {
+		if g.allows(q) {
+			ref := iampolicy.StatementRef{Policy: "grant:" + g.ID, Index: -1, Sid: g.ID, Effect: "Allow"}
+			c.Decision, c.Statements = iampolicy.Allow, []iampolicy.StatementRef{ref}
+			c.Reason = "grant " + g.ID + " allows " + q.GrantOperation + " to the caller"
+			return c
+		}
+	}
+	// 4. The key policy delegates to the account and an identity policy allows.
+	delegate := refs(kps, iampolicy.EffectAllow, iampolicy.PrincipalAccount)
+	if len(delegate) > 0 && len(idAllow) > 0 {
+		c.Decision = iampolicy.Allow
+		c.Statements = append(delegate, idAllow...)
+		c.Reason = "the key policy delegates to the account (" + joinRefs(delegate) + ") and an identity policy allows (" + joinRefs(idAllow) + ")"
+		return c
+	}
+	if len(delegate) > 0 {
+		c.Reason = "the key policy delegates " + q.Action + " to the account's IAM policies (" + joinRefs(delegate) + "), but no identity-based policy allows it"
+		c.Message = deniedPrefix(q) + " because no identity-based policy allows the " + q.Action + " action"
+		return c
+	}
+	c.Reason = "the key policy neither allows the caller nor delegates " + q.Action + " to the caller's account"
+	if len(idAllow) > 0 {
+		c.Reason += "; identity policies allow it (" + joinRefs(idAllow) + "), which is not enough for KMS"
+	}
+	c.Message = deniedPrefix(q) + " because no resource-based policy allows the " + q.Action + " action"
+	return c
+}
+
+func deniedPrefix(q Question) string {
+	return "User: " + q.Principal + " is not authorized to perform: " + q.Action + " on resource: " + q.Resource
+}
+
+func refs(ms []iampolicy.Match, e iampolicy.Effect, pm iampolicy.PrincipalMatch) []iampolicy.StatementRef {
+	var out []iampolicy.StatementRef
+	for _, m := range ms {
+		if m.Effect == e && (pm == 0 || m.Principal == pm) {
+			out = append(out, m.Ref)
+		}
+	}
+	return out
+}
+
+func joinRefs(rs []iampolicy.StatementRef) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = r.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (g *Grant) allows(q Question) bool {
+	// A grant to a role covers the role's sessions.
+	if (g.GranteePrincipal != q.Principal && g.GranteePrincipal != principalARN(q.Principal)) || (g.KeyARN != "" && g.KeyARN != q.Resource) {
+		return false
+	}
+	op := false
+	for _, o := range g.Operations {
+		if o == q.GrantOperation {
+			op = true
+			break
+		}
+	}
+	if !op {
+		return false
+	}
+	if g.EncryptionContextEquals != nil {
+		if len(g.EncryptionContextEquals) != len(q.EncryptionContext) {
+			return false
+		}
+		for k, v := range g.EncryptionContextEquals {
+			if w, ok := q.EncryptionContext[k]; !ok || w != v {
+				return false
+			}
+		}
+	}
+	for k, v := range g.EncryptionContextSubset {
+		if w, ok := q.EncryptionContext[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// accountOf returns the account field of an ARN.
+func accountOf(arn string) string {
+	a, _ := iampolicy.ParseARN(arn)
+	return a.Account
+}
+
+func regionOf(arn string) string {
+	a, _ := iampolicy.ParseARN(arn)
+	return a.Region
+}
+
+// Decide decides one KMS request as KMS does.
+func Decide(r Request) Decision {
+	class, known := operations[r.Operation]
+	if !known {
+		return finish([]Check{{Action: "kms:" + r.Operation, Resource: "*",
+			Reason:  "unknown KMS operation " + strconv.Quote(r.Operation),
+			Message: "User: " + r.Principal + " is not authorized to perform: kms:" + r.Operation + " on resource: *"}})
+	}
+	var checks []Check
+	switch class {
+	case noResource:
+		ctx := opContext(&r, nil, false)
+		checks = append(checks, r.noKeyCheck("kms:"+r.Operation, "*", ctx))
+		if r.Operation == "CreateKey" && len(r.Tags) > 0 {
+			checks = append(checks, r.noKeyCheck("kms:TagResource", "*", ctx))
+		}
+	case onKey:
+		checks = append(checks, r.keyCheck("kms:"+r.Operation, r.Key, r.KeyID, false))
+	case reEncrypt:
+		checks = append(checks, r.keyCheck("kms:ReEncryptFrom", r.Key, r.KeyID, false))
+		checks = append(checks, r.keyCheck("kms:ReEncryptTo", r.DestinationKey, r.DestinationKeyID, true))
+	case onAlias:
+		action := "kms:" + r.Operation
+		checks = append(checks, r.noKeyCheck(action, r.aliasARN(), opContext(&r, nil, false)))
+		checks = append(checks, r.keyCheck(action, r.Key, "", false))
+		if r.Operation == "UpdateAlias" {
+			checks = append(checks, r.keyCheck(action, r.DestinationKey, "", false))
+		}
+	}
+	return finish(checks)
+}
+
+func finish(checks []Check) Decision {
+	pick := -1
+	for i, c := range checks {
+		if c.Decision == iampolicy.ExplicitDeny {
+			pick = i
+			break
+		}
+		if c.Decision == iampolicy.ImplicitDeny && pick < 0 {
+			pick = i
+		}
+	}
+	d := Decision{Decision: iampolicy.Allow, Checks: checks}
+	if pick < 0 {
+		var reasons []string
+		for _, c := range checks {
+			for _, st := range c.Statements {
+				if !containsRef(d.Statements, st) {
+					d.Statements = append(d.Statements, st)
+				}
+			}
+			reasons = append(reasons, c.Reason)
+		}
+		last := checks[len(checks)-1]
+		d.Action, d.Resource, d.Reason = last.Action, last.Resource, strings.Join(reasons, "; ")
+		return d
+	}
+	c := checks[pick]
+	d.Decision, d.Action, d.Resource = c.Decision, c.Action, c.Resource
+	d.Statements, d.Reason, d.Message = c.Statements, c.Reason, c.Message
+	return d
+}
+
+func containsRef(rs []iampolicy.StatementRef, r iampolicy.StatementRef) bool {
+	for _, x := range rs {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Request) aliasARN() string {
+	region, account := r.Region, accountOf(r.Principal)
+	if r.Key != nil {
+		region, account = regionOf(r.Key.ARN), accountOf(r.Key.ARN)
+	}
+	if strings.HasPrefix(r.AliasName, "arn:") {
+		return r.AliasName
+	}
+	return "arn:aws:kms:" + region + ":" + account + ":" + r.AliasName
+}
+
+func (r *Request) noKeyCheck(action, resource string, ctx iampolicy.Context) Check {
+	return Answer(Question{Action: action, Resource: resource, Principal: r.Principal, NoKey: true,
+		IdentityPolicies: r.IdentityPolicies, Context: ctx})
+}
+
+func (r *Request) keyCheck(action string, k *Key, keyID string, destination bool) Check {
+	if k == nil {
+		return Check{Action: action, Resource: "*", Decision: iampolicy.ImplicitDeny,
+			Reason:  r.Operation + " needs a key and the request has none",
+			Message: "User: " + r.Principal + " is not authorized to perform: " + action + " on resource: *"}
+	}
+	kp := opContext(r, k, destination)
+	if keyID != "" && setsRequestAlias(r.Operation) {
+		if a := aliasName(keyID); a != "" {
+			kp.Set("kms:requestalias", iampolicy.String(a))
+		}
+	}
+	// Identity policies also see the key's aliases and tags (and the
+	// identity-only Extra keys). The default key policy (nil) reads no
+	// context, so the key policy's map is reused then.
+	ctx := kp
+	if k.Policy != nil {
+		ctx = make(iampolicy.Context, len(kp)+len(k.Tags)+len(r.Extra)+1)
+		for key, v := range kp {
+			ctx[key] = v
+		}
+	}
+	for key, v := range r.Extra {
+		if identityOnly(key) {
+			ctx.Set(key, v)
+		}
+	}
+	aliases := k.Aliases
+	if aliases == nil {
+		aliases = []string{}
+	}
+	ctx.Set("kms:resourcealiases", iampolicy.StringSet(aliases...))
+	for tk, tv := range k.Tags {
+		ctx.Set("aws:resourcetag/"+tk, iampolicy.String(tv))
+	}
+	ec := r.EncryptionContext
+	if destination {
+		ec = r.DestinationEncryptionContext
+	}
+	return Answer(Question{Action: action, Resource: k.ARN, Principal: r.Principal, KeyPolicy: k.Policy,
+		IdentityPolicies: r.IdentityPolicies, Context: ctx, KeyPolicyContext: kp,
+		Grants: r.Grants, GrantOperation: strings.TrimPrefix(action, "kms:"), EncryptionContext: ec})
+}
+
+// aliasName returns the alias name ("alias/x") a KeyId names, or "".
+func aliasName(keyID string) string {
+	if strings.HasPrefix(keyID, "alias/") {
+		return keyID
+	}
+	if a, ok := iampolicy.ParseARN(keyID); ok && strings.HasPrefix(a.Resource, "alias/") {
+		return a.Resource
+	}
+	return ""
+}

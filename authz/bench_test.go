@@ -1,0 +1,34 @@
+package authz
+
+import (
+	"testing"
+
+	"github.com/kmsgate/kmsgate/iampolicy"
+)
+
+// BenchmarkDecideSeedPolicy is one whole KMS decision as the server will make
+// it: GenerateDataKey by alias on a jumpwire key, the seed's identity policy
+// and the default key policy (nil, or parsed), context built from the request.
+func BenchmarkDecideSeedPolicy(b *testing.B) {
+	seed := []*iampolicy.Policy{mustParse(b, "seed.json", seedPolicyDoc(b))}
+	for _, bc := range []struct {
+		name   string
+		policy *iampolicy.Policy
+	}{
+		{"default key policy as nil", nil},
+		{"default key policy parsed", DefaultKeyPolicy(acct)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			key := &Key{ARN: keyARN, Aliases: []string{"alias/jumpwire/org1"}, KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", Origin: "AWS_KMS", Policy: bc.policy}
+			req := Request{Operation: "GenerateDataKey", Principal: userARN, Region: "us-east-1", KeyID: "alias/jumpwire/org1", Key: key,
+				IdentityPolicies: seed, EncryptionContext: map[string]string{"app": "engine"}, SourceIP: "127.0.0.1", SecureTransport: true}
+			if d := Decide(req); !d.Allowed() {
+				b.Fatalf("got %v (%s), want Allow", d.Decision, d.Reason)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				Decide(req)
+			}
+		})
+	}
+}

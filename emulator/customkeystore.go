@@ -1,0 +1,166 @@
+package emulator
+
+// Custom key stores. kmsgate has none and never connects to a CloudHSM
+// cluster or an external key store proxy (it sends no traffic beyond
+// loopback), so every operation answers as AWS does for an account without
+// custom key stores:
+//
+//   - DescribeCustomKeyStores without a filter: an empty list; with an id or
+//     name: CustomKeyStoreNotFoundException.
+//   - Connect-, Disconnect-, Update- and DeleteCustomKeyStore, CreateKey and
+//     GenerateRandom with a CustomKeyStoreId: CustomKeyStoreNotFoundException.
+//   - CreateCustomKeyStore: for AWS_CLOUDHSM, CloudHsmClusterNotFoundException
+//     (no cluster exists here); for EXTERNAL_KEY_STORE,
+//     XksProxyUriUnreachableException (public endpoint) or
+//     XksProxyVpcEndpointServiceNotFoundException (VPC endpoint service).
+//
+// Messages are the descriptions AWS documents for each exception, followed
+// by what kmsgate does; they are not recorded against AWS.
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+)
+
+const noCustomKeyStores = " kmsgate emulates no custom key stores (CloudHSM or external)."
+
+func customKeyStoreNotFound() error {
+	return &types.CustomKeyStoreNotFoundException{Message: aws.String("The request was rejected because KMS cannot find a custom key store with the specified key store name or ID." + noCustomKeyStores)}
+}
+
+// checkCustomKeyStoreID validates a required CustomKeyStoreId member.
+func checkCustomKeyStoreID(v *string) error {
+	if v == nil {
+		return validationNull("customKeyStoreId")
+	}
+	return validationLen("customKeyStoreId", *v, 1, 64)
+}
+
+// checkCreateKeyStore answers CreateKey's custom key store members: a
+// named store does not exist; the custom key store origins need one.
+func checkCreateKeyStore(in *kms.CreateKeyInput) error {
+	if in.CustomKeyStoreId != nil {
+		if err := validationLen("customKeyStoreId", *in.CustomKeyStoreId, 1, 64); err != nil {
+			return err
+		}
+		return customKeyStoreNotFound()
+	}
+	if in.XksKeyId != nil {
+		// Unverified against AWS: the most plausible text.
+		return validationPlain("XksKeyId is valid only when you specify a CustomKeyStoreId of an external key store.")
+	}
+	if in.Origin == types.OriginTypeAwsCloudhsm || in.Origin == types.OriginTypeExternalKeyStore {
+		// Unverified against AWS: the most plausible text.
+		return validationPlain("You must specify a CustomKeyStoreId when the Origin is " + string(in.Origin) + ".")
+	}
+	return nil
+}
+
+// CreateCustomKeyStore validates the request and answers that the
+// CloudHSM cluster or external key store proxy cannot be found or reached.
+func (s *Service) CreateCustomKeyStore(_ context.Context, in *kms.CreateCustomKeyStoreInput, _ ...func(*kms.Options)) (*kms.CreateCustomKeyStoreOutput, error) {
+	if in == nil {
+		in = &kms.CreateCustomKeyStoreInput{}
+	}
+	if in.CustomKeyStoreName == nil {
+		return nil, validationNull("customKeyStoreName")
+	}
+	if err := validationLen("customKeyStoreName", *in.CustomKeyStoreName, 1, 256); err != nil {
+		return nil, err
+	}
+	if err := validationEnum("customKeyStoreType", in.CustomKeyStoreType, types.CustomKeyStoreType("").Values()); err != nil {
+		return nil, err
+	}
+	if err := validationEnum("xksProxyConnectivity", in.XksProxyConnectivity, types.XksProxyConnectivityType("").Values()); err != nil {
+		return nil, err
+	}
+	if in.KeyStorePassword != nil {
+		if err := validationBlobLen("keyStorePassword", len(*in.KeyStorePassword), 7, 32); err != nil {
+			return nil, err
+		}
+	}
+	if in.CustomKeyStoreType == types.CustomKeyStoreTypeExternalKeyStore {
+		if in.XksProxyConnectivity == types.XksProxyConnectivityTypeVpcEndpointService {
+			return nil, &types.XksProxyVpcEndpointServiceNotFoundException{Message: aws.String("The request was rejected because KMS could not find the specified VPC endpoint service." + noCustomKeyStores)}
+		}
+		return nil, &types.XksProxyUriUnreachableException{Message: aws.String("KMS was unable to reach the specified XksProxyUriPath." + noCustomKeyStores + " It does not connect to external key store proxies.")}
+	}
+	if in.CloudHsmClusterId != nil {
+		if err := validationLen("cloudHsmClusterId", *in.CloudHsmClusterId, 19, 24); err != nil {
+			return nil, err
+		}
+	}
+	return nil, &types.CloudHsmClusterNotFoundException{Message: aws.String("The request was rejected because KMS cannot find the CloudHSM cluster with the specified cluster ID." + noCustomKeyStores)}
+}
+
+// ConnectCustomKeyStore answers CustomKeyStoreNotFoundException.
+func (s *Service) ConnectCustomKeyStore(_ context.Context, in *kms.ConnectCustomKeyStoreInput, _ ...func(*kms.Options)) (*kms.ConnectCustomKeyStoreOutput, error) {
+	if in == nil {
+		in = &kms.ConnectCustomKeyStoreInput{}
+	}
+	if err := checkCustomKeyStoreID(in.CustomKeyStoreId); err != nil {
+		return nil, err
+	}
+	return nil, customKeyStoreNotFound()
+}
+
+// DisconnectCustomKeyStore answers CustomKeyStoreNotFoundException.
+func (s *Service) DisconnectCustomKeyStore(_ context.Context, in *kms.DisconnectCustomKeyStoreInput, _ ...func(*kms.Options)) (*kms.DisconnectCustomKeyStoreOutput, error) {
+	if in == nil {
+		in = &kms.DisconnectCustomKeyStoreInput{}
+	}
+	if err := checkCustomKeyStoreID(in.CustomKeyStoreId); err != nil {
+		return nil, err
+	}
+	return nil, customKeyStoreNotFound()
+}
+
+// DeleteCustomKeyStore answers CustomKeyStoreNotFoundException.
+func (s *Service) DeleteCustomKeyStore(_ context.Context, in *kms.DeleteCustomKeyStoreInput, _ ...func(*kms.Options)) (*kms.DeleteCustomKeyStoreOutput, error) {
+	if in == nil {
+		in = &kms.DeleteCustomKeyStoreInput{}
+	}
+	if err := checkCustomKeyStoreID(in.CustomKeyStoreId); err != nil {
+		return nil, err
+	}
+	return nil, customKeyStoreNotFound()
+}
+
+// UpdateCustomKeyStore answers CustomKeyStoreNotFoundException.
+func (s *Service) UpdateCustomKeyStore(_ context.Context, in *kms.UpdateCustomKeyStoreInput, _ ...func(*kms.Options)) (*kms.UpdateCustomKeyStoreOutput, error) {
+	if in == nil {
+		in = &kms.UpdateCustomKeyStoreInput{}
+	}
+	if err := checkCustomKeyStoreID(in.CustomKeyStoreId); err != nil {
+		return nil, err
+	}
+	return nil, customKeyStoreNotFound()
+}
+
+// DescribeCustomKeyStores answers an empty list, or
+// CustomKeyStoreNotFoundException when asked for one store.
+func (s *Service) DescribeCustomKeyStores(_ context.Context, in *kms.DescribeCustomKeyStoresInput, _ ...func(*kms.Options)) (*kms.DescribeCustomKeyStoresOutput, error) {
+	if in == nil {
+		in = &kms.DescribeCustomKeyStoresInput{}
+	}
+	if in.CustomKeyStoreId != nil {
+		if err := validationLen("customKeyStoreId", *in.CustomKeyStoreId, 1, 64); err != nil {
+			return nil, err
+		}
+	}
+	if in.CustomKeyStoreName != nil {
+		if err := validationLen("customKeyStoreName", *in.CustomKeyStoreName, 1, 256); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := parsePage(in.Limit, in.Marker, 1000, 100); err != nil {
+		return nil, err
+	}
+	if in.CustomKeyStoreId != nil || in.CustomKeyStoreName != nil {
+		return nil, customKeyStoreNotFound()
+	}
+	return &kms.DescribeCustomKeyStoresOutput{CustomKeyStores: []types.CustomKeyStoresListEntry{}}, nil
+}

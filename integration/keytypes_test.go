@@ -17,6 +17,7 @@ import (
 	"crypto/sha512"
 	"crypto/x509"
 	"encoding/asn1"
+	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"net/http"
@@ -619,4 +620,45 @@ func TestKeyTypeRulesThroughTheSDK(t *testing.T) {
 	wantAPIError(t, err, "DryRunOperationException", "The request would have succeeded, but the DryRun option is set.")
 	_, err = c.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(sym)})
 	wantAPIError(t, err, "UnsupportedOperationException", "-")
+}
+
+func TestAWSCLISignsAndOpenSSLVerifies(t *testing.T) {
+	p := startBinary(t, "--data", filepath.Join(t.TempDir(), "cli-sign.db"))
+	var created struct {
+		KeyMetadata struct{ KeyId, KeySpec, KeyUsage string }
+	}
+	awsJSON(t, p.url, &created, "kms", "create-key", "--key-spec", "ECC_NIST_P384", "--key-usage", "SIGN_VERIFY")
+	id := created.KeyMetadata.KeyId
+	if created.KeyMetadata.KeySpec != "ECC_NIST_P384" || created.KeyMetadata.KeyUsage != "SIGN_VERIFY" {
+		t.Fatalf("got %+v", created.KeyMetadata)
+	}
+	dir := t.TempDir()
+	msgFile := filepath.Join(dir, "msg.bin")
+	text := []byte("signed by the AWS CLI \x00\xff")
+	writeFile(t, msgFile, text)
+	var signed struct{ Signature, SigningAlgorithm string }
+	awsJSON(t, p.url, &signed, "kms", "sign", "--key-id", id, "--message", "fileb://"+msgFile, "--message-type", "RAW", "--signing-algorithm", "ECDSA_SHA_384")
+	sig, err := base64.StdEncoding.DecodeString(signed.Signature)
+	if err != nil || signed.SigningAlgorithm != "ECDSA_SHA_384" {
+		t.Fatalf("got signature %q (%v) with %s", signed.Signature, err, signed.SigningAlgorithm)
+	}
+	var pub struct{ PublicKey string }
+	awsJSON(t, p.url, &pub, "kms", "get-public-key", "--key-id", id)
+	der, err := base64.StdEncoding.DecodeString(pub.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opensslVerify(t, signCase{types.KeySpecEccNistP384, types.SigningAlgorithmSpecEcdsaSha384, types.MessageTypeRaw}, der, text, sig)
+	sigFile := filepath.Join(dir, "sig.bin")
+	writeFile(t, sigFile, sig)
+	var verified struct{ SignatureValid bool }
+	awsJSON(t, p.url, &verified, "kms", "verify", "--key-id", id, "--message", "fileb://"+msgFile, "--signature", "fileb://"+sigFile, "--signing-algorithm", "ECDSA_SHA_384")
+	if !verified.SignatureValid {
+		t.Fatal("aws kms verify: got SignatureValid false")
+	}
+	writeFile(t, msgFile, []byte("another message"))
+	_, stderr, code := runAWS(t, p.url, "kms", "verify", "--key-id", id, "--message", "fileb://"+msgFile, "--signature", "fileb://"+sigFile, "--signing-algorithm", "ECDSA_SHA_384")
+	if code == 0 || !strings.Contains(stderr, "KMSInvalidSignatureException") {
+		t.Fatalf("aws kms verify of another message: exit %d, %s", code, stderr)
+	}
 }

@@ -265,8 +265,11 @@ func TestImportedMaterialLifecycle(t *testing.T) {
 		_, err := e.importMaterial(other, op, alg, material, &kms.ImportKeyMaterialInput{ValidTo: &until})
 		ok(t, err)
 		e.clock.Advance(2 * time.Hour)
-		_, err = e.svc.Sweep(e.ctx)
+		res, err := e.svc.Sweep(e.ctx)
 		ok(t, err)
+		if res.Expired != 1 || res.Rotated != 0 || res.Deleted != 0 {
+			t.Errorf("got Sweep result %+v, want one expiry", res)
+		}
 		if st := e.describe(other).KeyMetadata.KeyState; st != types.KeyStatePendingImport {
 			t.Fatalf("got %s, want PendingImport", st)
 		}

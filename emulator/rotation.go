@@ -19,7 +19,7 @@ const (
 // rotationState is the key-type and key-state rule of EnableKeyRotation,
 // DisableKeyRotation and RotateKeyOnDemand.
 func rotationState(sc scope, k *keyRecord) error {
-	if err := rotatable(sc, k); err != nil {
+	if err := rotatable(k); err != nil {
 		return err
 	}
 	if err := replicaRotation(sc, k); err != nil {

@@ -605,9 +605,12 @@ func TestKeyTypeRulesThroughTheSDK(t *testing.T) {
 	sym := aws.ToString(must(c.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId)
 	for _, id := range []string{signer, hmacKey} {
 		_, err := c.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: aws.String(id)})
-		wantAPIError(t, err, "UnsupportedOperationException", "-")
+		wantAPIError(t, err, "UnsupportedOperationException", "")
 		_, err = c.RotateKeyOnDemand(ctx, &kms.RotateKeyOnDemandInput{KeyId: aws.String(id)})
-		wantAPIError(t, err, "UnsupportedOperationException", "-")
+		wantAPIError(t, err, "UnsupportedOperationException", "")
+		if st := must(c.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: aws.String(id)}))(t); st.KeyRotationEnabled {
+			t.Errorf("GetKeyRotationStatus: got enabled, want false")
+		}
 	}
 	must(c.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/typed"), TargetKeyId: aws.String(sym)}))(t)
 	_, err = c.UpdateAlias(ctx, &kms.UpdateAliasInput{AliasName: aws.String("alias/typed"), TargetKeyId: aws.String(signer)})

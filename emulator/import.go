@@ -230,25 +230,30 @@ func (t *txn) checkImportToken(k *keyRecord, token []byte) error {
 	return nil
 }
 
-// checkExpiration validates ExpirationModel / ValidTo and returns the model.
+// maxValidity is how far ahead ValidTo may be (365 days, AWS's API
+// reference).
+const maxValidity = 365 * 24 * time.Hour
+
+// checkExpiration validates ExpirationModel / ValidTo and returns the
+// model. The default model is KEY_MATERIAL_EXPIRES, as AWS documents, so a
+// request without either member needs a ValidTo.
 func checkExpiration(model types.ExpirationModelType, validTo *time.Time, now time.Time) (types.ExpirationModelType, error) {
 	if err := validationEnum("expirationModel", model, types.ExpirationModelType("").Values()); err != nil {
 		return "", err
 	}
 	if model == "" {
-		model = types.ExpirationModelTypeKeyMaterialDoesNotExpire
-		if validTo != nil {
-			model = types.ExpirationModelTypeKeyMaterialExpires
-		}
+		model = types.ExpirationModelTypeKeyMaterialExpires
 	}
 	// Unverified against AWS: the texts are the most plausible.
 	switch {
 	case model == types.ExpirationModelTypeKeyMaterialExpires && validTo == nil:
-		return "", validationPlain("A ValidTo date is required when ExpirationModel is KEY_MATERIAL_EXPIRES.")
+		return "", validationPlain("A ValidTo date is required when ExpirationModel is KEY_MATERIAL_EXPIRES (the default).")
 	case model == types.ExpirationModelTypeKeyMaterialDoesNotExpire && validTo != nil:
 		return "", validationPlain("A ValidTo date must not be given when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.")
 	case validTo != nil && !validTo.After(now):
 		return "", validationPlain("ValidTo must be a date in the future.")
+	case validTo != nil && validTo.Sub(now) > maxValidity:
+		return "", validationPlain("ValidTo must be at most 365 days from now.")
 	}
 	return model, nil
 }

@@ -42,7 +42,7 @@ func (e *env) importMaterial(id string, p *kms.GetParametersForImportOutput, alg
 		e.t.Fatalf("WrapForImport: %v", err)
 	}
 	if in == nil {
-		in = &kms.ImportKeyMaterialInput{}
+		in = &kms.ImportKeyMaterialInput{ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire}
 	}
 	in.KeyId, in.ImportToken, in.EncryptedKeyMaterial = aws.String(id), p.ImportToken, wrapped
 	return e.svc.ImportKeyMaterial(e.ctx, in)
@@ -302,13 +302,13 @@ func TestImportRejectsWhatAWSRejects(t *testing.T) {
 		code, msg string
 	}{
 		{"a token of another key is InvalidImportTokenException",
-			imp(&kms.ImportKeyMaterialInput{KeyId: aws.String(id), ImportToken: otherParams.ImportToken, EncryptedKeyMaterial: wrapped}),
+			imp(&kms.ImportKeyMaterialInput{ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire, KeyId: aws.String(id), ImportToken: otherParams.ImportToken, EncryptedKeyMaterial: wrapped}),
 			"InvalidImportTokenException", "The import token is invalid or was not issued for this KMS key."},
 		{"a garbage token is InvalidImportTokenException",
-			imp(&kms.ImportKeyMaterialInput{KeyId: aws.String(id), ImportToken: []byte("junk"), EncryptedKeyMaterial: wrapped}),
+			imp(&kms.ImportKeyMaterialInput{ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire, KeyId: aws.String(id), ImportToken: []byte("junk"), EncryptedKeyMaterial: wrapped}),
 			"InvalidImportTokenException", "*"},
 		{"material wrapped for another key's wrapping key is InvalidCiphertextException",
-			imp(&kms.ImportKeyMaterialInput{KeyId: aws.String(other), ImportToken: otherParams.ImportToken, EncryptedKeyMaterial: wrapped}),
+			imp(&kms.ImportKeyMaterialInput{ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire, KeyId: aws.String(other), ImportToken: otherParams.ImportToken, EncryptedKeyMaterial: wrapped}),
 			"InvalidCiphertextException", ""},
 		{"HMAC material of the wrong length is IncorrectKeyMaterialException",
 			func() error {
@@ -318,7 +318,13 @@ func TestImportRejectsWhatAWSRejects(t *testing.T) {
 			"IncorrectKeyMaterialException", "*"},
 		{"KEY_MATERIAL_EXPIRES without ValidTo is a validation error",
 			imp(&kms.ImportKeyMaterialInput{KeyId: aws.String(id), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: types.ExpirationModelTypeKeyMaterialExpires}),
-			"ValidationException", "A ValidTo date is required when ExpirationModel is KEY_MATERIAL_EXPIRES."},
+			"ValidationException", "A ValidTo date is required when ExpirationModel is KEY_MATERIAL_EXPIRES (the default)."},
+		{"no ExpirationModel means KEY_MATERIAL_EXPIRES, which needs ValidTo",
+			imp(&kms.ImportKeyMaterialInput{KeyId: aws.String(id), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped}),
+			"ValidationException", "A ValidTo date is required when ExpirationModel is KEY_MATERIAL_EXPIRES (the default)."},
+		{"a ValidTo more than 365 days ahead is a validation error",
+			imp(&kms.ImportKeyMaterialInput{KeyId: aws.String(id), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped, ValidTo: aws.Time(start.Add(366 * 24 * time.Hour))}),
+			"ValidationException", "ValidTo must be at most 365 days from now."},
 		{"KEY_MATERIAL_DOES_NOT_EXPIRE with ValidTo is a validation error",
 			imp(&kms.ImportKeyMaterialInput{KeyId: aws.String(id), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire, ValidTo: &future}),
 			"ValidationException", "A ValidTo date must not be given when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE."},
@@ -329,7 +335,7 @@ func TestImportRejectsWhatAWSRejects(t *testing.T) {
 			imp(&kms.ImportKeyMaterialInput{KeyId: aws.String(id), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: "SOMETIMES"}),
 			"ValidationException", "*"},
 		{"ImportKeyMaterial on an AWS_KMS key is UnsupportedOperationException",
-			imp(&kms.ImportKeyMaterialInput{KeyId: aws.String(native), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped}),
+			imp(&kms.ImportKeyMaterialInput{ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire, KeyId: aws.String(native), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped}),
 			"UnsupportedOperationException", nativeOrigin},
 		{"GetParametersForImport on an AWS_KMS key is UnsupportedOperationException",
 			func() error {
@@ -378,7 +384,7 @@ func TestImportRejectsWhatAWSRejects(t *testing.T) {
 	}
 	t.Run("an EXTERNAL key that never got parameters refuses any token", func(t *testing.T) {
 		fresh := e.externalKey(types.KeySpecSymmetricDefault, "")
-		err := imp(&kms.ImportKeyMaterialInput{KeyId: aws.String(fresh), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped})
+		err := imp(&kms.ImportKeyMaterialInput{ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire, KeyId: aws.String(fresh), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped})
 		wantErr(t, err, "InvalidImportTokenException", "*")
 	})
 	t.Run("after every failure the key is still pending import", func(t *testing.T) {
@@ -402,6 +408,7 @@ func FuzzImportKeyMaterial(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(p.ImportToken, good, uint8(0), int64(0))
+	f.Add(p.ImportToken, good, uint8(2), int64(0))
 	f.Add(p.ImportToken, good, uint8(1), int64(3600))
 	f.Add(p.ImportToken, good[:len(good)-8], uint8(2), int64(-5))
 	f.Add([]byte{1}, []byte{}, uint8(3), int64(1<<40))
@@ -452,7 +459,7 @@ func TestAReplicaOfAnImportedMultiRegionKeyTakesTheSameMaterial(t *testing.T) {
 	importWest := func(m []byte) error {
 		wrapped, err := keyspec.WrapForImport(p.PublicKey, alg, m, rand.Reader)
 		ok(t, err)
-		_, err = e.svc.ImportKeyMaterial(west, &kms.ImportKeyMaterialInput{KeyId: aws.String(id), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped})
+		_, err = e.svc.ImportKeyMaterial(west, &kms.ImportKeyMaterialInput{ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire, KeyId: aws.String(id), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped})
 		return err
 	}
 	t.Run("other material is IncorrectKeyMaterialException in the replica", func(t *testing.T) {

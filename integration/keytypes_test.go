@@ -459,13 +459,13 @@ func TestImportRoundTripThroughTheSDK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		must(c.ImportKeyMaterial(ctx, &kms.ImportKeyMaterialInput{KeyId: aws.String(id), ImportToken: p.ImportToken, EncryptedKeyMaterial: again}))(t)
+		must(c.ImportKeyMaterial(ctx, &kms.ImportKeyMaterialInput{ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire, KeyId: aws.String(id), ImportToken: p.ImportToken, EncryptedKeyMaterial: again}))(t)
 		if got := must(c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob}))(t).Plaintext; string(got) != "imported via openssl" {
 			t.Fatalf("after re-import: got %q", got)
 		}
 		other := bytes.Repeat([]byte{0x3d}, 32)
 		wrongWrapped, _ := keyspec.WrapForImport(p.PublicKey, types.AlgorithmSpecRsaesOaepSha256, other, rand.Reader)
-		_, err = c.ImportKeyMaterial(ctx, &kms.ImportKeyMaterialInput{KeyId: aws.String(id), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrongWrapped})
+		_, err = c.ImportKeyMaterial(ctx, &kms.ImportKeyMaterialInput{ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire, KeyId: aws.String(id), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrongWrapped})
 		wantAPIError(t, err, "IncorrectKeyMaterialException", "-")
 		must(c.DeleteImportedKeyMaterial(ctx, &kms.DeleteImportedKeyMaterialInput{KeyId: aws.String(id)}))(t)
 		_, err = c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob})
@@ -532,7 +532,7 @@ func TestImportRoundTripThroughTheSDK(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			must(c.ImportKeyMaterial(ctx, &kms.ImportKeyMaterialInput{KeyId: aws.String(id), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped}))(t)
+			must(c.ImportKeyMaterial(ctx, &kms.ImportKeyMaterialInput{ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire, KeyId: aws.String(id), ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapped}))(t)
 			tc.use(t, id, pub)
 		})
 	}

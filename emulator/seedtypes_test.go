@@ -10,6 +10,8 @@ import (
 	"crypto/sha512"
 	"crypto/x509"
 	"encoding/pem"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/kmsgate/kmsgate/emulator/keyspec"
 	"github.com/kmsgate/kmsgate/seed"
 )
 
@@ -140,6 +143,47 @@ func TestApplySeedRefusesMismatchedKeyTypes(t *testing.T) {
 			err := e.svc.ApplySeed(e.ctx, &seed.File{Keys: []seed.Key{tc.key}})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// The seed package's example files (kmsgate's format and local-kms's) apply
+// in full: every key exists with its spec, and the asymmetric ones publish
+// the public key of the PEM in the file.
+func TestApplySeedOfTheExampleFiles(t *testing.T) {
+	for _, name := range []string{"kmsgate-example.yaml", "local-kms-example.yaml"} {
+		t.Run(name+" applies and its keys work", func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("..", "seed", "testdata", name))
+			ok(t, err)
+			f, err := seed.Parse(name, data)
+			ok(t, err)
+			e := newEnv(t)
+			// kmsgate's example points an alias at a key "already in the store".
+			ok(t, e.svc.ApplySeed(e.ctx, &seed.File{Keys: []seed.Key{{ID: "1234abcd-12ab-34cd-56ef-1234567890ab", Enabled: true}}}))
+			ok(t, e.svc.ApplySeed(e.ctx, f))
+			for _, sk := range f.Keys {
+				ctx := e.ctx
+				if sk.Region != "" {
+					ctx = e.in(sk.Region)
+				}
+				out, err := e.svc.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(sk.ID)})
+				ok(t, err)
+				if md := out.KeyMetadata; md.KeySpec != sk.KeySpec || md.KeyUsage != sk.KeyUsage {
+					t.Errorf("%s: got %s %s, want %s %s", sk.ID, md.KeySpec, md.KeyUsage, sk.KeySpec, sk.KeyUsage)
+				}
+				if sk.PrivateKeyDER == nil {
+					continue
+				}
+				_, material, err := keyspec.ParsePrivateKey(sk.PrivateKeyDER)
+				ok(t, err)
+				want, err := keyspec.PublicKeyDER(sk.KeySpec, material)
+				ok(t, err)
+				pub, err := e.svc.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(sk.ID)})
+				ok(t, err)
+				if !bytes.Equal(pub.PublicKey, want) {
+					t.Errorf("%s: GetPublicKey is not the public key of the seeded PEM", sk.ID)
+				}
 			}
 		})
 	}

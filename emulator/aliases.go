@@ -124,8 +124,9 @@ func (s *Service) UpdateAlias(ctx context.Context, in *kms.UpdateAliasInput, _ .
 		if err != nil {
 			return err
 		}
-		// Every key here is SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT; when other
-		// types come, UpdateAlias must reject a change of type or usage.
+		if err := t.checkAliasRetarget(a, k); err != nil {
+			return err
+		}
 		a.TargetKeyID = k.KeyID
 		a.LastUpdatedDate = t.now
 		return t.saveAlias(a)

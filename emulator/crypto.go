@@ -38,33 +38,32 @@ func isDryRun(b *bool) bool { return aws.ToBool(b) }
 
 // encryptWith seals plaintext under k's current material.
 func (t *txn) encryptWith(k *keyRecord, plaintext []byte, ec map[string]string) ([]byte, string, error) {
-	cur := k.currentMaterial()
-	material, ok, err := t.material(k, cur.ID)
+	material, mid, err := t.currentMaterialBytes(k)
 	if err != nil {
 		return nil, "", err
-	}
-	if !ok {
-		return nil, "", fmt.Errorf("emulator: material %s of key %s is missing", cur.ID, k.KeyID)
 	}
 	nonce, err := t.s.randomBytes(nonceLen)
 	if err != nil {
 		return nil, "", err
 	}
-	blob, err := sealBlob(t.sc, k.KeyID, cur.ID, material, nonce, plaintext, ec)
-	return blob, cur.ID, err
+	blob, err := sealBlob(t.sc, k.KeyID, mid, material, nonce, plaintext, ec)
+	return blob, mid, err
 }
 
 // decryptBlob opens a blob in the caller's scope. keyField/keyID is the
 // optional KeyId (or SourceKeyId) member. Errors as AWS: IncorrectKey when
 // keyID names another key, AccessDenied when the blob's key is not here,
 // key-state errors, InvalidCiphertext for anything else.
-func (t *txn) decryptBlob(blob []byte, keyField string, keyID *string, ec map[string]string, alg types.EncryptionAlgorithmSpec) (*keyRecord, []byte, string, error) {
+func (t *txn) decryptBlob(op string, blob []byte, keyField string, keyID *string, ec map[string]string, alg types.EncryptionAlgorithmSpec) (*keyRecord, []byte, string, error) {
 	c, perr := parseCiphertext(blob)
 	var named *keyRecord
 	if keyID != nil {
 		k, err := t.resolveKey(keyField, keyID, keyOrAlias)
 		if err != nil {
 			return nil, nil, "", err
+		}
+		if k.KeySpec != types.KeySpecSymmetricDefault {
+			return t.decryptAsymmetric(k, op, blob, ec, alg)
 		}
 		named = k
 	}
@@ -130,20 +129,20 @@ func (s *Service) Encrypt(ctx context.Context, in *kms.EncryptInput, _ ...func(*
 		if err := usable(t.sc, k); err != nil {
 			return err
 		}
-		if err := algorithmFits(k, in.EncryptionAlgorithm); err != nil {
+		if err := t.checkEncryptKey(k, "Encrypt", in.EncryptionAlgorithm, in.EncryptionContext); err != nil {
 			return err
 		}
 		if isDryRun(in.DryRun) {
 			return dryRunError()
 		}
-		blob, _, err := t.encryptWith(k, in.Plaintext, in.EncryptionContext)
+		blob, _, err := t.encryptFor(k, in.EncryptionAlgorithm, in.Plaintext, in.EncryptionContext)
 		if err != nil {
 			return err
 		}
 		out = &kms.EncryptOutput{
 			CiphertextBlob:      blob,
 			KeyId:               aws.String(t.sc.keyARN(k.KeyID)),
-			EncryptionAlgorithm: types.EncryptionAlgorithmSpecSymmetricDefault,
+			EncryptionAlgorithm: algOrDefault(in.EncryptionAlgorithm),
 		}
 		return nil
 	})
@@ -206,7 +205,7 @@ func (s *Service) Decrypt(ctx context.Context, in *kms.DecryptInput, _ ...func(*
 			}
 			return dryRunError()
 		}
-		k, pt, mid, err := t.decryptBlob(in.CiphertextBlob, "keyId", in.KeyId, in.EncryptionContext, in.EncryptionAlgorithm)
+		k, pt, mid, err := t.decryptBlob("Decrypt", in.CiphertextBlob, "keyId", in.KeyId, in.EncryptionContext, in.EncryptionAlgorithm)
 		if err != nil {
 			return err
 		}
@@ -216,7 +215,7 @@ func (s *Service) Decrypt(ctx context.Context, in *kms.DecryptInput, _ ...func(*
 		out = &kms.DecryptOutput{
 			KeyId:               aws.String(t.sc.keyARN(k.KeyID)),
 			Plaintext:           pt,
-			EncryptionAlgorithm: types.EncryptionAlgorithmSpecSymmetricDefault,
+			EncryptionAlgorithm: algOrDefault(in.EncryptionAlgorithm),
 			KeyMaterialId:       aws.String(mid),
 		}
 		return nil
@@ -265,7 +264,7 @@ func (s *Service) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, _ ...fu
 			}
 			return dryRunError()
 		}
-		src, pt, srcMID, err := t.decryptBlob(in.CiphertextBlob, "sourceKeyId", in.SourceKeyId, in.SourceEncryptionContext, in.SourceEncryptionAlgorithm)
+		src, pt, srcMID, err := t.decryptBlob("ReEncrypt", in.CiphertextBlob, "sourceKeyId", in.SourceKeyId, in.SourceEncryptionContext, in.SourceEncryptionAlgorithm)
 		if err != nil {
 			return err
 		}
@@ -276,13 +275,13 @@ func (s *Service) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, _ ...fu
 		if err := usable(t.sc, dst); err != nil {
 			return err
 		}
-		if err := algorithmFits(dst, in.DestinationEncryptionAlgorithm); err != nil {
+		if err := t.checkEncryptKey(dst, "ReEncrypt", in.DestinationEncryptionAlgorithm, in.DestinationEncryptionContext); err != nil {
 			return err
 		}
 		if isDryRun(in.DryRun) {
 			return dryRunError()
 		}
-		blob, dstMID, err := t.encryptWith(dst, pt, in.DestinationEncryptionContext)
+		blob, dstMID, err := t.encryptFor(dst, in.DestinationEncryptionAlgorithm, pt, in.DestinationEncryptionContext)
 		clear(pt)
 		if err != nil {
 			return err
@@ -291,8 +290,8 @@ func (s *Service) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, _ ...fu
 			CiphertextBlob:                 blob,
 			KeyId:                          aws.String(t.sc.keyARN(dst.KeyID)),
 			SourceKeyId:                    aws.String(t.sc.keyARN(src.KeyID)),
-			SourceEncryptionAlgorithm:      types.EncryptionAlgorithmSpecSymmetricDefault,
-			DestinationEncryptionAlgorithm: types.EncryptionAlgorithmSpecSymmetricDefault,
+			SourceEncryptionAlgorithm:      algOrDefault(in.SourceEncryptionAlgorithm),
+			DestinationEncryptionAlgorithm: algOrDefault(in.DestinationEncryptionAlgorithm),
 			SourceKeyMaterialId:            aws.String(srcMID),
 			DestinationKeyMaterialId:       aws.String(dstMID),
 		}
@@ -329,7 +328,7 @@ func dataKeySize(spec types.DataKeySpec, n *int32) (int, error) {
 }
 
 // generateDataKey is GenerateDataKey and GenerateDataKeyWithoutPlaintext.
-func (s *Service) generateDataKey(ctx context.Context, keyID *string, spec types.DataKeySpec, n *int32, ec map[string]string, grantTokens []string, dryRun *bool) ([]byte, []byte, string, string, error) {
+func (s *Service) generateDataKey(ctx context.Context, op string, keyID *string, spec types.DataKeySpec, n *int32, ec map[string]string, grantTokens []string, dryRun *bool) ([]byte, []byte, string, string, error) {
 	size, err := dataKeySize(spec, n)
 	if err != nil {
 		return nil, nil, "", "", err
@@ -345,6 +344,9 @@ func (s *Service) generateDataKey(ctx context.Context, keyID *string, spec types
 			return err
 		}
 		if err := usable(t.sc, k); err != nil {
+			return err
+		}
+		if err := symmetricOnly(t.sc, k, op); err != nil {
 			return err
 		}
 		if isDryRun(dryRun) {
@@ -374,7 +376,7 @@ func (s *Service) GenerateDataKey(ctx context.Context, in *kms.GenerateDataKeyIn
 	if in.Recipient != nil {
 		return nil, unsupported("Recipient (attested enclave) requests")
 	}
-	blob, pt, arn, mid, err := s.generateDataKey(ctx, in.KeyId, in.KeySpec, in.NumberOfBytes, in.EncryptionContext, in.GrantTokens, in.DryRun)
+	blob, pt, arn, mid, err := s.generateDataKey(ctx, "GenerateDataKey", in.KeyId, in.KeySpec, in.NumberOfBytes, in.EncryptionContext, in.GrantTokens, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -387,7 +389,7 @@ func (s *Service) GenerateDataKeyWithoutPlaintext(ctx context.Context, in *kms.G
 	if in == nil {
 		in = &kms.GenerateDataKeyWithoutPlaintextInput{}
 	}
-	blob, pt, arn, mid, err := s.generateDataKey(ctx, in.KeyId, in.KeySpec, in.NumberOfBytes, in.EncryptionContext, in.GrantTokens, in.DryRun)
+	blob, pt, arn, mid, err := s.generateDataKey(ctx, "GenerateDataKeyWithoutPlaintext", in.KeyId, in.KeySpec, in.NumberOfBytes, in.EncryptionContext, in.GrantTokens, in.DryRun)
 	if err != nil {
 		return nil, err
 	}

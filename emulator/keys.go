@@ -3,7 +3,6 @@ package emulator
 import (
 	"context"
 	"encoding/hex"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -32,47 +31,31 @@ func (s *Service) newKeyID(multiRegion bool) (string, error) {
 }
 
 // checkKeySpec validates the spec/usage/origin members of CreateKey and
-// answers for what this emulator does not do yet.
-func checkKeySpec(spec types.KeySpec, cmkSpec types.CustomerMasterKeySpec, usage types.KeyUsageType, origin types.OriginType) (types.KeySpec, error) {
+// returns the key's spec, usage and origin (keytypes.go has the rules).
+func checkKeySpec(spec types.KeySpec, cmkSpec types.CustomerMasterKeySpec, usage types.KeyUsageType, origin types.OriginType) (types.KeySpec, types.KeyUsageType, types.OriginType, error) {
 	if err := validationEnum("keySpec", spec, types.KeySpec("").Values()); err != nil {
-		return "", err
+		return "", "", "", err
 	}
 	if err := validationEnum("customerMasterKeySpec", cmkSpec, types.CustomerMasterKeySpec("").Values()); err != nil {
-		return "", err
+		return "", "", "", err
 	}
 	if err := validationEnum("keyUsage", usage, types.KeyUsageType("").Values()); err != nil {
-		return "", err
+		return "", "", "", err
 	}
 	if err := validationEnum("origin", origin, types.OriginType("").Values()); err != nil {
-		return "", err
+		return "", "", "", err
 	}
 	if spec != "" && cmkSpec != "" {
-		return "", validationPlain("You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.")
+		return "", "", "", validationPlain("You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.")
 	}
 	if spec == "" {
 		spec = types.KeySpec(cmkSpec)
 	}
-	if spec == "" {
-		spec = types.KeySpecSymmetricDefault
-	}
-	if spec != types.KeySpecSymmetricDefault {
-		if usage == "" {
-			return "", validationPlain("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.")
-		}
-		return "", &types.UnsupportedOperationException{Message: aws.String(fmt.Sprintf("kmsgate does not support KeySpec %s yet", spec))}
-	}
-	if usage != "" && usage != types.KeyUsageTypeEncryptDecrypt {
-		// Unverified against AWS: the most plausible text.
-		return "", validationPlain(fmt.Sprintf("KeyUsage %s is not compatible with KeySpec %s.", usage, spec))
-	}
-	if origin != "" && origin != types.OriginTypeAwsKms {
-		return "", &types.UnsupportedOperationException{Message: aws.String(fmt.Sprintf("kmsgate does not support Origin %s yet", origin))}
-	}
-	return spec, nil
+	return keyType(spec, usage, origin)
 }
 
-// CreateKey creates a symmetric encryption key (SYMMETRIC_DEFAULT,
-// ENCRYPT_DECRYPT, origin AWS_KMS) with fresh material.
+// CreateKey creates a key of any KeySpec with fresh material, or (Origin
+// EXTERNAL) a key waiting in PendingImport for ImportKeyMaterial.
 func (s *Service) CreateKey(ctx context.Context, in *kms.CreateKeyInput, _ ...func(*kms.Options)) (*kms.CreateKeyOutput, error) {
 	if in == nil {
 		in = &kms.CreateKeyInput{}
@@ -90,7 +73,7 @@ func (s *Service) CreateKey(ctx context.Context, in *kms.CreateKeyInput, _ ...fu
 	if err := checkCreateKeyStore(in); err != nil {
 		return nil, err
 	}
-	spec, err := checkKeySpec(in.KeySpec, in.CustomerMasterKeySpec, in.KeyUsage, in.Origin)
+	spec, usage, origin, err := checkKeySpec(in.KeySpec, in.CustomerMasterKeySpec, in.KeyUsage, in.Origin)
 	if err != nil {
 		return nil, err
 	}
@@ -111,8 +94,8 @@ func (s *Service) CreateKey(ctx context.Context, in *kms.CreateKeyInput, _ ...fu
 			Description:          aws.ToString(in.Description),
 			State:                types.KeyStateEnabled,
 			KeySpec:              spec,
-			KeyUsage:             types.KeyUsageTypeEncryptDecrypt,
-			Origin:               types.OriginTypeAwsKms,
+			KeyUsage:             usage,
+			Origin:               origin,
 			MultiRegion:          multi,
 			Policy:               aws.ToString(in.Policy),
 			Tags:                 tags,
@@ -121,7 +104,7 @@ func (s *Service) CreateKey(ctx context.Context, in *kms.CreateKeyInput, _ ...fu
 		if k.Policy == "" {
 			k.Policy = defaultPolicy(t.sc.account)
 		}
-		if err := t.addMaterial(k, nil, t.now, ""); err != nil {
+		if err := t.initialMaterial(k); err != nil {
 			return err
 		}
 		if err := t.saveKey(k); err != nil {
@@ -144,11 +127,9 @@ func metadata(sc scope, k *keyRecord) *types.KeyMetadata {
 		AWSAccountId:          aws.String(sc.account),
 		Arn:                   aws.String(sc.keyARN(k.KeyID)),
 		CreationDate:          &created,
-		CurrentKeyMaterialId:  aws.String(k.currentMaterial().ID),
 		CustomerMasterKeySpec: types.CustomerMasterKeySpec(k.KeySpec),
 		Description:           aws.String(k.Description),
 		Enabled:               k.State == types.KeyStateEnabled,
-		EncryptionAlgorithms:  []types.EncryptionAlgorithmSpec{types.EncryptionAlgorithmSpecSymmetricDefault},
 		KeyId:                 aws.String(k.KeyID),
 		KeyManager:            k.keyManager(),
 		KeySpec:               k.KeySpec,
@@ -157,6 +138,7 @@ func metadata(sc scope, k *keyRecord) *types.KeyMetadata {
 		MultiRegion:           aws.Bool(k.MultiRegion),
 		Origin:                k.Origin,
 	}
+	keyTypeMetadata(md, k)
 	if k.State == types.KeyStatePendingDeletion && k.DeletionDate != nil {
 		dd := *k.DeletionDate
 		md.DeletionDate = &dd
@@ -273,7 +255,7 @@ func (s *Service) EnableKey(ctx context.Context, in *kms.EnableKeyInput, _ ...fu
 	if in == nil {
 		in = &kms.EnableKeyInput{}
 	}
-	err := s.modifyKey(ctx, in.KeyId, notPendingDeletion, func(t *txn, k *keyRecord) error {
+	err := s.modifyKey(ctx, in.KeyId, notPendingDeletionOrImport, func(t *txn, k *keyRecord) error {
 		k.State = types.KeyStateEnabled
 		return nil
 	})
@@ -288,7 +270,7 @@ func (s *Service) DisableKey(ctx context.Context, in *kms.DisableKeyInput, _ ...
 	if in == nil {
 		in = &kms.DisableKeyInput{}
 	}
-	err := s.modifyKey(ctx, in.KeyId, notPendingDeletion, func(t *txn, k *keyRecord) error {
+	err := s.modifyKey(ctx, in.KeyId, notPendingDeletionOrImport, func(t *txn, k *keyRecord) error {
 		k.State = types.KeyStateDisabled
 		return nil
 	})
@@ -345,7 +327,7 @@ func (s *Service) CancelKeyDeletion(ctx context.Context, in *kms.CancelKeyDeleti
 		}
 		return nil
 	}, func(t *txn, k *keyRecord) error {
-		k.State = types.KeyStateDisabled
+		k.State = stateAfterCancel(k)
 		k.DeletionDate = nil
 		k.PendingWindowInDays = 0
 		out = &kms.CancelKeyDeletionOutput{KeyId: aws.String(t.sc.keyARN(k.KeyID))}

@@ -216,7 +216,7 @@ func (s *Service) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, _
 		if replica.Policy == "" {
 			replica.Policy = defaultPolicy(t.sc.account)
 		}
-		for _, m := range k.Materials {
+		for _, m := range copiedMaterials(k) {
 			raw, ok, err := t.material(k, m.ID)
 			if err != nil {
 				return err
@@ -230,6 +230,7 @@ func (s *Service) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, _
 			clear(raw)
 			replica.Materials = append(replica.Materials, m)
 		}
+		awaitImport(replica, k)
 		if err := rt.saveKey(replica); err != nil {
 			return err
 		}

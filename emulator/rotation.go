@@ -16,9 +16,12 @@ const (
 	maxOnDemandRotations  = 25
 )
 
-// rotationState is the key-state rule of EnableKeyRotation,
+// rotationState is the key-type and key-state rule of EnableKeyRotation,
 // DisableKeyRotation and RotateKeyOnDemand.
 func rotationState(sc scope, k *keyRecord) error {
+	if err := rotatable(k); err != nil {
+		return err
+	}
 	if err := replicaRotation(sc, k); err != nil {
 		return err
 	}

@@ -76,19 +76,9 @@ func (t *txn) applySeedKey(sk *seed.Key) error {
 	if !IsKeyID(id) {
 		return fmt.Errorf("key id %q is neither a UUID nor mrk- and 32 hex characters", sk.ID)
 	}
-	if sk.PrivateKeyDER != nil || (sk.KeySpec != "" && sk.KeySpec != types.KeySpecSymmetricDefault) {
-		return fmt.Errorf("key spec %s (asymmetric or HMAC keys) comes with asymmetric support, not yet", sk.KeySpec)
-	}
-	if sk.KeyUsage != "" && sk.KeyUsage != types.KeyUsageTypeEncryptDecrypt {
-		return fmt.Errorf("key usage %s does not fit a SYMMETRIC_DEFAULT key", sk.KeyUsage)
-	}
-	if sk.Origin != "" && sk.Origin != types.OriginTypeAwsKms {
-		return fmt.Errorf("origin %s is not supported yet (only AWS_KMS)", sk.Origin)
-	}
-	for i, m := range sk.Material {
-		if len(m) != 32 {
-			return fmt.Errorf("material version %d is %d bytes, want 32 (AES-256)", i+1, len(m))
-		}
+	st, err := seedKeyType(sk)
+	if err != nil {
+		return err
 	}
 	if len(sk.Description) > maxDescription {
 		return fmt.Errorf("description longer than %d characters", maxDescription)
@@ -120,9 +110,9 @@ func (t *txn) applySeedKey(sk *seed.Key) error {
 			CreationDate:         t.now,
 			Description:          sk.Description,
 			State:                types.KeyStateEnabled,
-			KeySpec:              types.KeySpecSymmetricDefault,
-			KeyUsage:             types.KeyUsageTypeEncryptDecrypt,
-			Origin:               types.OriginTypeAwsKms,
+			KeySpec:              st.spec,
+			KeyUsage:             st.usage,
+			Origin:               st.origin,
 			MultiRegion:          sk.MultiRegion || strings.HasPrefix(id, "mrk-"),
 			Policy:               sk.Policy,
 			Tags:                 tags,
@@ -139,14 +129,14 @@ func (t *txn) applySeedKey(sk *seed.Key) error {
 			now := t.now
 			k.RotationBase = &now
 		}
-		if len(sk.Material) == 0 {
-			if err := t.addMaterialWithID(k, seedMaterialID(t.sc, id, 0), nil, t.now, ""); err != nil {
+		if st.versions == nil {
+			if err := t.initialSeedMaterial(k, st); err != nil {
 				return err
 			}
 		}
 	}
 	changed := !exists
-	for n, raw := range sk.Material {
+	for n, raw := range st.versionsFor(exists) {
 		mid := seedMaterialID(t.sc, id, n)
 		if k.hasMaterial(mid) {
 			continue

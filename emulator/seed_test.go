@@ -111,8 +111,8 @@ func TestApplySeedErrorsNameTheEntry(t *testing.T) {
 		want string
 	}{
 		{"a malformed key id is named", &seed.File{Keys: []seed.Key{{ID: "nope"}}}, "seed key 1 (nope)"},
-		{"an asymmetric key says it comes with asymmetric support", &seed.File{Keys: []seed.Key{{ID: seedID, KeySpec: types.KeySpecRsa2048, PrivateKeyDER: []byte{1}}}}, "asymmetric support"},
-		{"short material is refused", &seed.File{Keys: []seed.Key{{ID: seedID, Material: [][]byte{{1, 2, 3}}}}}, "material version 1 is 3 bytes"},
+		{"a private key that does not parse is refused", &seed.File{Keys: []seed.Key{{ID: seedID, KeySpec: types.KeySpecRsa2048, KeyUsage: types.KeyUsageTypeSignVerify, PrivateKeyDER: []byte{1}}}}, "seed key 1 (" + seedID + "): private key"},
+		{"short material is refused", &seed.File{Keys: []seed.Key{{ID: seedID, Material: [][]byte{{1, 2, 3}}}}}, "material version 1 (3 bytes) does not fit SYMMETRIC_DEFAULT"},
 		{"an alias to a missing key is named", &seed.File{Aliases: []seed.Alias{{Name: "alias/x", TargetKeyID: seedID}}}, "seed alias 1 (alias/x)"},
 		{"a bad alias name is named", &seed.File{Keys: []seed.Key{{ID: seedID, Aliases: []string{"noprefix"}}}}, "alias noprefix"},
 		{"a bad policy is refused", &seed.File{Keys: []seed.Key{{ID: seedID, Policy: "{"}}}, "seed key 1"},

@@ -54,6 +54,7 @@ type Service struct {
 	rand    io.Reader
 	log     zerolog.Logger
 	usage   usageBook // last cryptographic use per key, see lastusage.go
+	loaded  *keyCache // parsed asymmetric and HMAC material (keycache.go)
 }
 
 var _ kmsgate.Backend = (*Service)(nil)
@@ -70,6 +71,7 @@ func New(cfg Config) (*Service, error) {
 		now:     cfg.Now,
 		rand:    cfg.Rand,
 		log:     cfg.Logger,
+		loaded:  newKeyCache(),
 	}
 	if s.account == "" {
 		s.account = DefaultAccount

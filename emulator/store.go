@@ -53,6 +53,9 @@ type keyRecord struct {
 
 	// Materials are every material version, oldest first; the last is current.
 	Materials []materialInfo
+
+	// Import is the imported-material state of an EXTERNAL key (import.go).
+	Import *importState `json:",omitempty"`
 }
 
 type materialInfo struct {
@@ -61,7 +64,14 @@ type materialInfo struct {
 	RotationType types.RotationType `json:",omitempty"` // empty for the first
 }
 
-func (k *keyRecord) currentMaterial() materialInfo { return k.Materials[len(k.Materials)-1] }
+// currentMaterial is the last material version (zero for an EXTERNAL key
+// that never had material imported).
+func (k *keyRecord) currentMaterial() materialInfo {
+	if len(k.Materials) == 0 {
+		return materialInfo{}
+	}
+	return k.Materials[len(k.Materials)-1]
+}
 
 func (k *keyRecord) hasMaterial(id string) bool {
 	for _, m := range k.Materials {
@@ -176,7 +186,7 @@ func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
 	if err := json.Unmarshal(raw, &k); err != nil {
 		return nil, false, fmt.Errorf("emulator: decode key %s: %w", id, err)
 	}
-	if !k.expired(t.now) && !k.rotationDue(t.now) {
+	if !k.expired(t.now) && !k.rotationDue(t.now) && !k.importExpired(t.now) {
 		return &k, true, nil
 	}
 	if !t.tx.Writable() {
@@ -185,6 +195,11 @@ func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
 	}
 	if k.expired(t.now) {
 		return nil, false, t.purgeKey(&k)
+	}
+	if k.importExpired(t.now) {
+		if err := t.expireImport(&k); err != nil {
+			return nil, false, err
+		}
 	}
 	if err := t.rotateDue(&k); err != nil {
 		return nil, false, err
@@ -220,6 +235,9 @@ func (t *txn) purgeKey(k *keyRecord) error {
 		if err := t.tx.Delete(bucketMaterial, t.materialDBKey(k.KeyID, m.ID)); err != nil {
 			return err
 		}
+	}
+	if err := t.purgeImport(k); err != nil {
+		return err
 	}
 	if err := t.purgeKeyData(k); err != nil {
 		return err

@@ -13,6 +13,8 @@ type SweepResult struct {
 	Deleted int
 	// Rotated is the number of keys that got at least one automatic rotation.
 	Rotated int
+	// Expired is the number of keys whose imported material expired.
+	Expired int
 }
 
 // Sweep purges every key (in every account and region) whose deletion date
@@ -24,8 +26,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	err := s.db.Update(func(tx *storage.Tx) error {
 		now := s.now()
 		type due struct {
-			sc scope
-			id string
+			sc      scope
+			id      string
+			expired bool // imported material expired (no rotation for such keys)
 		}
 		var work []due
 		err := tx.Scan(bucketKeys, "", "", func(dbKey string, v []byte) (bool, error) {
@@ -38,8 +41,8 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 			if err != nil {
 				return false, err
 			}
-			if !ok || k.rotationDue(now) {
-				work = append(work, due{t.sc, parts[2]})
+			if !ok || k.rotationDue(now) || k.importExpired(now) {
+				work = append(work, due{t.sc, parts[2], ok && k.importExpired(now)})
 			}
 			return ctx.Err() == nil, ctx.Err()
 		})
@@ -52,10 +55,13 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 			if err != nil {
 				return err
 			}
-			if ok {
-				res.Rotated++
-			} else {
+			switch {
+			case !ok:
 				res.Deleted++
+			case w.expired:
+				res.Expired++
+			default:
+				res.Rotated++
 			}
 		}
 		return nil

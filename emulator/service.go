@@ -53,8 +53,9 @@ type Service struct {
 	now     func() time.Time
 	rand    io.Reader
 	log     zerolog.Logger
-	usage   usageBook // last cryptographic use per key, see lastusage.go
-	loaded  *keyCache // parsed asymmetric and HMAC material (keycache.go)
+	usage   usageBook   // last cryptographic use per key, see lastusage.go
+	loaded  *keyCache   // parsed asymmetric and HMAC material (keycache.go)
+	records recordCache // decoded key records (recordcache.go)
 }
 
 var _ kmsgate.Backend = (*Service)(nil)

@@ -178,33 +178,34 @@ func (t *txn) aliasDBKey(name string) string { return t.sc.dbPrefix() + name }
 // rotations are performed. In a read-only transaction a key needing either
 // makes loadKey return errMaintain.
 func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
-	raw := t.tx.Get(bucketKeys, t.keyDBKey(id))
+	dbKey := t.keyDBKey(id)
+	raw := t.tx.Get(bucketKeys, dbKey)
 	if raw == nil {
 		return nil, false, nil
 	}
-	var k keyRecord
-	if err := json.Unmarshal(raw, &k); err != nil {
+	k, err := t.s.records.decode(dbKey, raw)
+	if err != nil {
 		return nil, false, fmt.Errorf("emulator: decode key %s: %w", id, err)
 	}
 	if !k.expired(t.now) && !k.rotationDue(t.now) && !k.importExpired(t.now) {
-		return &k, true, nil
+		return k, true, nil
 	}
 	if !t.tx.Writable() {
 		t.retry = &id
 		return nil, false, errMaintain
 	}
 	if k.expired(t.now) {
-		return nil, false, t.purgeKey(&k)
+		return nil, false, t.purgeKey(k)
 	}
 	if k.importExpired(t.now) {
-		if err := t.expireImport(&k); err != nil {
+		if err := t.expireImport(k); err != nil {
 			return nil, false, err
 		}
 	}
-	if err := t.rotateDue(&k); err != nil {
+	if err := t.rotateDue(k); err != nil {
 		return nil, false, err
 	}
-	return &k, true, nil
+	return k, true, nil
 }
 
 // peekKey reads a key without maintenance: expired keys read as absent,

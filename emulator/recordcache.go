@@ -1,0 +1,87 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+)
+
+// recordCacheSize bounds the decoded key records kept in memory.
+const recordCacheSize = 4096
+
+// recordCache keeps decoded key records so that the hot path (every
+// Encrypt, Decrypt, GenerateDataKey reads its key) does not decode JSON.
+// An entry is used only when the stored bytes are exactly the bytes it was
+// decoded from, so a write through any path invalidates it without
+// bookkeeping. Callers always get their own deep copy.
+type recordCache struct {
+	mu sync.RWMutex
+	m  map[string]cachedRecord
+}
+
+type cachedRecord struct {
+	raw []byte
+	rec *keyRecord // never handed out: clones only
+}
+
+// decode returns the key record stored as raw under dbKey. raw must not be
+// changed by the caller afterwards (storage hands out copies).
+func (c *recordCache) decode(dbKey string, raw []byte) (*keyRecord, error) {
+	c.mu.RLock()
+	e, ok := c.m[dbKey]
+	c.mu.RUnlock()
+	if ok && bytes.Equal(e.raw, raw) {
+		return e.rec.clone(), nil
+	}
+	var k keyRecord
+	if err := json.Unmarshal(raw, &k); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = make(map[string]cachedRecord)
+	}
+	if _, present := c.m[dbKey]; !present && len(c.m) >= recordCacheSize {
+		for victim := range c.m { // map order: an arbitrary entry goes
+			delete(c.m, victim)
+			break
+		}
+	}
+	c.m[dbKey] = cachedRecord{raw: raw, rec: k.clone()}
+	c.mu.Unlock()
+	return &k, nil
+}
+
+// clone is a deep copy of k: it shares no pointer, slice or map with k.
+// TestKeyRecordCloneSharesNothing fails when a field is added that clone
+// does not copy.
+func (k *keyRecord) clone() *keyRecord {
+	c := *k
+	c.DeletionDate = clonePtr(k.DeletionDate)
+	c.RotationBase = clonePtr(k.RotationBase)
+	if k.Tags != nil {
+		c.Tags = make([]types.Tag, len(k.Tags))
+		for i, t := range k.Tags {
+			c.Tags[i] = types.Tag{TagKey: clonePtr(t.TagKey), TagValue: clonePtr(t.TagValue)}
+		}
+	}
+	c.Materials = slices.Clone(k.Materials)
+	if k.Import != nil {
+		im := *k.Import
+		im.ValidTo = clonePtr(k.Import.ValidTo)
+		im.ParametersValidTo = clonePtr(k.Import.ParametersValidTo)
+		c.Import = &im
+	}
+	return &c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}

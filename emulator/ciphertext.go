@@ -106,7 +106,7 @@ func appendLP(b []byte, s string) []byte {
 
 func ciphertextAAD(header []byte, sc scope, keyID string, ec map[string]string) []byte {
 	region := sc.region
-	if reKeyMRK.MatchString(keyID) {
+	if isMRKID(keyID) {
 		region = "multi-region"
 	}
 	aad := make([]byte, 0, len(header)+64)

@@ -130,16 +130,49 @@ func malformedPolicy(msg string) error {
 	return &types.MalformedPolicyDocumentException{Message: aws.String(msg)}
 }
 
-// Key id forms.
-var (
-	reKeyUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	reKeyMRK  = regexp.MustCompile(`^mrk-[0-9a-fA-F]{32}$`)
-	reAlias   = regexp.MustCompile(`^[a-zA-Z0-9:/_-]+$`)
-)
+// Alias name characters.
+var reAlias = regexp.MustCompile(`^[a-zA-Z0-9:/_-]+$`)
 
-// IsKeyID reports whether s has the form of a KMS key id (a UUID, or mrk-
-// plus 32 hex characters).
-func IsKeyID(s string) bool { return reKeyUUID.MatchString(s) || reKeyMRK.MatchString(s) }
+// IsKeyID reports whether s has the form of a KMS key id: a UUID
+// (8-4-4-4-12 hex digits), or a multi-Region id. It runs on every request,
+// so it is written out rather than a regular expression.
+func IsKeyID(s string) bool { return isUUID(s) || isMRKID(s) }
+
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch i {
+		case 8, 13, 18, 23:
+			if s[i] != '-' {
+				return false
+			}
+		default:
+			if !isHex(s[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isMRKID reports whether s is mrk- plus 32 hex digits.
+func isMRKID(s string) bool {
+	if len(s) != 36 || s[:4] != "mrk-" {
+		return false
+	}
+	for i := 4; i < len(s); i++ {
+		if !isHex(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
 
 // usable is the key-state rule of operations that use a key's material:
 // only Enabled keys may.

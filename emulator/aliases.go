@@ -36,12 +36,12 @@ func checkAliasName(field string, name *string) error {
 
 // aliasTarget resolves an alias's target key (key id or ARN) and checks it
 // may be one.
-func (t *txn) aliasTarget(targetKeyID *string) (*keyRecord, error) {
+func (t *txn) aliasTarget(op string, targetKeyID *string) (*keyRecord, error) {
 	k, err := t.resolveKey("targetKeyId", targetKeyID, keyOnly)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.customerManaged(k); err != nil {
+	if err := t.customerManaged(op, k); err != nil {
 		return nil, err
 	}
 	if err := notPendingDeletion(t.sc, k); err != nil {
@@ -78,7 +78,7 @@ func (t *txn) createAlias(name string, target *string) error {
 	if existing != nil {
 		return &types.AlreadyExistsException{Message: aws.String("An alias with the name " + t.sc.aliasARN(name) + " already exists")}
 	}
-	k, err := t.aliasTarget(target)
+	k, err := t.aliasTarget("CreateAlias", target)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (s *Service) UpdateAlias(ctx context.Context, in *kms.UpdateAliasInput, _ .
 		if a == nil {
 			return aliasNotFound(t.sc, *in.AliasName)
 		}
-		k, err := t.aliasTarget(in.TargetKeyId)
+		k, err := t.aliasTarget("UpdateAlias", in.TargetKeyId)
 		if err != nil {
 			return err
 		}

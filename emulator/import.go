@@ -390,7 +390,7 @@ func (s *Service) DeleteImportedKeyMaterial(ctx context.Context, in *kms.DeleteI
 		}
 	}
 	var out *kms.DeleteImportedKeyMaterialOutput
-	err := s.modifyKey(ctx, in.KeyId, externalOnly, func(t *txn, k *keyRecord) error {
+	err := s.modifyKey(ctx, "DeleteImportedKeyMaterial", in.KeyId, externalOnly, func(t *txn, k *keyRecord) error {
 		cur := k.currentMaterial().ID
 		if in.KeyMaterialId != nil && *in.KeyMaterialId != cur {
 			// Unverified against AWS: the text is the most plausible.

@@ -207,14 +207,15 @@ func (s *Service) ListKeys(ctx context.Context, in *kms.ListKeysInput, _ ...func
 }
 
 // modifyKey resolves a key (id or ARN) in a write transaction, checks rule,
-// runs change and saves the key.
-func (s *Service) modifyKey(ctx context.Context, keyID *string, rule func(scope, *keyRecord) error, change func(*txn, *keyRecord) error) error {
+// runs change and saves the key. op is the operation served, for the
+// AccessDeniedException of an AWS managed key.
+func (s *Service) modifyKey(ctx context.Context, op string, keyID *string, rule func(scope, *keyRecord) error, change func(*txn, *keyRecord) error) error {
 	return s.update(ctx, func(t *txn) error {
 		k, err := t.resolveKey("keyId", keyID, keyOnly)
 		if err != nil {
 			return err
 		}
-		if err := t.customerManaged(k); err != nil {
+		if err := t.customerManaged(op, k); err != nil {
 			return err
 		}
 		if rule != nil {
@@ -240,7 +241,7 @@ func (s *Service) UpdateKeyDescription(ctx context.Context, in *kms.UpdateKeyDes
 	if err := validationLen("description", *in.Description, 0, maxDescription); err != nil {
 		return nil, err
 	}
-	err := s.modifyKey(ctx, in.KeyId, notPendingDeletion, func(_ *txn, k *keyRecord) error {
+	err := s.modifyKey(ctx, "UpdateKeyDescription", in.KeyId, notPendingDeletion, func(_ *txn, k *keyRecord) error {
 		k.Description = *in.Description
 		return nil
 	})
@@ -255,7 +256,7 @@ func (s *Service) EnableKey(ctx context.Context, in *kms.EnableKeyInput, _ ...fu
 	if in == nil {
 		in = &kms.EnableKeyInput{}
 	}
-	err := s.modifyKey(ctx, in.KeyId, notPendingDeletionOrImport, func(t *txn, k *keyRecord) error {
+	err := s.modifyKey(ctx, "EnableKey", in.KeyId, notPendingDeletionOrImport, func(t *txn, k *keyRecord) error {
 		k.State = types.KeyStateEnabled
 		return nil
 	})
@@ -270,7 +271,7 @@ func (s *Service) DisableKey(ctx context.Context, in *kms.DisableKeyInput, _ ...
 	if in == nil {
 		in = &kms.DisableKeyInput{}
 	}
-	err := s.modifyKey(ctx, in.KeyId, notPendingDeletionOrImport, func(t *txn, k *keyRecord) error {
+	err := s.modifyKey(ctx, "DisableKey", in.KeyId, notPendingDeletionOrImport, func(t *txn, k *keyRecord) error {
 		k.State = types.KeyStateDisabled
 		return nil
 	})
@@ -294,7 +295,7 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, in *kms.ScheduleKeyDe
 		}
 	}
 	var out *kms.ScheduleKeyDeletionOutput
-	err := s.modifyKey(ctx, in.KeyId, notPendingDeletion, func(t *txn, k *keyRecord) error {
+	err := s.modifyKey(ctx, "ScheduleKeyDeletion", in.KeyId, notPendingDeletion, func(t *txn, k *keyRecord) error {
 		dd := t.now.Add(days(window))
 		k.State = types.KeyStatePendingDeletion
 		k.DeletionDate = &dd
@@ -320,7 +321,7 @@ func (s *Service) CancelKeyDeletion(ctx context.Context, in *kms.CancelKeyDeleti
 		in = &kms.CancelKeyDeletionInput{}
 	}
 	var out *kms.CancelKeyDeletionOutput
-	err := s.modifyKey(ctx, in.KeyId, func(sc scope, k *keyRecord) error {
+	err := s.modifyKey(ctx, "CancelKeyDeletion", in.KeyId, func(sc scope, k *keyRecord) error {
 		if k.State != types.KeyStatePendingDeletion && k.State != types.KeyStatePendingReplicaDeletion {
 			// Unverified against AWS: the most plausible text.
 			return invalidState(sc.keyARN(k.KeyID) + " is not pending deletion.")

@@ -18,9 +18,7 @@ package emulator
 import (
 	"context"
 	"regexp"
-	"runtime"
 	"strings"
-	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
@@ -115,9 +113,9 @@ func (t *txn) managedAlias(name string) (*aliasRecord, error) {
 
 // customerManaged refuses management of an AWS managed key with the
 // AccessDeniedException its key policy leads to in AWS (the policy allows
-// only use through the service and Describe*, Get*, List*). The action is
-// the API operation being served (see apiOperation).
-func (t *txn) customerManaged(k *keyRecord) error {
+// only use through the service and Describe*, Get*, List*). op is the API
+// operation being served.
+func (t *txn) customerManaged(op string, k *keyRecord) error {
 	if k.keyManager() != types.KeyManagerTypeAws {
 		return nil
 	}
@@ -125,31 +123,9 @@ func (t *txn) customerManaged(k *keyRecord) error {
 	if principal == "" {
 		principal = "arn:" + t.sc.partition() + ":iam::" + t.sc.account + ":root"
 	}
-	action := "kms:" + apiOperation()
+	action := "kms:" + op
 	return kmsgate.NewAccessDeniedException("User: %s is not authorized to perform: %s on resource: %s because no resource-based policy allows the %s action",
 		principal, action, t.sc.keyARN(k.KeyID), action)
-}
-
-// apiOperation names the KMS operation on the call stack: the first
-// exported method of *Service (emulator methods are named exactly as the
-// AWS operations). "Unknown" when there is none.
-func apiOperation() string {
-	pcs := make([]uintptr, 32)
-	n := runtime.Callers(2, pcs)
-	frames := runtime.CallersFrames(pcs[:n])
-	const marker = "/emulator.(*Service)."
-	for {
-		f, more := frames.Next()
-		if i := strings.Index(f.Function, marker); i >= 0 {
-			name, _, _ := strings.Cut(f.Function[i+len(marker):], ".")
-			if name != "" && unicode.IsUpper(rune(name[0])) {
-				return name
-			}
-		}
-		if !more {
-			return "Unknown"
-		}
-	}
 }
 
 // keyManager is CUSTOMER, or AWS for an AWS managed key.

@@ -41,7 +41,7 @@ func (s *Service) EnableKeyRotation(ctx context.Context, in *kms.EnableKeyRotati
 			return nil, err
 		}
 	}
-	err := s.modifyKey(ctx, in.KeyId, rotationState, func(t *txn, k *keyRecord) error {
+	err := s.modifyKey(ctx, "EnableKeyRotation", in.KeyId, rotationState, func(t *txn, k *keyRecord) error {
 		if !k.RotationEnabled || k.RotationBase == nil {
 			now := t.now
 			k.RotationBase = &now
@@ -61,7 +61,7 @@ func (s *Service) DisableKeyRotation(ctx context.Context, in *kms.DisableKeyRota
 	if in == nil {
 		in = &kms.DisableKeyRotationInput{}
 	}
-	err := s.modifyKey(ctx, in.KeyId, rotationState, func(_ *txn, k *keyRecord) error {
+	err := s.modifyKey(ctx, "DisableKeyRotation", in.KeyId, rotationState, func(_ *txn, k *keyRecord) error {
 		k.RotationEnabled = false
 		k.RotationBase = nil
 		return nil
@@ -105,7 +105,7 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, in *kms.RotateKeyOnDema
 		in = &kms.RotateKeyOnDemandInput{}
 	}
 	var out *kms.RotateKeyOnDemandOutput
-	err := s.modifyKey(ctx, in.KeyId, rotationState, func(t *txn, k *keyRecord) error {
+	err := s.modifyKey(ctx, "RotateKeyOnDemand", in.KeyId, rotationState, func(t *txn, k *keyRecord) error {
 		if k.OnDemandRotations >= maxOnDemandRotations {
 			return &types.LimitExceededException{Message: aws.String("The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: " + t.sc.keyARN(k.KeyID))}
 		}

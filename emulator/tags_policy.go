@@ -141,7 +141,7 @@ func (s *Service) TagResource(ctx context.Context, in *kms.TagResourceInput, _ .
 	if _, err := mergeTags(nil, in.Tags); err != nil {
 		return nil, err
 	}
-	err := s.modifyKey(ctx, in.KeyId, notPendingDeletion, func(_ *txn, k *keyRecord) error {
+	err := s.modifyKey(ctx, "TagResource", in.KeyId, notPendingDeletion, func(_ *txn, k *keyRecord) error {
 		tags, err := mergeTags(k.Tags, in.Tags)
 		if err != nil {
 			return err
@@ -168,7 +168,7 @@ func (s *Service) UntagResource(ctx context.Context, in *kms.UntagResourceInput,
 			return nil, err
 		}
 	}
-	err := s.modifyKey(ctx, in.KeyId, notPendingDeletion, func(_ *txn, k *keyRecord) error {
+	err := s.modifyKey(ctx, "UntagResource", in.KeyId, notPendingDeletion, func(_ *txn, k *keyRecord) error {
 		k.Tags = slices.DeleteFunc(k.Tags, func(tag types.Tag) bool { return slices.Contains(in.TagKeys, aws.ToString(tag.TagKey)) })
 		return nil
 	})
@@ -237,7 +237,7 @@ func (s *Service) PutKeyPolicy(ctx context.Context, in *kms.PutKeyPolicyInput, _
 	if err := checkPolicy(*in.Policy); err != nil {
 		return nil, err
 	}
-	err := s.modifyKey(ctx, in.KeyId, notPendingDeletion, func(_ *txn, k *keyRecord) error {
+	err := s.modifyKey(ctx, "PutKeyPolicy", in.KeyId, notPendingDeletion, func(_ *txn, k *keyRecord) error {
 		k.Policy = *in.Policy
 		return nil
 	})

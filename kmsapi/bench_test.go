@@ -3,8 +3,10 @@ package kmsapi
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -12,6 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/rs/zerolog"
+
+	"github.com/kmsgate/kmsgate/emulator"
+	"github.com/kmsgate/kmsgate/storage"
 )
 
 const benchARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -101,5 +106,67 @@ func BenchmarkServeEncrypt(b *testing.B) {
 		if rec.Code != http.StatusOK {
 			b.Fatalf("got %d %s", rec.Code, rec.Body)
 		}
+	}
+}
+
+// BenchmarkServeEmulator is the whole handler over the real emulator on a
+// bbolt file, as `kmsgate serve` runs it (log level warn), for the three
+// operations loadgen measures. It reports allocations per request, the
+// figure that decides how much of the CPU goes to the garbage collector
+// under load. -cpu=1,2 shows contention.
+func BenchmarkServeEmulator(b *testing.B) {
+	db, err := storage.Open(filepath.Join(b.TempDir(), "bench.db"), storage.Options{RootKey: bytes.Repeat([]byte{7}, storage.RootKeySize)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = db.Close() })
+	emu, err := emulator.New(emulator.Config{DB: db})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := New(Config{Backend: emu, Logger: zerolog.New(io.Discard).Level(zerolog.WarnLevel), DefaultRegion: "us-east-1", Account: testAccount})
+	serve := func(op string, body []byte) []byte {
+		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		req.Header.Set("X-Amz-Target", "TrentService."+op)
+		req.Header.Set("Content-Type", contentTypeJSON11)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("%s: got %d %s, want 200", op, rec.Code, rec.Body)
+		}
+		return rec.Body.Bytes()
+	}
+	var created struct{ KeyMetadata struct{ KeyId string } }
+	if err := json.Unmarshal(serve("CreateKey", []byte(`{}`)), &created); err != nil {
+		b.Fatal(err)
+	}
+	keyID := created.KeyMetadata.KeyId
+	encBody, _ := json.Marshal(map[string]any{"KeyId": keyID, "Plaintext": bytes.Repeat([]byte{1}, 64)})
+	var enc struct{ CiphertextBlob []byte }
+	if err := json.Unmarshal(serve("Encrypt", encBody), &enc); err != nil {
+		b.Fatal(err)
+	}
+	decBody, _ := json.Marshal(map[string]any{"KeyId": keyID, "CiphertextBlob": enc.CiphertextBlob})
+	gdkBody, _ := json.Marshal(map[string]string{"KeyId": keyID, "KeySpec": "AES_256"})
+	for _, c := range []struct {
+		op   string
+		body []byte
+	}{{"GenerateDataKey", gdkBody}, {"Encrypt", encBody}, {"Decrypt", decBody}} {
+		b.Run(c.op, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(c.body))
+					req.Header.Set("X-Amz-Target", "TrentService."+c.op)
+					req.Header.Set("Content-Type", contentTypeJSON11)
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK {
+						b.Errorf("%s: got %d %s, want 200", c.op, rec.Code, rec.Body)
+						return
+					}
+				}
+			})
+		})
 	}
 }

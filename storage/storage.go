@@ -154,17 +154,46 @@ func (db *DB) View(fn func(*Tx) error) error {
 }
 
 // Tx is one transaction. Every byte slice it returns is a copy that stays
-// valid after the transaction ends. Buckets are named by strings and are
-// created on first write.
+// valid after the transaction ends, except Peek's. Buckets are named by
+// strings and are created on first write.
 type Tx struct {
 	tx *bolt.Tx
 	db *DB
+	// found remembers the buckets a read-only transaction has opened: its
+	// snapshot never changes, and bbolt itself only remembers them in
+	// writable transactions.
+	found [4]foundBucket
+}
+
+type foundBucket struct {
+	name string
+	b    *bolt.Bucket
 }
 
 // Writable reports whether the transaction can write.
 func (tx *Tx) Writable() bool { return tx.tx.Writable() }
 
 func (tx *Tx) bucket(name string, create bool) (*bolt.Bucket, error) {
+	if tx.tx.Writable() {
+		return tx.writableBucket(name, create)
+	}
+	for i := range tx.found {
+		f := &tx.found[i]
+		if f.b == nil {
+			f.b = tx.tx.Bucket([]byte(name))
+			if f.b != nil {
+				f.name = name
+			}
+			return f.b, nil
+		}
+		if f.name == name {
+			return f.b, nil
+		}
+	}
+	return tx.tx.Bucket([]byte(name)), nil
+}
+
+func (tx *Tx) writableBucket(name string, create bool) (*bolt.Bucket, error) {
 	if b := tx.tx.Bucket([]byte(name)); b != nil || !create {
 		return b, nil
 	}
@@ -177,15 +206,24 @@ func (tx *Tx) bucket(name string, create bool) (*bolt.Bucket, error) {
 
 // Get returns a copy of the value under key in bucket, or nil when absent.
 func (tx *Tx) Get(bucket, key string) []byte {
-	b, _ := tx.bucket(bucket, false)
-	if b == nil {
-		return nil
-	}
-	v := b.Get([]byte(key))
+	v := tx.Peek(bucket, key)
 	if v == nil {
 		return nil
 	}
 	return bytes.Clone(v)
+}
+
+// Peek returns the value under key in bucket without copying it, or nil
+// when absent. The slice is the store's own memory: it is valid only until
+// the transaction ends (or, in a writable transaction, until the next write
+// to the bucket), and must never be modified. It is for reads that only
+// compare or decode the value at once; anything kept must be copied.
+func (tx *Tx) Peek(bucket, key string) []byte {
+	b, _ := tx.bucket(bucket, false)
+	if b == nil {
+		return nil
+	}
+	return b.Get([]byte(key))
 }
 
 // Put stores value under key in bucket.
@@ -261,7 +299,7 @@ func (tx *Tx) PutSealed(bucket, key string, plaintext []byte) error {
 // GetSealed opens the sealed value under key in bucket. ok is false when the
 // record is absent; err is ErrSealed when it does not open.
 func (tx *Tx) GetSealed(bucket, key string) (plaintext []byte, ok bool, err error) {
-	sealed := tx.Get(bucket, key)
+	sealed := tx.Peek(bucket, key) // Unseal writes the plaintext elsewhere
 	if sealed == nil {
 		return nil, false, nil
 	}

@@ -270,3 +270,67 @@ func TestParseRootKeyRejectsBadText(t *testing.T) {
 		})
 	}
 }
+
+// A read-only transaction remembers the buckets it opened; reads across more
+// buckets than it remembers, absent buckets and absent keys must all still
+// answer from the right bucket, and Peek must see what Get sees.
+func TestReadsAcrossManyBucketsAnswerFromTheRightOne(t *testing.T) {
+	db := storagetest.Open(t, filepath.Join(t.TempDir(), "kmsgate.db"), storagetest.RootKey())
+	buckets := []string{"b1", "b2", "b3", "b4", "b5", "b6"}
+	if err := db.Update(func(tx *storage.Tx) error {
+		for _, b := range buckets {
+			if err := tx.Put(b, "k", []byte("value of "+b)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	order := []string{"missing", "b1", "b2", "missing", "b3", "b4", "b5", "b6", "b2", "b6", "b1"}
+	if err := db.View(func(tx *storage.Tx) error {
+		for _, b := range order {
+			want := []byte("value of " + b)
+			if b == "missing" {
+				want = nil
+			}
+			if got := tx.Get(b, "k"); !bytes.Equal(got, want) {
+				t.Errorf("Get(%s, k): got %q, want %q", b, got, want)
+			}
+			if got := tx.Peek(b, "k"); !bytes.Equal(got, want) {
+				t.Errorf("Peek(%s, k): got %q, want %q", b, got, want)
+			}
+			if got := tx.Peek(b, "absent"); got != nil {
+				t.Errorf("Peek(%s, absent): got %q, want nil", b, got)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A bucket made by a write after a read-only transaction looked for it (and
+// found nothing) is seen by the next transaction.
+func TestBucketCreatedAfterAMissIsSeenByTheNextRead(t *testing.T) {
+	db := storagetest.Open(t, filepath.Join(t.TempDir(), "kmsgate.db"), storagetest.RootKey())
+	if err := db.View(func(tx *storage.Tx) error {
+		if got := tx.Get("late", "k"); got != nil {
+			t.Errorf("Get before the write: got %q, want nil", got)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *storage.Tx) error { return tx.Put("late", "k", []byte("v")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.View(func(tx *storage.Tx) error {
+		if got := tx.Get("late", "k"); string(got) != "v" {
+			t.Errorf("Get after the write: got %q, want %q", got, "v")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -123,6 +123,11 @@ func sealBlob(sc scope, keyID, materialID string, material, nonce, plaintext []b
 	if err != nil {
 		return nil, err
 	}
+	return sealBlobWith(sc, keyID, materialID, aead, nonce, plaintext, ec)
+}
+
+// sealBlobWith is sealBlob with the material's cipher already made.
+func sealBlobWith(sc scope, keyID, materialID string, aead cipher.AEAD, nonce, plaintext []byte, ec map[string]string) ([]byte, error) {
 	header, err := newHeader(keyID, materialID, nonce)
 	if err != nil {
 		return nil, err
@@ -138,6 +143,11 @@ func openBlob(sc scope, c *ciphertext, material []byte, ec map[string]string) ([
 	if err != nil {
 		return nil, err
 	}
+	return openBlobWith(sc, c, aead, ec)
+}
+
+// openBlobWith is openBlob with the material's cipher already made.
+func openBlobWith(sc scope, c *ciphertext, aead cipher.AEAD, ec map[string]string) ([]byte, error) {
 	return aead.Open(nil, c.nonce, c.sealed, ciphertextAAD(c.header, sc, c.keyID, ec))
 }
 

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -38,15 +39,19 @@ func isDryRun(b *bool) bool { return aws.ToBool(b) }
 
 // encryptWith seals plaintext under k's current material.
 func (t *txn) encryptWith(k *keyRecord, plaintext []byte, ec map[string]string) ([]byte, string, error) {
-	material, mid, err := t.currentMaterialBytes(k)
+	mid := k.currentMaterial().ID
+	aead, ok, err := t.symmetricAEAD(k, mid)
 	if err != nil {
 		return nil, "", err
+	}
+	if !ok {
+		return nil, "", fmt.Errorf("emulator: material %s of key %s is missing", mid, k.KeyID)
 	}
 	nonce, err := t.s.randomBytes(nonceLen)
 	if err != nil {
 		return nil, "", err
 	}
-	blob, err := sealBlob(t.sc, k.KeyID, mid, material, nonce, plaintext, ec)
+	blob, err := sealBlobWith(t.sc, k.KeyID, mid, aead, nonce, plaintext, ec)
 	return blob, mid, err
 }
 
@@ -73,12 +78,16 @@ func (t *txn) decryptBlob(op string, blob []byte, keyField string, keyID *string
 	if named != nil && named.KeyID != c.keyID {
 		return nil, nil, "", incorrectKey()
 	}
-	k, ok, err := t.loadKey(c.keyID)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	if !ok {
-		return nil, nil, "", ciphertextKeyUnknown()
+	k := named // when KeyId is given it is the blob's key, read in this transaction
+	if k == nil {
+		var ok bool
+		var err error
+		if k, ok, err = t.loadKey(c.keyID); err != nil {
+			return nil, nil, "", err
+		}
+		if !ok {
+			return nil, nil, "", ciphertextKeyUnknown()
+		}
 	}
 	if err := algorithmFits(k, alg); err != nil {
 		return nil, nil, "", err
@@ -89,14 +98,17 @@ func (t *txn) decryptBlob(op string, blob []byte, keyField string, keyID *string
 	if !k.hasMaterial(c.materialID) {
 		return nil, nil, "", invalidCiphertext()
 	}
-	material, ok, err := t.material(k, c.materialID)
+	aead, ok, err := t.symmetricAEAD(k, c.materialID)
+	if _, bad := errors.AsType[*badMaterialError](err); bad {
+		return nil, nil, "", invalidCiphertext()
+	}
 	if err != nil {
 		return nil, nil, "", err
 	}
 	if !ok {
 		return nil, nil, "", invalidCiphertext()
 	}
-	pt, err := openBlob(t.sc, c, material, ec)
+	pt, err := openBlobWith(t.sc, c, aead, ec)
 	if err != nil {
 		return nil, nil, "", invalidCiphertext()
 	}

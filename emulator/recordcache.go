@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 )
@@ -15,43 +14,24 @@ const recordCacheSize = 4096
 // recordCache keeps decoded key records so that the hot path (every
 // Encrypt, Decrypt, GenerateDataKey reads its key) does not decode JSON.
 // An entry is used only when the stored bytes are exactly the bytes it was
-// decoded from, so a write through any path invalidates it without
-// bookkeeping. Callers always get their own deep copy.
+// decoded from (checkedCache). Callers always get their own deep copy.
 type recordCache struct {
-	mu sync.RWMutex
-	m  map[string]cachedRecord
+	c checkedCache[*keyRecord] // records never handed out: clones only
 }
 
-type cachedRecord struct {
-	raw []byte
-	rec *keyRecord // never handed out: clones only
-}
-
-// decode returns the key record stored as raw under dbKey. raw must not be
-// changed by the caller afterwards (storage hands out copies).
+// decode returns the key record stored as raw under dbKey. raw may be the
+// store's own memory (storage.Tx.Peek): it is only read here, and copied
+// when kept.
 func (c *recordCache) decode(dbKey string, raw []byte) (*keyRecord, error) {
-	c.mu.RLock()
-	e, ok := c.m[dbKey]
-	c.mu.RUnlock()
-	if ok && bytes.Equal(e.raw, raw) {
-		return e.rec.clone(), nil
+	if rec, ok := c.c.get(dbKey, raw); ok {
+		return rec.clone(), nil
 	}
+	raw = bytes.Clone(raw)
 	var k keyRecord
 	if err := json.Unmarshal(raw, &k); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = make(map[string]cachedRecord)
-	}
-	if _, present := c.m[dbKey]; !present && len(c.m) >= recordCacheSize {
-		for victim := range c.m { // map order: an arbitrary entry goes
-			delete(c.m, victim)
-			break
-		}
-	}
-	c.m[dbKey] = cachedRecord{raw: raw, rec: k.clone()}
-	c.mu.Unlock()
+	c.c.put(dbKey, raw, k.clone(), recordCacheSize)
 	return &k, nil
 }
 

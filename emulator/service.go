@@ -56,6 +56,7 @@ type Service struct {
 	usage   usageBook   // last cryptographic use per key, see lastusage.go
 	loaded  *keyCache   // parsed asymmetric and HMAC material (keycache.go)
 	records recordCache // decoded key records (recordcache.go)
+	aeads   aeadCache   // ready ciphers of symmetric material (aeadcache.go)
 }
 
 var _ kmsgate.Backend = (*Service)(nil)

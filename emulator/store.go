@@ -179,7 +179,7 @@ func (t *txn) aliasDBKey(name string) string { return t.sc.dbPrefix() + name }
 // makes loadKey return errMaintain.
 func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
 	dbKey := t.keyDBKey(id)
-	raw := t.tx.Get(bucketKeys, dbKey)
+	raw := t.tx.Peek(bucketKeys, dbKey) // decode copies what it keeps
 	if raw == nil {
 		return nil, false, nil
 	}

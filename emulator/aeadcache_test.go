@@ -1,0 +1,93 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsgate/kmsgate/storage"
+	"github.com/kmsgate/kmsgate/storage/storagetest"
+)
+
+// The cipher cache answers only for the exact sealed record in the store:
+// material rewritten under the same id (as a seed or an import may do) is
+// used at once, whether its bytes changed or were only sealed again.
+func TestCachedCipherFollowsTheStoredMaterial(t *testing.T) {
+	db := storagetest.Open(t, filepath.Join(t.TempDir(), "kmsgate.db"), storagetest.RootKey())
+	s, err := New(Config{DB: db, Rand: rand.Reader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	created, err := s.CreateKey(ctx, &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyID := created.KeyMetadata.KeyId
+	encrypt := func() []byte {
+		t.Helper()
+		out, err := s.Encrypt(ctx, &kms.EncryptInput{KeyId: keyID, Plaintext: []byte("secret")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.CiphertextBlob
+	}
+	decrypt := func(blob []byte) error {
+		t.Helper()
+		out, err := s.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob, KeyId: keyID})
+		if err == nil && string(out.Plaintext) != "secret" {
+			t.Fatalf("got plaintext %q, want %q", out.Plaintext, "secret")
+		}
+		return err
+	}
+	// rewrite stores material under the key's current material id.
+	rewrite := func(material []byte) {
+		t.Helper()
+		if err := db.Update(func(tx *storage.Tx) error {
+			st := &txn{s: s, tx: tx, sc: s.scopeOf(ctx)}
+			k, _, err := st.loadKey(aws.ToString(keyID))
+			if err != nil {
+				return err
+			}
+			return tx.PutSealed(bucketMaterial, st.materialDBKey(k.KeyID, k.currentMaterial().ID), material)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	first := encrypt()
+	if err := decrypt(first); err != nil {
+		t.Fatalf("decrypt with the original material: %v", err)
+	}
+
+	t.Run("new material bytes under the same id are used at once", func(t *testing.T) {
+		rewrite(bytes.Repeat([]byte{0x5a}, 32))
+		if _, ok := errors.AsType[*types.InvalidCiphertextException](decrypt(first)); !ok {
+			t.Errorf("decrypting a blob of the replaced material: got %v, want InvalidCiphertextException", decrypt(first))
+		}
+		if err := decrypt(encrypt()); err != nil {
+			t.Errorf("round trip under the new material: got %v, want success", err)
+		}
+	})
+	t.Run("the same material sealed again still opens earlier blobs", func(t *testing.T) {
+		second := encrypt()
+		rewrite(bytes.Repeat([]byte{0x5a}, 32))
+		if err := decrypt(second); err != nil {
+			t.Errorf("got %v, want success", err)
+		}
+	})
+	t.Run("material that is no AES key is an invalid ciphertext, not a server fault", func(t *testing.T) {
+		blob := encrypt()
+		rewrite([]byte("short"))
+		if _, ok := errors.AsType[*types.InvalidCiphertextException](decrypt(blob)); !ok {
+			t.Errorf("got %v, want InvalidCiphertextException", decrypt(blob))
+		}
+	})
+}

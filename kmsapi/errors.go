@@ -79,5 +79,5 @@ func (s *server) writeError(w http.ResponseWriter, st *reqState, err error) {
 	}
 	body = append(body, '}')
 	w.Header()[headerErrorType] = []string{code}
-	writeJSON(w, status, contentTypeJSON11, body)
+	writeJSON(w, status, s.ctJSON11, body)
 }

@@ -21,6 +21,8 @@ type route struct {
 	serve   opFunc
 	// inType is the operation's *kms.XxxInput element type.
 	inType reflect.Type
+	// counters are the operation's metrics (set by newServer).
+	counters *opCounters
 }
 
 // opFunc decodes body into the operation's input, calls the backend and

@@ -1,9 +1,7 @@
 package kmsapi
 
 import (
-	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,7 +41,7 @@ type Config struct {
 	// POST /_kmsgate/clock {"advance":"720h"}.
 	Clock *kmsgate.Clock
 	// NewRequestID makes the x-amzn-RequestId of each answer; nil means
-	// random UUID-shaped ids.
+	// UUID-shaped ids, distinct within the server (see requestIDs).
 	NewRequestID func() string
 }
 
@@ -66,6 +64,8 @@ type server struct {
 	routes        map[string]*route
 	metrics       *metrics
 	router        *mux.Router
+	// Header values shared by every answer; net/http only reads them.
+	ctJSON11, ctJSON []string
 }
 
 // New returns the KMS wire handler for cfg.Backend: POST / dispatched on
@@ -85,12 +85,14 @@ func newServer(cfg Config, table []route) *server {
 		clock:         cfg.Clock,
 		newID:         cfg.NewRequestID,
 		routes:        make(map[string]*route, len(table)),
+		ctJSON11:      []string{contentTypeJSON11},
+		ctJSON:        []string{"application/json"},
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
 	}
 	if s.newID == nil {
-		s.newID = func() string { return randomRequestID(rand.Reader) }
+		s.newID = newRequestIDs(rand.Reader).next
 	}
 	names := make([]string, 0, len(table))
 	for i := range table {
@@ -98,13 +100,18 @@ func newServer(cfg Config, table []route) *server {
 		names = append(names, table[i].name)
 	}
 	s.metrics = newMetrics(names)
+	for i := range table {
+		table[i].counters = s.metrics.ops[table[i].name]
+	}
 
+	// Exact path matchers: mux's Path() compiles a regular expression and
+	// runs it on every request.
 	r := mux.NewRouter()
-	r.Methods(http.MethodPost).Path("/").HandlerFunc(s.serveKMS)
-	r.Methods(http.MethodGet).Path("/healthz").HandlerFunc(s.serveHealth)
-	r.Methods(http.MethodGet).Path("/_kmsgate/metrics").HandlerFunc(s.serveMetrics)
+	r.Methods(http.MethodPost).MatcherFunc(exactPath("/")).HandlerFunc(s.serveKMS)
+	r.Methods(http.MethodGet).MatcherFunc(exactPath("/healthz")).HandlerFunc(s.serveHealth)
+	r.Methods(http.MethodGet).MatcherFunc(exactPath("/_kmsgate/metrics")).HandlerFunc(s.serveMetrics)
 	if s.clock != nil {
-		r.Methods(http.MethodPost).Path("/_kmsgate/clock").HandlerFunc(s.serveClock)
+		r.Methods(http.MethodPost).MatcherFunc(exactPath("/_kmsgate/clock")).HandlerFunc(s.serveClock)
 	}
 	r.NotFoundHandler = http.HandlerFunc(s.serveNotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.serveNotFound)
@@ -112,25 +119,10 @@ func newServer(cfg Config, table []route) *server {
 	return s
 }
 
-// randomRequestID makes a UUID-shaped id (version 4 layout) from rnd.
-func randomRequestID(rnd io.Reader) string {
-	var b [16]byte
-	if _, err := io.ReadFull(rnd, b[:]); err != nil {
-		return "00000000-0000-4000-8000-000000000000"
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
+// exactPath matches a request whose path is exactly p, as mux's Path(p)
+// does for a template without variables.
+func exactPath(p string) mux.MatcherFunc {
+	return func(r *http.Request, _ *mux.RouteMatch) bool { return r.URL.Path == p }
 }
 
 // reqState is what one request learns on its way, for its log line.
@@ -145,19 +137,28 @@ type reqState struct {
 	stack    []byte
 }
 
-type stateKey struct{}
-
-func stateFrom(ctx context.Context) *reqState {
-	if st, ok := ctx.Value(stateKey{}).(*reqState); ok {
-		return st
+// stateOf is the state of the request answered through w (the
+// *statusWriter ServeHTTP hands down; mux passes it through unchanged).
+func stateOf(w http.ResponseWriter) *reqState {
+	if sw, ok := w.(*statusWriter); ok {
+		return sw.st
 	}
 	return &reqState{}
 }
 
-// statusWriter remembers the status code written.
+// statusWriter remembers the status code written, and carries the
+// request's state to the handlers.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	st     *reqState
+}
+
+// exchange is what ServeHTTP allocates per request, in one piece.
+type exchange struct {
+	w  statusWriter
+	st reqState
+	id [1]string // the x-amzn-RequestId header value
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -178,9 +179,12 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // a panic into a 500, and logs exactly one line when the answer is written.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	st := &reqState{id: s.newID()}
-	w.Header()[headerRequestID] = []string{st.id}
-	sw := &statusWriter{ResponseWriter: w}
+	ex := &exchange{}
+	st, sw := &ex.st, &ex.w
+	st.id = s.newID()
+	ex.id[0] = st.id
+	w.Header()[headerRequestID] = ex.id[:]
+	sw.ResponseWriter, sw.st = w, st
 	defer func() {
 		p := recover()
 		if p != nil && p != http.ErrAbortHandler {
@@ -195,7 +199,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			panic(p) // net/http's own signal to drop the connection
 		}
 	}()
-	s.router.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
+	s.router.ServeHTTP(sw, r)
 }
 
 func (s *server) logRequest(st *reqState, status int, d time.Duration) {
@@ -221,7 +225,7 @@ func (s *server) logRequest(st *reqState, status int, d time.Duration) {
 
 // serveKMS answers POST /: one KMS operation named by X-Amz-Target.
 func (s *server) serveKMS(w http.ResponseWriter, r *http.Request) {
-	st := stateFrom(r.Context())
+	st := stateOf(w)
 	target := r.Header.Get("X-Amz-Target")
 	name, ok := strings.CutPrefix(target, targetPrefix)
 	rt := s.routes[name]
@@ -231,7 +235,7 @@ func (s *server) serveKMS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st.op = rt.name
-	counters := s.metrics.ops[rt.name]
+	counters := rt.counters
 	counters.requests.Add(1)
 	out, err := s.callRoute(w, r, rt, st)
 	if err != nil {
@@ -239,7 +243,7 @@ func (s *server) serveKMS(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, st, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, contentTypeJSON11, out)
+	writeJSON(w, http.StatusOK, s.ctJSON11, out)
 }
 
 // callRoute checks the request, reads the body and runs the operation; a
@@ -275,8 +279,8 @@ func (s *server) callRoute(w http.ResponseWriter, r *http.Request, rt *route, st
 
 // checkContentType accepts AWS JSON 1.1, plain JSON, or no Content-Type.
 func checkContentType(ct string) error {
-	if ct == "" {
-		return nil
+	if ct == "" || ct == contentTypeJSON11 || ct == "application/json" {
+		return nil // what every SDK sends, without parsing
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err == nil && (mt == contentTypeJSON11 || mt == "application/json") {
@@ -290,15 +294,15 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	if r.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
-	lr := http.MaxBytesReader(w, r.Body, limit)
 	var body []byte
 	var err error
 	if r.ContentLength > 0 {
-		// net/http stops the body at Content-Length: read it in one go.
+		// net/http stops the body at Content-Length (<= limit, checked
+		// above): read it in one go.
 		body = make([]byte, r.ContentLength)
-		_, err = io.ReadFull(lr, body)
+		_, err = io.ReadFull(r.Body, body)
 	} else {
-		body, err = io.ReadAll(lr)
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	}
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
@@ -329,23 +333,23 @@ func (s *server) identify(r *http.Request, requestID string) (kmsgate.Caller, er
 }
 
 func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
-	stateFrom(r.Context()).op = "healthz"
-	writeJSON(w, http.StatusOK, "application/json", []byte(`{"status":"ok"}`))
+	stateOf(w).op = "healthz"
+	writeJSON(w, http.StatusOK, s.ctJSON, []byte(`{"status":"ok"}`))
 }
 
 func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
-	stateFrom(r.Context()).op = "metrics"
+	stateOf(w).op = "metrics"
 	body, err := json.Marshal(s.metrics.snapshot())
 	if err != nil {
-		s.writeError(w, stateFrom(r.Context()), err)
+		s.writeError(w, stateOf(w), err)
 		return
 	}
-	writeJSON(w, http.StatusOK, "application/json", body)
+	writeJSON(w, http.StatusOK, s.ctJSON, body)
 }
 
 // serveClock advances the test clock: {"advance":"720h"} → {"now":<epoch seconds>}.
 func (s *server) serveClock(w http.ResponseWriter, r *http.Request) {
-	st := stateFrom(r.Context())
+	st := stateOf(w)
 	st.op = "clock"
 	body, err := readBody(w, r, s.maxBody)
 	if err != nil {
@@ -366,11 +370,11 @@ func (s *server) serveClock(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.clock.Advance(d)
 	out := append([]byte(`{"now":`), appendEpoch(nil, now)...)
-	writeJSON(w, http.StatusOK, "application/json", append(out, '}'))
+	writeJSON(w, http.StatusOK, s.ctJSON, append(out, '}'))
 }
 
 func (s *server) serveNotFound(w http.ResponseWriter, r *http.Request) {
-	st := stateFrom(r.Context())
+	st := stateOf(w)
 	s.writeError(w, st, &wireError{
 		code:    "UnknownOperationException",
 		message: fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path),
@@ -378,9 +382,11 @@ func (s *server) serveNotFound(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func writeJSON(w http.ResponseWriter, status int, contentType string, body []byte) {
+// writeJSON answers body in one Write, with its Content-Length. contentType
+// is one of the server's shared header values.
+func writeJSON(w http.ResponseWriter, status int, contentType []string, body []byte) {
 	h := w.Header()
-	h["Content-Type"] = []string{contentType}
+	h["Content-Type"] = contentType
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)

@@ -12,23 +12,27 @@ const aeadCacheSize = 4096
 // aeadCache keeps the AES-256-GCM cipher of each symmetric material version
 // in use, so that Encrypt, Decrypt and GenerateDataKey neither unseal the
 // material under the root key nor expand the AES key schedule per request.
-// An entry answers only when the sealed record just read from the store is
-// byte for byte the one it was built from (checkedCache): material ids are
-// not content hashes (a seed may give any id), so the id alone is never
-// trusted, and a re-imported, deleted or re-seeded material needs no
-// invalidation. The ciphers are safe for concurrent use; the unsealed bytes
-// are not kept.
+// An entry answers only for the sealed record it was built from, byte for
+// byte (checkedCache, which also skips the read in a snapshot where those
+// bytes were already seen): material ids are not content hashes (a seed may
+// give any id), so the id alone is never trusted, and a re-imported, deleted
+// or re-seeded material needs no invalidation. The ciphers are safe for
+// concurrent use; the unsealed bytes are not kept.
 type aeadCache = checkedCache[cipher.AEAD]
 
 // symmetricAEAD returns the cipher of material version id of the symmetric
 // key k; ok is false when the material record is absent.
 func (t *txn) symmetricAEAD(k *keyRecord, id string) (aead cipher.AEAD, ok bool, err error) {
 	dbKey := t.materialDBKey(k.KeyID, id)
+	at := readAtOf(t.tx)
+	if aead, ok := t.s.aeads.fresh(dbKey, at); ok {
+		return aead, true, nil
+	}
 	sealed := t.tx.Peek(bucketMaterial, dbKey) // compared, and copied when kept
 	if sealed == nil {
 		return nil, false, nil
 	}
-	if aead, ok := t.s.aeads.get(dbKey, sealed); ok {
+	if aead, ok := t.s.aeads.get(dbKey, sealed, at); ok {
 		return aead, true, nil
 	}
 	material, err := t.s.db.Unseal(bucketMaterial, dbKey, sealed)
@@ -40,7 +44,7 @@ func (t *txn) symmetricAEAD(k *keyRecord, id string) (aead cipher.AEAD, ok bool,
 	if err != nil {
 		return nil, true, &badMaterialError{fmt.Errorf("emulator: material %s of key %s: %w", id, k.KeyID, err)}
 	}
-	t.s.aeads.put(dbKey, bytes.Clone(sealed), aead, aeadCacheSize)
+	t.s.aeads.put(dbKey, bytes.Clone(sealed), aead, at, aeadCacheSize)
 	return aead, true, nil
 }
 

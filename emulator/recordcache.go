@@ -19,11 +19,20 @@ type recordCache struct {
 	c checkedCache[*keyRecord] // records never handed out: clones only
 }
 
-// decode returns the key record stored as raw under dbKey. raw may be the
-// store's own memory (storage.Tx.Peek): it is only read here, and copied
-// when kept.
-func (c *recordCache) decode(dbKey string, raw []byte) (*keyRecord, error) {
-	if rec, ok := c.c.get(dbKey, raw); ok {
+// fresh returns a copy of the record under dbKey when its bytes were
+// already seen in the snapshot at (no store read).
+func (c *recordCache) fresh(dbKey string, at readAt) (*keyRecord, bool) {
+	if rec, ok := c.c.fresh(dbKey, at); ok {
+		return rec.clone(), true
+	}
+	return nil, false
+}
+
+// decode returns the key record stored as raw under dbKey, read at at. raw
+// may be the store's own memory (storage.Tx.Peek): it is only read here,
+// and copied when kept.
+func (c *recordCache) decode(dbKey string, raw []byte, at readAt) (*keyRecord, error) {
+	if rec, ok := c.c.get(dbKey, raw, at); ok {
 		return rec.clone(), nil
 	}
 	raw = bytes.Clone(raw)
@@ -31,7 +40,7 @@ func (c *recordCache) decode(dbKey string, raw []byte) (*keyRecord, error) {
 	if err := json.Unmarshal(raw, &k); err != nil {
 		return nil, err
 	}
-	c.c.put(dbKey, raw, k.clone(), recordCacheSize)
+	c.c.put(dbKey, raw, k.clone(), at, recordCacheSize)
 	return &k, nil
 }
 

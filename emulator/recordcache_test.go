@@ -103,13 +103,13 @@ func TestRecordCacheHandsOutCopiesAndFollowsTheStoredBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got1, err := c.decode("scope/k1", raw)
+	got1, err := c.decode("scope/k1", raw, readAt{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got1.Description = "changed by a caller"
 	got1.Materials[0].ID = "changed"
-	got2, err := c.decode("scope/k1", raw)
+	got2, err := c.decode("scope/k1", raw, readAt{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,14 +119,14 @@ func TestRecordCacheHandsOutCopiesAndFollowsTheStoredBytes(t *testing.T) {
 
 	rec.Description = "second"
 	raw2, _ := json.Marshal(&rec)
-	got3, err := c.decode("scope/k1", raw2)
+	got3, err := c.decode("scope/k1", raw2, readAt{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got3.Description != "second" {
 		t.Errorf("got %q after the stored bytes changed, want \"second\"", got3.Description)
 	}
-	if _, err := c.decode("scope/bad", []byte("{not json")); err == nil {
+	if _, err := c.decode("scope/bad", []byte("{not json"), readAt{}); err == nil {
 		t.Error("got no error for a record that is not JSON")
 	}
 }
@@ -154,5 +154,52 @@ func TestIsKeyID(t *testing.T) {
 		if got := IsKeyID(tt.in); got != tt.want {
 			t.Errorf("IsKeyID(%q): got %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+// A checked entry answers without a store read only in a read-only snapshot
+// in which its bytes were seen; never in a writable transaction.
+func TestCheckedCacheAnswersUnreadOnlyInASnapshotWhereItsBytesWereSeen(t *testing.T) {
+	raw := []byte("stored bytes")
+	at := func(snap uint64) readAt { return readAt{snap: snap, ro: true} }
+	tests := []struct {
+		name  string
+		setup func(c *checkedCache[string])
+		ask   readAt
+		want  bool
+	}{
+		{"an entry put in snapshot 5 answers in snapshot 5", func(c *checkedCache[string]) {
+			c.put("k", raw, "v", at(5), 8)
+		}, at(5), true},
+		{"an entry put in snapshot 5 does not answer in snapshot 6", func(c *checkedCache[string]) {
+			c.put("k", raw, "v", at(5), 8)
+		}, at(6), false},
+		{"an entry checked again in snapshot 6 answers there", func(c *checkedCache[string]) {
+			c.put("k", raw, "v", at(5), 8)
+			if _, ok := c.get("k", raw, at(6)); !ok {
+				t.Fatal("get with the same bytes missed")
+			}
+		}, at(6), true},
+		{"bytes that differ mark nothing", func(c *checkedCache[string]) {
+			c.put("k", raw, "v", at(5), 8)
+			if _, ok := c.get("k", []byte("other bytes"), at(6)); ok {
+				t.Fatal("get with other bytes hit")
+			}
+		}, at(6), false},
+		{"an entry put in a writable transaction is seen in no snapshot", func(c *checkedCache[string]) {
+			c.put("k", raw, "v", readAt{}, 8)
+		}, at(0), false},
+		{"a writable transaction is never answered unread", func(c *checkedCache[string]) {
+			c.put("k", raw, "v", at(0), 8)
+		}, readAt{}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var c checkedCache[string]
+			tc.setup(&c)
+			if _, got := c.fresh("k", tc.ask); got != tc.want {
+				t.Errorf("got fresh=%v, want %v", got, tc.want)
+			}
+		})
 	}
 }

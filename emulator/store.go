@@ -179,13 +179,17 @@ func (t *txn) aliasDBKey(name string) string { return t.sc.dbPrefix() + name }
 // makes loadKey return errMaintain.
 func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
 	dbKey := t.keyDBKey(id)
-	raw := t.tx.Peek(bucketKeys, dbKey) // decode copies what it keeps
-	if raw == nil {
-		return nil, false, nil
-	}
-	k, err := t.s.records.decode(dbKey, raw)
-	if err != nil {
-		return nil, false, fmt.Errorf("emulator: decode key %s: %w", id, err)
+	at := readAtOf(t.tx)
+	k, ok := t.s.records.fresh(dbKey, at)
+	if !ok {
+		raw := t.tx.Peek(bucketKeys, dbKey) // decode copies what it keeps
+		if raw == nil {
+			return nil, false, nil
+		}
+		var err error
+		if k, err = t.s.records.decode(dbKey, raw, at); err != nil {
+			return nil, false, fmt.Errorf("emulator: decode key %s: %w", id, err)
+		}
 	}
 	if !k.expired(t.now) && !k.rotationDue(t.now) && !k.importExpired(t.now) {
 		return k, true, nil

@@ -173,6 +173,18 @@ type foundBucket struct {
 // Writable reports whether the transaction can write.
 func (tx *Tx) Writable() bool { return tx.tx.Writable() }
 
+// Snapshot names the committed state a read-only transaction sees (bbolt's
+// transaction id): every committed write makes a new one, so two read-only
+// transactions of this DB with the same snapshot read the same bytes
+// everywhere, and a value checked once in a snapshot needs no second read in
+// it. ok is false in a writable transaction, whose state is not committed.
+func (tx *Tx) Snapshot() (id uint64, ok bool) {
+	if tx.tx.Writable() {
+		return 0, false
+	}
+	return uint64(tx.tx.ID()), true
+}
+
 func (tx *Tx) bucket(name string, create bool) (*bolt.Bucket, error) {
 	if tx.tx.Writable() {
 		return tx.writableBucket(name, create)

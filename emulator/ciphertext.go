@@ -44,20 +44,20 @@ type ciphertext struct {
 }
 
 // parseCiphertext takes a blob apart without any key. It never panics.
-func parseCiphertext(b []byte) (*ciphertext, error) {
+func parseCiphertext(b []byte) (ciphertext, error) {
 	if len(b) < 2 || b[0] != ciphertextVersion {
-		return nil, errBadCiphertext
+		return ciphertext{}, errBadCiphertext
 	}
 	n := int(b[1])
 	headerLen := 2 + n + materialIDLen + nonceLen
 	if n == 0 || len(b) < headerLen+tagLen {
-		return nil, errBadCiphertext
+		return ciphertext{}, errBadCiphertext
 	}
 	keyID := string(b[2 : 2+n])
 	if !IsKeyID(keyID) {
-		return nil, errBadCiphertext
+		return ciphertext{}, errBadCiphertext
 	}
-	return &ciphertext{
+	return ciphertext{
 		keyID:      keyID,
 		materialID: hex.EncodeToString(b[2+n : 2+n+materialIDLen]),
 		nonce:      b[2+n+materialIDLen : headerLen],
@@ -68,30 +68,72 @@ func parseCiphertext(b []byte) (*ciphertext, error) {
 
 // newHeader builds the header of a new blob.
 func newHeader(keyID, materialID string, nonce []byte) ([]byte, error) {
-	mid, err := hex.DecodeString(materialID)
-	if err != nil || len(mid) != materialIDLen || len(keyID) == 0 || len(keyID) > 255 || len(nonce) != nonceLen {
-		return nil, errors.New("emulator: cannot build a ciphertext header")
+	return appendHeader(nil, keyID, materialID, nonce)
+}
+
+// appendHeader appends the header of a new blob to dst.
+func appendHeader(dst []byte, keyID, materialID string, nonce []byte) ([]byte, error) {
+	if len(materialID) != 2*materialIDLen || len(keyID) == 0 || len(keyID) > 255 || len(nonce) != nonceLen {
+		return nil, errHeader
 	}
-	h := make([]byte, 0, 2+len(keyID)+materialIDLen+nonceLen)
-	h = append(h, ciphertextVersion, byte(len(keyID)))
-	h = append(h, keyID...)
-	h = append(h, mid...)
-	return append(h, nonce...), nil
+	dst = append(dst, ciphertextVersion, byte(len(keyID)))
+	dst = append(dst, keyID...)
+	for i := 0; i < len(materialID); i += 2 {
+		hi, ok1 := fromHex(materialID[i])
+		lo, ok2 := fromHex(materialID[i+1])
+		if !ok1 || !ok2 {
+			return nil, errHeader
+		}
+		dst = append(dst, hi<<4|lo)
+	}
+	return append(dst, nonce...), nil
+}
+
+var errHeader = errors.New("emulator: cannot build a ciphertext header")
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // encodeContext encodes an encryption context without ambiguity: the pair
 // count, then each pair in byte order of its key, key and value each
 // prefixed with its length (4 bytes, big-endian).
 func encodeContext(ec map[string]string) []byte {
-	keys := make([]string, 0, len(ec))
+	return appendContext(make([]byte, 0, contextSize(ec)), ec)
+}
+
+// contextSize is the length of encodeContext(ec).
+func contextSize(ec map[string]string) int {
 	size := 4
 	for k, v := range ec {
-		keys = append(keys, k)
 		size += 8 + len(k) + len(v)
 	}
+	return size
+}
+
+// appendContext appends encodeContext(ec) to out.
+func appendContext(out []byte, ec map[string]string) []byte {
+	out = binary.BigEndian.AppendUint32(out, uint32(len(ec)))
+	if len(ec) == 1 { // no order to establish
+		for k, v := range ec {
+			out = appendLP(out, k)
+			out = appendLP(out, v)
+		}
+		return out
+	}
+	keys := make([]string, 0, len(ec))
+	for k := range ec {
+		keys = append(keys, k)
+	}
 	slices.Sort(keys)
-	out := make([]byte, 0, size)
-	out = binary.BigEndian.AppendUint32(out, uint32(len(keys)))
 	for _, k := range keys {
 		out = appendLP(out, k)
 		out = appendLP(out, ec[k])
@@ -109,12 +151,13 @@ func ciphertextAAD(header []byte, sc scope, keyID string, ec map[string]string) 
 	if isMRKID(keyID) {
 		region = "multi-region"
 	}
-	aad := make([]byte, 0, len(header)+64)
+	const label = "kmsgate-symmetric-v1"
+	aad := make([]byte, 0, len(header)+12+len(label)+len(sc.account)+len(region)+contextSize(ec))
 	aad = append(aad, header...)
-	aad = appendLP(aad, "kmsgate-symmetric-v1")
+	aad = appendLP(aad, label)
 	aad = appendLP(aad, sc.account)
 	aad = appendLP(aad, region)
-	return append(aad, encodeContext(ec)...)
+	return appendContext(aad, ec)
 }
 
 // sealBlob encrypts plaintext under one material version of keyID.
@@ -128,17 +171,16 @@ func sealBlob(sc scope, keyID, materialID string, material, nonce, plaintext []b
 
 // sealBlobWith is sealBlob with the material's cipher already made.
 func sealBlobWith(sc scope, keyID, materialID string, aead cipher.AEAD, nonce, plaintext []byte, ec map[string]string) ([]byte, error) {
-	header, err := newHeader(keyID, materialID, nonce)
+	headerLen := 2 + len(keyID) + materialIDLen + nonceLen
+	header, err := appendHeader(make([]byte, 0, headerLen+len(plaintext)+tagLen), keyID, materialID, nonce)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, len(header), len(header)+len(plaintext)+tagLen)
-	copy(out, header)
-	return aead.Seal(out, nonce, plaintext, ciphertextAAD(header, sc, keyID, ec)), nil
+	return aead.Seal(header, nonce, plaintext, ciphertextAAD(header, sc, keyID, ec)), nil
 }
 
 // openBlob decrypts a parsed blob with its material.
-func openBlob(sc scope, c *ciphertext, material []byte, ec map[string]string) ([]byte, error) {
+func openBlob(sc scope, c ciphertext, material []byte, ec map[string]string) ([]byte, error) {
 	aead, err := newGCM(material)
 	if err != nil {
 		return nil, err
@@ -147,7 +189,7 @@ func openBlob(sc scope, c *ciphertext, material []byte, ec map[string]string) ([
 }
 
 // openBlobWith is openBlob with the material's cipher already made.
-func openBlobWith(sc scope, c *ciphertext, aead cipher.AEAD, ec map[string]string) ([]byte, error) {
+func openBlobWith(sc scope, c ciphertext, aead cipher.AEAD, ec map[string]string) ([]byte, error) {
 	return aead.Open(nil, c.nonce, c.sealed, ciphertextAAD(c.header, sc, c.keyID, ec))
 }
 

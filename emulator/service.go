@@ -123,7 +123,11 @@ func (sc scope) arnPrefix() string {
 	return "arn:" + sc.partition() + ":kms:" + sc.region + ":" + sc.account + ":"
 }
 
-func (sc scope) keyARN(id string) string { return sc.arnPrefix() + "key/" + id }
+// keyARN is "arn:aws:kms:<region>:<account>:key/<id>", built in one
+// allocation (it is made on every cryptographic call).
+func (sc scope) keyARN(id string) string {
+	return "arn:" + sc.partition() + ":kms:" + sc.region + ":" + sc.account + ":key/" + id
+}
 
 func (sc scope) aliasARN(name string) string { return sc.arnPrefix() + name }
 

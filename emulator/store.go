@@ -165,10 +165,11 @@ func (s *Service) update(ctx context.Context, fn func(*txn) error) error {
 	})
 }
 
-func (t *txn) keyDBKey(id string) string { return t.sc.dbPrefix() + id }
+// keyDBKey is dbPrefix() + id, in one allocation (one concatenation).
+func (t *txn) keyDBKey(id string) string { return t.sc.account + "/" + t.sc.region + "/" + id }
 
 func (t *txn) materialDBKey(keyID, materialID string) string {
-	return t.sc.dbPrefix() + keyID + "/" + materialID
+	return t.sc.account + "/" + t.sc.region + "/" + keyID + "/" + materialID
 }
 
 func (t *txn) aliasDBKey(name string) string { return t.sc.dbPrefix() + name }

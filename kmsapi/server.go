@@ -199,6 +199,16 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			panic(p) // net/http's own signal to drop the connection
 		}
 	}()
+	// A request that matches a route of the table (its path then equals a
+	// clean literal path, so mux would not redirect it) goes straight to the
+	// route's handler: mux's own ServeHTTP would make two copies of the
+	// request to carry route variables, which no handler here reads. Every
+	// other request (not found, wrong method, unclean path) is mux's.
+	var match mux.RouteMatch
+	if s.router.Match(r, &match) && match.MatchErr == nil && match.Handler != nil {
+		match.Handler.ServeHTTP(sw, r)
+		return
+	}
 	s.router.ServeHTTP(sw, r)
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -578,6 +579,39 @@ func TestEveryOperationThroughTheSDKCarriesEveryMember(t *testing.T) {
 			fill(want.Elem(), 3)
 			if !reflect.DeepEqual(out.Interface(), want.Elem().Interface()) {
 				t.Errorf("the SDK got %+v, want %+v", out, want.Elem())
+			}
+		})
+	}
+}
+
+// Routing goes through the mux route table: paths that are not clean are
+// redirected to their clean form, exact paths reach their handler.
+func TestRoutingKeepsMuxBehaviourForEveryPath(t *testing.T) {
+	h := New(Config{Backend: &testBackend{}, Logger: zerolog.Nop(), Account: testAccount})
+	tests := []struct {
+		method, path string
+		wantStatus   int
+		wantLocation string
+	}{
+		{http.MethodGet, "/healthz", http.StatusOK, ""},
+		{http.MethodGet, "//healthz", http.StatusMovedPermanently, "/healthz"},
+		{http.MethodPost, "/./", http.StatusMovedPermanently, "/"},
+		{http.MethodGet, "/healthz/", http.StatusNotFound, ""},
+		{http.MethodPost, "/healthz", http.StatusNotFound, ""},
+		{http.MethodGet, "/HEALTHZ", http.StatusNotFound, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.path+" answers "+strconv.Itoa(tc.wantStatus), func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, nil))
+			if rec.Code != tc.wantStatus {
+				t.Errorf("got status %d, want %d", rec.Code, tc.wantStatus)
+			}
+			if got := rec.Header().Get("Location"); got != tc.wantLocation {
+				t.Errorf("got Location %q, want %q", got, tc.wantLocation)
+			}
+			if len(rec.Header()[headerRequestID]) != 1 {
+				t.Error("got no request id")
 			}
 		})
 	}

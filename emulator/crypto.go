@@ -39,6 +39,15 @@ func isDryRun(b *bool) bool { return aws.ToBool(b) }
 
 // encryptWith seals plaintext under k's current material.
 func (t *txn) encryptWith(k *keyRecord, plaintext []byte, ec map[string]string) ([]byte, string, error) {
+	nonce, err := t.s.randomBytes(nonceLen)
+	if err != nil {
+		return nil, "", err
+	}
+	return t.encryptWithNonce(k, plaintext, nonce, ec)
+}
+
+// encryptWithNonce is encryptWith with the nonce already drawn.
+func (t *txn) encryptWithNonce(k *keyRecord, plaintext, nonce []byte, ec map[string]string) ([]byte, string, error) {
 	mid := k.currentMaterial().ID
 	aead, ok, err := t.symmetricAEAD(k, mid)
 	if err != nil {
@@ -46,10 +55,6 @@ func (t *txn) encryptWith(k *keyRecord, plaintext []byte, ec map[string]string) 
 	}
 	if !ok {
 		return nil, "", fmt.Errorf("emulator: material %s of key %s is missing", mid, k.KeyID)
-	}
-	nonce, err := t.s.randomBytes(nonceLen)
-	if err != nil {
-		return nil, "", err
 	}
 	blob, err := sealBlobWith(t.sc, k.KeyID, mid, aead, nonce, plaintext, ec)
 	return blob, mid, err
@@ -364,10 +369,13 @@ func (s *Service) generateDataKey(ctx context.Context, op string, keyID *string,
 		if isDryRun(dryRun) {
 			return dryRunError()
 		}
-		if pt, err = s.randomBytes(size); err != nil {
+		// The data key, then the nonce, in one read of the random source.
+		buf, err := s.randomBytes(size + nonceLen)
+		if err != nil {
 			return err
 		}
-		if blob, mid, err = t.encryptWith(k, pt, ec); err != nil {
+		pt = buf[:size:size]
+		if blob, mid, err = t.encryptWithNonce(k, pt, buf[size:], ec); err != nil {
 			return err
 		}
 		arn = t.sc.keyARN(k.KeyID)

@@ -156,9 +156,10 @@ type statusWriter struct {
 
 // exchange is what ServeHTTP allocates per request, in one piece.
 type exchange struct {
-	w  statusWriter
-	st reqState
-	id [1]string // the x-amzn-RequestId header value
+	w     statusWriter
+	st    reqState
+	id    [1]string // the x-amzn-RequestId header value
+	match mux.RouteMatch
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -204,9 +205,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// route's handler: mux's own ServeHTTP would make two copies of the
 	// request to carry route variables, which no handler here reads. Every
 	// other request (not found, wrong method, unclean path) is mux's.
-	var match mux.RouteMatch
-	if s.router.Match(r, &match) && match.MatchErr == nil && match.Handler != nil {
-		match.Handler.ServeHTTP(sw, r)
+	if m := &ex.match; s.router.Match(r, m) && m.MatchErr == nil && m.Handler != nil {
+		m.Handler.ServeHTTP(sw, r)
 		return
 	}
 	s.router.ServeHTTP(sw, r)

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -90,4 +92,91 @@ func TestCachedCipherFollowsTheStoredMaterial(t *testing.T) {
 			t.Errorf("got %v, want InvalidCiphertextException", decrypt(blob))
 		}
 	})
+}
+
+// Encrypt, Decrypt and GenerateDataKey read key records straight from the
+// record cache (viewShared): after every kind of call, success or failure,
+// the cached records must still be exactly what the store holds.
+func TestHotPathLeavesCachedRecordsAsStored(t *testing.T) {
+	db := storagetest.Open(t, filepath.Join(t.TempDir(), "kmsgate.db"), storagetest.RootKey())
+	s, err := New(Config{DB: db, Rand: rand.Reader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	sym, err := s.CreateKey(ctx, &kms.CreateKeyInput{Tags: []types.Tag{{TagKey: aws.String("t"), TagValue: aws.String("v")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hmac, err := s.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: types.KeySpecHmac256, KeyUsage: types.KeyUsageTypeGenerateVerifyMac})
+	if err != nil {
+		t.Fatal(err)
+	}
+	symID, hmacID := sym.KeyMetadata.KeyId, hmac.KeyMetadata.KeyId
+	enc, err := s.Encrypt(ctx, &kms.EncryptInput{KeyId: symID, Plaintext: []byte("x"), EncryptionContext: map[string]string{"a": "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := []func() error{
+		func() error {
+			_, err := s.Encrypt(ctx, &kms.EncryptInput{KeyId: symID, Plaintext: []byte("x")})
+			return err
+		},
+		func() error {
+			_, err := s.Encrypt(ctx, &kms.EncryptInput{KeyId: hmacID, Plaintext: []byte("x")})
+			return err
+		},
+		func() error {
+			_, err := s.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob})
+			return err
+		},
+		func() error {
+			_, err := s.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, KeyId: symID, EncryptionContext: map[string]string{"a": "c"}})
+			return err
+		},
+		func() error {
+			_, err := s.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, KeyId: hmacID})
+			return err
+		},
+		func() error {
+			_, err := s.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: symID, KeySpec: types.DataKeySpecAes256})
+			return err
+		},
+		func() error {
+			_, err := s.GenerateDataKeyWithoutPlaintext(ctx, &kms.GenerateDataKeyWithoutPlaintextInput{KeyId: hmacID, NumberOfBytes: aws.Int32(16)})
+			return err
+		},
+	}
+	for round := range 2 {
+		for _, call := range calls {
+			_ = call() // failures are part of the test: they must not write either
+		}
+		if round == 0 {
+			if _, err := s.DisableKey(ctx, &kms.DisableKeyInput{KeyId: symID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := db.View(func(tx *storage.Tx) error {
+		for _, id := range []*string{symID, hmacID} {
+			st := &txn{s: s, tx: tx, sc: s.scopeOf(ctx)}
+			dbKey := st.keyDBKey(aws.ToString(id))
+			raw := tx.Get(bucketKeys, dbKey)
+			var want keyRecord
+			if err := json.Unmarshal(raw, &want); err != nil {
+				return err
+			}
+			got, ok := s.records.c.get(dbKey, raw, readAt{})
+			if !ok {
+				t.Errorf("key %s: not in the record cache after the calls", aws.ToString(id))
+				continue
+			}
+			if !reflect.DeepEqual(got, &want) {
+				t.Errorf("key %s: cached record changed by a call:\ngot  %+v\nwant %+v", aws.ToString(id), *got, want)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -20,12 +20,17 @@ type recordCache struct {
 }
 
 // fresh returns a copy of the record under dbKey when its bytes were
-// already seen in the snapshot at (no store read).
-func (c *recordCache) fresh(dbKey string, at readAt) (*keyRecord, bool) {
-	if rec, ok := c.c.fresh(dbKey, at); ok {
-		return rec.clone(), true
+// already seen in the snapshot at (no store read); with shared, the cache's
+// own record, which the caller must never modify.
+func (c *recordCache) fresh(dbKey string, at readAt, shared bool) (*keyRecord, bool) {
+	rec, ok := c.c.fresh(dbKey, at)
+	switch {
+	case !ok:
+		return nil, false
+	case shared:
+		return rec, true
 	}
-	return nil, false
+	return rec.clone(), true
 }
 
 // decode returns the key record stored as raw under dbKey, read at at. raw

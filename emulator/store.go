@@ -122,6 +122,10 @@ type txn struct {
 	fix func(*txn) error
 	// principal is the caller's principal ARN ("" when unknown).
 	principal string
+	// sharedRecords lets loadKey hand out the record cache's own copy of a
+	// key instead of a clone: set only by viewShared, for operations that
+	// never modify a key record (no code may write to such a record).
+	sharedRecords bool
 }
 
 // errMaintain stops a read-only transaction that met a key needing a write
@@ -131,12 +135,23 @@ var errMaintain = errors.New("emulator: key needs maintenance")
 // view runs fn read-only in the caller's scope; when fn meets a key that
 // needs maintenance, it is done in a write transaction and fn runs again.
 func (s *Service) view(ctx context.Context, fn func(*txn) error) error {
+	return s.viewWith(ctx, false, fn)
+}
+
+// viewShared is view for the cryptographic hot path (Encrypt, Decrypt,
+// GenerateDataKey*), whose fn only reads the key records it loads: they are
+// the record cache's own, not clones, and must never be modified.
+func (s *Service) viewShared(ctx context.Context, fn func(*txn) error) error {
+	return s.viewWith(ctx, true, fn)
+}
+
+func (s *Service) viewWith(ctx context.Context, shared bool, fn func(*txn) error) error {
 	sc, principal := s.scopeOf(ctx), principalOf(ctx)
 	for attempt := 0; ; attempt++ {
 		var retry *string
 		var fix func(*txn) error
 		err := s.db.View(func(tx *storage.Tx) error {
-			t := &txn{s: s, tx: tx, sc: sc, now: s.now(), principal: principal}
+			t := &txn{s: s, tx: tx, sc: sc, now: s.now(), principal: principal, sharedRecords: shared}
 			err := fn(t)
 			retry, fix = t.retry, t.fix
 			return err
@@ -181,7 +196,7 @@ func (t *txn) aliasDBKey(name string) string { return t.sc.dbPrefix() + name }
 func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
 	dbKey := t.keyDBKey(id)
 	at := readAtOf(t.tx)
-	k, ok := t.s.records.fresh(dbKey, at)
+	k, ok := t.s.records.fresh(dbKey, at, t.sharedRecords)
 	if !ok {
 		raw := t.tx.Peek(bucketKeys, dbKey) // decode copies what it keeps
 		if raw == nil {

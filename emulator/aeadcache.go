@@ -23,11 +23,12 @@ type aeadCache = checkedCache[cipher.AEAD]
 // symmetricAEAD returns the cipher of material version id of the symmetric
 // key k; ok is false when the material record is absent.
 func (t *txn) symmetricAEAD(k *keyRecord, id string) (aead cipher.AEAD, ok bool, err error) {
-	dbKey := t.materialDBKey(k.KeyID, id)
+	var buf [192]byte
 	at := readAtOf(t.tx)
-	if aead, ok := t.s.aeads.fresh(dbKey, at); ok {
+	if aead, ok := t.s.aeads.fresh(t.appendDBKey(buf[:0], k.KeyID, "/", id), at); ok {
 		return aead, true, nil
 	}
+	dbKey := t.materialDBKey(k.KeyID, id)
 	sealed := t.tx.Peek(bucketMaterial, dbKey) // compared, and copied when kept
 	if sealed == nil {
 		return nil, false, nil

@@ -43,13 +43,14 @@ func readAtOf(tx *storage.Tx) readAt {
 }
 
 // fresh returns the value under key when its bytes were already seen in the
-// snapshot at, without a store read.
-func (c *checkedCache[V]) fresh(key string, at readAt) (v V, ok bool) {
+// snapshot at, without a store read. key is bytes so that a hit costs no
+// allocation (the map lookup converts it without copying).
+func (c *checkedCache[V]) fresh(key []byte, at readAt) (v V, ok bool) {
 	if !at.ro {
 		return v, false
 	}
 	c.mu.RLock()
-	e := c.m[key]
+	e := c.m[string(key)]
 	c.mu.RUnlock()
 	if e != nil && e.seen.Load() == at.snap+1 {
 		return e.v, true

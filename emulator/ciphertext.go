@@ -57,9 +57,11 @@ func parseCiphertext(b []byte) (ciphertext, error) {
 	if !IsKeyID(keyID) {
 		return ciphertext{}, errBadCiphertext
 	}
+	var mid [2 * materialIDLen]byte
+	hex.Encode(mid[:], b[2+n:2+n+materialIDLen])
 	return ciphertext{
 		keyID:      keyID,
-		materialID: hex.EncodeToString(b[2+n : 2+n+materialIDLen]),
+		materialID: string(mid[:]), // one allocation, where EncodeToString makes two
 		nonce:      b[2+n+materialIDLen : headerLen],
 		header:     b[:headerLen],
 		sealed:     b[headerLen:],

@@ -37,6 +37,13 @@ func algorithmFits(k *keyRecord, alg types.EncryptionAlgorithmSpec) error {
 
 func isDryRun(b *bool) bool { return aws.ToBool(b) }
 
+// stringPair is aws.String(a), aws.String(b) in one allocation, for the
+// outputs of the hot path that carry two strings.
+func stringPair(a, b string) (*string, *string) {
+	p := &[2]string{a, b}
+	return &p[0], &p[1]
+}
+
 // encryptWith seals plaintext under k's current material.
 func (t *txn) encryptWith(k *keyRecord, plaintext []byte, ec map[string]string) ([]byte, string, error) {
 	nonce, err := t.s.randomBytes(nonceLen)
@@ -229,11 +236,12 @@ func (s *Service) Decrypt(ctx context.Context, in *kms.DecryptInput, _ ...func(*
 		if isDryRun(in.DryRun) {
 			return dryRunError()
 		}
+		arn, midp := stringPair(t.sc.keyARN(k.KeyID), mid)
 		out = &kms.DecryptOutput{
-			KeyId:               aws.String(t.sc.keyARN(k.KeyID)),
+			KeyId:               arn,
 			Plaintext:           pt,
 			EncryptionAlgorithm: algOrDefault(in.EncryptionAlgorithm),
-			KeyMaterialId:       aws.String(mid),
+			KeyMaterialId:       midp,
 		}
 		return nil
 	})
@@ -401,7 +409,8 @@ func (s *Service) GenerateDataKey(ctx context.Context, in *kms.GenerateDataKeyIn
 		return nil, err
 	}
 	s.noteUse(ctx, arn, types.KeyLastUsageTrackingOperationGenerateDataKey)
-	return &kms.GenerateDataKeyOutput{CiphertextBlob: blob, Plaintext: pt, KeyId: aws.String(arn), KeyMaterialId: aws.String(mid)}, nil
+	arnp, midp := stringPair(arn, mid)
+	return &kms.GenerateDataKeyOutput{CiphertextBlob: blob, Plaintext: pt, KeyId: arnp, KeyMaterialId: midp}, nil
 }
 
 // GenerateDataKeyWithoutPlaintext is GenerateDataKey without the plaintext.

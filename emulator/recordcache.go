@@ -22,7 +22,7 @@ type recordCache struct {
 // fresh returns a copy of the record under dbKey when its bytes were
 // already seen in the snapshot at (no store read); with shared, the cache's
 // own record, which the caller must never modify.
-func (c *recordCache) fresh(dbKey string, at readAt, shared bool) (*keyRecord, bool) {
+func (c *recordCache) fresh(dbKey []byte, at readAt, shared bool) (*keyRecord, bool) {
 	rec, ok := c.c.fresh(dbKey, at)
 	switch {
 	case !ok:

@@ -197,7 +197,7 @@ func TestCheckedCacheAnswersUnreadOnlyInASnapshotWhereItsBytesWereSeen(t *testin
 		t.Run(tc.name, func(t *testing.T) {
 			var c checkedCache[string]
 			tc.setup(&c)
-			if _, got := c.fresh("k", tc.ask); got != tc.want {
+			if _, got := c.fresh([]byte("k"), tc.ask); got != tc.want {
 				t.Errorf("got fresh=%v, want %v", got, tc.want)
 			}
 		})

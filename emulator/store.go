@@ -187,6 +187,16 @@ func (t *txn) materialDBKey(keyID, materialID string) string {
 	return t.sc.account + "/" + t.sc.region + "/" + keyID + "/" + materialID
 }
 
+// appendDBKey appends dbPrefix() and then parts to dst: a store key built
+// in a caller's buffer, for cache lookups that need no string.
+func (t *txn) appendDBKey(dst []byte, parts ...string) []byte {
+	dst = append(append(append(append(dst, t.sc.account...), '/'), t.sc.region...), '/')
+	for _, p := range parts {
+		dst = append(dst, p...)
+	}
+	return dst
+}
+
 func (t *txn) aliasDBKey(name string) string { return t.sc.dbPrefix() + name }
 
 // loadKey returns the key with id in scope, doing due maintenance first: a
@@ -194,10 +204,11 @@ func (t *txn) aliasDBKey(name string) string { return t.sc.dbPrefix() + name }
 // rotations are performed. In a read-only transaction a key needing either
 // makes loadKey return errMaintain.
 func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
-	dbKey := t.keyDBKey(id)
+	var buf [128]byte
 	at := readAtOf(t.tx)
-	k, ok := t.s.records.fresh(dbKey, at, t.sharedRecords)
+	k, ok := t.s.records.fresh(t.appendDBKey(buf[:0], id), at, t.sharedRecords)
 	if !ok {
+		dbKey := t.keyDBKey(id)
 		raw := t.tx.Peek(bucketKeys, dbKey) // decode copies what it keeps
 		if raw == nil {
 			return nil, false, nil
@@ -211,7 +222,8 @@ func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
 		return k, true, nil
 	}
 	if !t.tx.Writable() {
-		t.retry = &id
+		retry := id // a copy, so that id itself stays on the stack
+		t.retry = &retry
 		return nil, false, errMaintain
 	}
 	if k.expired(t.now) {

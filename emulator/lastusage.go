@@ -37,10 +37,11 @@ type usageNote struct {
 }
 
 // usageBook holds the notes not yet written, by record key
-// "<account>/<region>/<keyid>".
+// "<account>/<region>/<keyid>". A note is updated in place under mu, so
+// that noting another use of a key already noted allocates nothing.
 type usageBook struct {
 	mu    sync.Mutex
-	notes map[string]usageNote
+	notes map[string]*usageNote
 }
 
 // noteUse records a successful use of the key whose ARN is keyARN.
@@ -58,13 +59,18 @@ func (s *Service) noteUse(ctx context.Context, keyARN string, op types.KeyLastUs
 	if c, ok := kmsgate.CallerFrom(ctx); ok {
 		n.RequestID = c.RequestID
 	}
-	dbKey := account + "/" + region + "/" + id
+	var buf [160]byte
+	dbKey := append(append(append(append(append(buf[:0], account...), '/'), region...), '/'), id...)
 	s.usage.mu.Lock()
 	if s.usage.notes == nil {
-		s.usage.notes = map[string]usageNote{}
+		s.usage.notes = map[string]*usageNote{}
 	}
-	if old, ok := s.usage.notes[dbKey]; !ok || !n.Timestamp.Before(old.Timestamp) {
-		s.usage.notes[dbKey] = n
+	if old := s.usage.notes[string(dbKey)]; old == nil {
+		p := new(usageNote) // not &n: n would then always be on the heap
+		*p = n
+		s.usage.notes[string(dbKey)] = p
+	} else if !n.Timestamp.Before(old.Timestamp) {
+		*old = n
 	}
 	s.usage.mu.Unlock()
 }
@@ -103,7 +109,7 @@ func (s *Service) FlushKeyUsage() error {
 		// Put the notes back (newer ones taken since win) for the next flush.
 		s.usage.mu.Lock()
 		if s.usage.notes == nil {
-			s.usage.notes = map[string]usageNote{}
+			s.usage.notes = map[string]*usageNote{}
 		}
 		for k, n := range notes {
 			if _, ok := s.usage.notes[k]; !ok {
@@ -135,9 +141,13 @@ func loadUsage(tx *storage.Tx, dbKey string) (usageNote, bool, error) {
 func (t *txn) lastUse(keyID string) (usageNote, bool, error) {
 	dbKey := t.keyDBKey(keyID)
 	t.s.usage.mu.Lock()
-	n, ok := t.s.usage.notes[dbKey]
+	var n usageNote
+	p := t.s.usage.notes[dbKey]
+	if p != nil {
+		n = *p // a copy taken under the lock: noteUse updates notes in place
+	}
 	t.s.usage.mu.Unlock()
-	if ok {
+	if p != nil {
 		return n, true, nil
 	}
 	return loadUsage(t.tx, dbKey)

@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -139,4 +140,47 @@ func TestKeyLastUsageSurvivesARestartAfterSweepOrClose(t *testing.T) {
 			t.Errorf("got %s, want no usage (nothing was flushed)", u.Operation)
 		}
 	})
+}
+
+// Notes are updated in place under the book's lock: uses noted while
+// GetKeyLastUsage and flushes read them race with nothing (go test -race),
+// and the last answer is a use that happened.
+func TestConcurrentUsesAndReadsOfLastUsage(t *testing.T) {
+	e := newEnv(t)
+	created, err := e.svc.CreateKey(e.ctx, &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyID := created.KeyMetadata.KeyId
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				switch g {
+				case 0:
+					if _, err := e.svc.GetKeyLastUsage(e.ctx, &kms.GetKeyLastUsageInput{KeyId: keyID}); err != nil {
+						t.Error(err)
+					}
+				case 1:
+					if err := e.svc.FlushKeyUsage(); err != nil {
+						t.Error(err)
+					}
+				default:
+					if _, err := e.svc.Encrypt(e.ctx, &kms.EncryptInput{KeyId: keyID, Plaintext: []byte("x")}); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	out, err := e.svc.GetKeyLastUsage(e.ctx, &kms.GetKeyLastUsageInput{KeyId: keyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.KeyLastUsage.Operation; got != types.KeyLastUsageTrackingOperationEncrypt {
+		t.Errorf("got last operation %q, want Encrypt", got)
+	}
 }

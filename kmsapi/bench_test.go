@@ -115,16 +115,7 @@ func BenchmarkServeEncrypt(b *testing.B) {
 // figure that decides how much of the CPU goes to the garbage collector
 // under load. -cpu=1,2 shows contention.
 func BenchmarkServeEmulator(b *testing.B) {
-	db, err := storage.Open(filepath.Join(b.TempDir(), "bench.db"), storage.Options{RootKey: bytes.Repeat([]byte{7}, storage.RootKeySize)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = db.Close() })
-	emu, err := emulator.New(emulator.Config{DB: db})
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := New(Config{Backend: emu, Logger: zerolog.New(io.Discard).Level(zerolog.WarnLevel), DefaultRegion: "us-east-1", Account: testAccount})
+	h := New(Config{Backend: newEmulator(b), Logger: zerolog.New(io.Discard).Level(zerolog.WarnLevel), DefaultRegion: "us-east-1", Account: testAccount})
 	serve := func(op string, body []byte) []byte {
 		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 		req.Header.Set("X-Amz-Target", "TrentService."+op)
@@ -169,4 +160,20 @@ func BenchmarkServeEmulator(b *testing.B) {
 			})
 		})
 	}
+}
+
+// newEmulator is the real emulator over a bbolt file in tb's temporary
+// directory.
+func newEmulator(tb testing.TB) *emulator.Service {
+	tb.Helper()
+	db, err := storage.Open(filepath.Join(tb.TempDir(), "kmsgate.db"), storage.Options{RootKey: bytes.Repeat([]byte{7}, storage.RootKeySize)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	emu, err := emulator.New(emulator.Config{DB: db})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return emu
 }

@@ -26,8 +26,9 @@ type route struct {
 }
 
 // opFunc decodes body into the operation's input, calls the backend and
-// returns the encoded output. It records the key it concerns in st.
-type opFunc func(ctx context.Context, b kmsgate.Backend, body []byte, st *reqState) ([]byte, error)
+// returns the encoded output appended to dst. It records the key it
+// concerns in st. Nothing it returns or keeps refers to body.
+type opFunc func(ctx context.Context, b kmsgate.Backend, body []byte, st *reqState, dst []byte) ([]byte, error)
 
 // backendMethod is the shape of every Backend method taken as a method
 // expression, e.g. kmsgate.Backend.Encrypt.
@@ -49,7 +50,7 @@ func op[In, Out any](c *codec, name string, call backendMethod[In, Out]) route {
 	if f, ok := reflect.TypeFor[Out]().FieldByName("KeyMetadata"); ok && f.Type == reflect.TypeFor[*types.KeyMetadata]() {
 		metaIdx = f.Index[0]
 	}
-	return route{name: name, inType: reflect.TypeFor[In](), serve: func(ctx context.Context, b kmsgate.Backend, body []byte, st *reqState) ([]byte, error) {
+	return route{name: name, inType: reflect.TypeFor[In](), serve: func(ctx context.Context, b kmsgate.Backend, body []byte, st *reqState, dst []byte) ([]byte, error) {
 		in := new(In)
 		inV := reflect.ValueOf(in).Elem()
 		if err := inPlan.decode(body, inV); err != nil {
@@ -71,7 +72,7 @@ func op[In, Out any](c *codec, name string, call backendMethod[In, Out]) route {
 				st.keyARN = *md.Arn
 			}
 		}
-		return outPlan.appendValue(make([]byte, 0, 512), outV), nil
+		return outPlan.appendValue(dst, outV), nil
 	}}
 }
 

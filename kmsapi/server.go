@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -66,6 +67,37 @@ type server struct {
 	router        *mux.Router
 	// Header values shared by every answer; net/http only reads them.
 	ctJSON11, ctJSON []string
+	// bufs holds *buffers for KMS requests, so that the request body and
+	// the answer do not cost two allocations per request.
+	bufs sync.Pool
+}
+
+// buffers are one KMS request's body and answer. Both are cleared before
+// they go back to the pool (they may hold plaintext); the pool keeps none
+// larger than maxPooledBuffer.
+type buffers struct {
+	body, out []byte
+}
+
+const maxPooledBuffer = 16 << 10
+
+func (s *server) getBuffers() *buffers {
+	if b, ok := s.bufs.Get().(*buffers); ok {
+		return b
+	}
+	return &buffers{body: make([]byte, 0, 1024), out: make([]byte, 0, 1024)}
+}
+
+// putBuffers clears what b's buffers hold and pools them; body and out are
+// the slices the request ended with (they may have grown).
+func (s *server) putBuffers(b *buffers, body, out []byte) {
+	if cap(body) > maxPooledBuffer || cap(out) > maxPooledBuffer {
+		return
+	}
+	clear(body)
+	clear(out)
+	b.body, b.out = body[:0], out[:0]
+	s.bufs.Put(b)
 }
 
 // New returns the KMS wire handler for cfg.Backend: POST / dispatched on
@@ -247,7 +279,14 @@ func (s *server) serveKMS(w http.ResponseWriter, r *http.Request) {
 	st.op = rt.name
 	counters := rt.counters
 	counters.requests.Add(1)
-	out, err := s.callRoute(w, r, rt, st)
+	bufs := s.getBuffers()
+	body, out := bufs.body, bufs.out
+	// The answer is copied into net/http's own buffer by Write, and nothing
+	// decoded refers to the body (strings and bytes are copies), so both go
+	// back to the pool when the answer is written.
+	defer func() { s.putBuffers(bufs, body, out) }()
+	var err error
+	body, out, err = s.callRoute(w, r, rt, st, body, out)
 	if err != nil {
 		counters.errors.Add(1)
 		s.writeError(w, st, err)
@@ -256,24 +295,25 @@ func (s *server) serveKMS(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.ctJSON11, out)
 }
 
-// callRoute checks the request, reads the body and runs the operation; a
-// panic in the backend becomes an internal error here.
-func (s *server) callRoute(w http.ResponseWriter, r *http.Request, rt *route, st *reqState) (out []byte, err error) {
+// callRoute checks the request, reads the body into bodyBuf and runs the
+// operation, appending its answer to dst; a panic in the backend becomes an
+// internal error here. It returns the body as read (for the pool).
+func (s *server) callRoute(w http.ResponseWriter, r *http.Request, rt *route, st *reqState, bodyBuf, dst []byte) (body, out []byte, err error) {
+	body = bodyBuf
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
-		return nil, err
+		return body, dst, err
 	}
 	caller, err := s.identify(r, st.id)
 	if err != nil {
-		return nil, err
+		return body, dst, err
 	}
 	st.region = caller.Region
 	limit := rt.maxBody
 	if limit <= 0 {
 		limit = s.maxBody
 	}
-	body, err := readBody(w, r, limit)
-	if err != nil {
-		return nil, err
+	if body, err = readBody(w, r, limit, bodyBuf); err != nil {
+		return bodyBuf, dst, err
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -281,10 +321,14 @@ func (s *server) callRoute(w http.ResponseWriter, r *http.Request, rt *route, st
 				panic(p)
 			}
 			st.stack = debug.Stack()
-			out, err = nil, fmt.Errorf("panic in %s: %v", rt.name, p)
+			out, err = dst, fmt.Errorf("panic in %s: %v", rt.name, p)
 		}
 	}()
-	return rt.serve(kmsgate.WithCaller(r.Context(), caller), s.backend, body, st)
+	out, err = rt.serve(kmsgate.WithCaller(r.Context(), caller), s.backend, body, st, dst)
+	if err != nil {
+		out = dst
+	}
+	return body, out, err
 }
 
 // checkContentType accepts AWS JSON 1.1, plain JSON, or no Content-Type.
@@ -299,8 +343,9 @@ func checkContentType(ct string) error {
 	return kmsgate.NewSerializationException("Content-Type must be %s or application/json", contentTypeJSON11)
 }
 
-// readBody reads at most limit bytes; more is a 413.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+// readBody reads at most limit bytes (into buf when it is large enough);
+// more is a 413.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, buf []byte) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
@@ -309,7 +354,11 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	if r.ContentLength > 0 {
 		// net/http stops the body at Content-Length (<= limit, checked
 		// above): read it in one go.
-		body = make([]byte, r.ContentLength)
+		if int64(cap(buf)) >= r.ContentLength {
+			body = buf[:r.ContentLength]
+		} else {
+			body = make([]byte, r.ContentLength)
+		}
 		_, err = io.ReadFull(r.Body, body)
 	} else {
 		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
@@ -361,7 +410,7 @@ func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 func (s *server) serveClock(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(w)
 	st.op = "clock"
-	body, err := readBody(w, r, s.maxBody)
+	body, err := readBody(w, r, s.maxBody, nil)
 	if err != nil {
 		s.writeError(w, st, err)
 		return

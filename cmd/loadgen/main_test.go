@@ -3,13 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/kmsgate/kmsgate/internal/testbin"
 	"github.com/kmsgate/kmsgate/loadgen"
 )
 
@@ -22,21 +20,7 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "floor" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	dir, err := os.MkdirTemp("", "loadgen-kmsgate-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	kmsgateBinary = filepath.Join(dir, "kmsgate")
-	build := exec.Command("go", "build", "-o", kmsgateBinary, "../kmsgate")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build kmsgate:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testbin.Main(m, "../kmsgate", &kmsgateBinary)
 }
 
 func TestBenchAgainstKmsgate(t *testing.T) {

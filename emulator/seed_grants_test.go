@@ -148,13 +148,20 @@ func TestApplySeedGrantsTwiceMakesNoCopies(t *testing.T) {
 				c.setup(e)
 			}
 			ok(t, e.svc.ApplySeed(e.ctx, grantSeed()))
-			first := grantIDs(e.grantsByID(e.ctx, seedID))
+			before := e.grantsByID(e.ctx, seedID)
+			first := grantIDs(before)
 			e.restart()
 			e.clock.Advance(time.Hour)
 			ok(t, e.svc.ApplySeed(e.ctx, grantSeed()))
-			second := grantIDs(e.grantsByID(e.ctx, seedID))
+			after := e.grantsByID(e.ctx, seedID)
+			second := grantIDs(after)
 			if len(second) != c.want || !slices.Equal(first, second) {
 				t.Errorf("grants after the first apply %v, after the second %v; want the same %d", first, second, c.want)
+			}
+			for id, g := range after {
+				if !g.CreationDate.Equal(*before[id].CreationDate) {
+					t.Errorf("grant %s: created %v, then %v after the second apply; want it untouched", id, before[id].CreationDate, g.CreationDate)
+				}
 			}
 		})
 	}
@@ -203,21 +210,7 @@ func TestApplySeedGrantErrorsNameTheGrant(t *testing.T) {
 		{"a service grantee without a source ARN", symKey(seed.Grant{GranteeServicePrincipal: "s3.amazonaws.com", Operations: []types.GrantOperation{types.GrantOperationDecrypt}}), []string{"needs a SourceArn constraint"}},
 	}
 	for _, c := range cases {
-		t.Run(c.name+" is refused and applies nothing", func(t *testing.T) {
-			e := newEnv(t)
-			err := e.svc.ApplySeed(e.ctx, c.f)
-			if err == nil {
-				t.Fatal("got nil error")
-			}
-			for _, w := range c.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("got %q, want it to contain %q", err, w)
-				}
-			}
-			if _, err := e.svc.DescribeKey(e.ctx, &kms.DescribeKeyInput{KeyId: aws.String(seedID)}); !isCode(err, "NotFoundException") {
-				t.Errorf("the key of a failed seed: got %v, want NotFoundException", err)
-			}
-		})
+		t.Run(c.name+" is refused and applies nothing", func(t *testing.T) { applyRefused(t, c.f, c.want) })
 	}
 	t.Run("a new grant on a key pending deletion is refused", func(t *testing.T) {
 		e := newEnv(t)
@@ -272,4 +265,23 @@ func TestApplySeedNextRotation(t *testing.T) {
 			t.Errorf("on the date: got %d versions (last %v), want 2 with the last dated %v", len(rs), rs[len(rs)-1].RotationDate, next)
 		}
 	})
+}
+
+// applyRefused applies f to a new store and checks that it fails with an
+// error holding every want and that the first key of f was not created.
+func applyRefused(t *testing.T, f *seed.File, want []string) {
+	t.Helper()
+	e := newEnv(t)
+	err := e.svc.ApplySeed(e.ctx, f)
+	if err == nil {
+		t.Fatal("got nil error")
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("got %q, want it to contain %q", err, w)
+		}
+	}
+	if _, err := e.svc.DescribeKey(e.ctx, &kms.DescribeKeyInput{KeyId: aws.String(f.Keys[0].ID)}); !isCode(err, "NotFoundException") {
+		t.Errorf("the key of a failed seed: got %v, want NotFoundException", err)
+	}
 }

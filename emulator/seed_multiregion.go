@@ -64,6 +64,9 @@ func (t *txn) applySeedReplica(keyID string, r *seed.Replica) (*txn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := notPendingDeletion(st.sc, src); err != nil {
+		return nil, errors.New(apiMessage(err))
+	}
 	replica := &keyRecord{
 		KeyID:                src.KeyID,
 		CreationDate:         t.now,

@@ -192,6 +192,19 @@ func TestApplySeedReplicasOfExistingKeys(t *testing.T) {
 	})
 }
 
+func TestApplySeedReplicaOfAKeyPendingDeletionIsRefused(t *testing.T) {
+	e := newEnv(t)
+	f := mrkSeed()
+	f.Keys[0].Replicas = nil
+	ok(t, e.svc.ApplySeed(e.ctx, f))
+	_, err := e.svc.ScheduleKeyDeletion(e.ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(seedMRK)})
+	ok(t, err)
+	err = e.svc.ApplySeed(e.ctx, mrkSeed())
+	if err == nil || !strings.Contains(err.Error(), "replica 1 ("+otherRegion+"): ") || !strings.Contains(err.Error(), "pending deletion") {
+		t.Errorf("got %v, want an error naming the replica and the pending deletion", err)
+	}
+}
+
 func TestApplySeedReplicasOfImportedKeys(t *testing.T) {
 	cases := []struct {
 		name      string

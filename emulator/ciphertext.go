@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"slices"
+
+	"github.com/kmsgate/kmsgate"
 )
 
 // Symmetric ciphertext blob, format version 1:
@@ -106,7 +108,7 @@ func appendLP(b []byte, s string) []byte {
 
 func ciphertextAAD(header []byte, sc scope, keyID string, ec map[string]string) []byte {
 	region := sc.region
-	if isMRKID(keyID) {
+	if kmsgate.IsMultiRegionKeyID(keyID) {
 		region = "multi-region"
 	}
 	aad := make([]byte, 0, len(header)+64)

@@ -16,17 +16,18 @@ run: build
 	./$(BIN) serve
 
 # Everything CI runs: lint, the race-enabled test suite (unit, integration with
-# aws-sdk-go-v2) and the AWS CLI v2 tests, which need Debian's awscli at /usr/bin/aws.
+# aws-sdk-go-v2) and the AWS CLI v2 and boto3 tests, which need Debian's awscli
+# (/usr/bin/aws) and python3-boto3 (for /usr/bin/python3).
 test: test-deps lint
 	$(GO) test -race -count=1 ./...
 
 test-deps:
-	@if [ ! -x $(AWS_CLI) ]; then \
+	@if [ ! -x $(AWS_CLI) ] || ! /usr/bin/python3 -c 'import boto3' 2>/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing the AWS CLI v2 (Debian awscli) for the CLI tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli >/dev/null; \
+	    echo "installing Debian's awscli and python3-boto3 for the client tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli python3-boto3 >/dev/null; \
 	  else \
-	    echo "the CLI tests need the AWS CLI v2 at $(AWS_CLI): sudo apt-get install -y awscli" >&2; exit 1; \
+	    echo "the client tests need Debian's awscli and python3-boto3: sudo apt-get install -y awscli python3-boto3" >&2; exit 1; \
 	  fi; \
 	fi
 

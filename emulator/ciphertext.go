@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"slices"
+
+	"github.com/kmsgate/kmsgate"
 )
 
 // Symmetric ciphertext blob, format version 1:
@@ -150,7 +152,7 @@ func appendLP(b []byte, s string) []byte {
 
 func ciphertextAAD(header []byte, sc scope, keyID string, ec map[string]string) []byte {
 	region := sc.region
-	if isMRKID(keyID) {
+	if kmsgate.IsMultiRegionKeyID(keyID) {
 		region = "multi-region"
 	}
 	const label = "kmsgate-symmetric-v1"

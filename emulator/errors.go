@@ -133,46 +133,9 @@ func malformedPolicy(msg string) error {
 // Alias name characters.
 var reAlias = regexp.MustCompile(`^[a-zA-Z0-9:/_-]+$`)
 
-// IsKeyID reports whether s has the form of a KMS key id: a UUID
-// (8-4-4-4-12 hex digits), or a multi-Region id. It runs on every request,
-// so it is written out rather than a regular expression.
-func IsKeyID(s string) bool { return isUUID(s) || isMRKID(s) }
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		switch i {
-		case 8, 13, 18, 23:
-			if s[i] != '-' {
-				return false
-			}
-		default:
-			if !isHex(s[i]) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// isMRKID reports whether s is mrk- plus 32 hex digits.
-func isMRKID(s string) bool {
-	if len(s) != 36 || s[:4] != "mrk-" {
-		return false
-	}
-	for i := 4; i < len(s); i++ {
-		if !isHex(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
+// IsKeyID reports whether s has the form of a KMS key id (see
+// kmsgate.IsKeyID).
+func IsKeyID(s string) bool { return kmsgate.IsKeyID(s) }
 
 // usable is the key-state rule of operations that use a key's material:
 // only Enabled keys may.

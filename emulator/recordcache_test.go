@@ -131,7 +131,7 @@ func TestRecordCacheHandsOutCopiesAndFollowsTheStoredBytes(t *testing.T) {
 	}
 }
 
-func TestIsKeyID(t *testing.T) {
+func TestIsKeyID(t *testing.T) { // through the emulator's alias of kmsgate.IsKeyID
 	tests := []struct {
 		in   string
 		want bool

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
@@ -16,11 +17,14 @@ import (
 
 // ApplySeed applies a parsed seed file in one transaction (all or nothing):
 // keys that do not exist yet are created with the given ids, material
-// versions, description, state, tags, policy and rotation settings; a key
-// that exists keeps its settings and only gains seed material versions it
-// lacks. Aliases are created when missing; an alias that exists is left as
-// it is. Material ids are derived from the key and version index, so a
-// second apply of the same file changes nothing. Errors name the entry.
+// versions, description, state, tags, policy and rotation settings (a
+// NextRotation dates the first automatic rotation); a key that exists keeps
+// its settings and only gains seed material versions it lacks. Aliases are
+// created when missing; an alias that exists is left as it is. Grants and
+// the replicas of multi-Region keys are created when missing (see
+// seed_grants.go and seed_multiregion.go). Material and grant ids are
+// derived from the key and the seed entry, so a second apply of the same
+// file changes nothing. Errors name the entry.
 func (s *Service) ApplySeed(ctx context.Context, f *seed.File) error {
 	if f == nil {
 		return nil
@@ -29,13 +33,23 @@ func (s *Service) ApplySeed(ctx context.Context, f *seed.File) error {
 		now := s.now()
 		for i := range f.Keys {
 			sk := &f.Keys[i]
+			entry := fmt.Sprintf("seed key %d (%s)", i+1, sk.ID)
 			t := &txn{s: s, tx: tx, sc: s.seedScope(sk.Account, sk.Region), now: now}
 			if err := t.applySeedKey(sk); err != nil {
-				return fmt.Errorf("seed key %d (%s): %w", i+1, sk.ID, err)
+				return fmt.Errorf("%s: %w", entry, err)
 			}
-			for _, name := range sk.Aliases {
-				if err := t.applySeedAlias(name, sk.ID); err != nil {
-					return fmt.Errorf("seed key %d (%s) alias %s: %w", i+1, sk.ID, name, err)
+			if err := t.applySeedAliasesAndGrants(entry, sk.ID, sk.Aliases, sk.Grants); err != nil {
+				return err
+			}
+			for j := range sk.Replicas {
+				r := &sk.Replicas[j]
+				rentry := fmt.Sprintf("%s replica %d (%s)", entry, j+1, r.Region)
+				rt, err := t.applySeedReplica(sk.ID, r)
+				if err != nil {
+					return fmt.Errorf("%s: %w", rentry, err)
+				}
+				if err := rt.applySeedAliasesAndGrants(rentry, sk.ID, r.Aliases, r.Grants); err != nil {
+					return err
 				}
 			}
 		}
@@ -63,10 +77,7 @@ func (s *Service) seedScope(account, region string) scope {
 // seedMaterialID derives the id of a seed key's n-th material version.
 func seedMaterialID(sc scope, keyID string, n int) string {
 	h := sha256.New()
-	for _, part := range []string{"kmsgate-seed-material-v1", sc.account, sc.region, keyID} {
-		_ = binary.Write(h, binary.BigEndian, uint32(len(part)))
-		h.Write([]byte(part))
-	}
+	writeSeedParts(h, "kmsgate-seed-material-v1", sc.account, sc.region, keyID)
 	_ = binary.Write(h, binary.BigEndian, uint32(n))
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -126,8 +137,7 @@ func (t *txn) applySeedKey(sk *seed.Key) error {
 			k.Policy = defaultPolicy(t.sc.account)
 		}
 		if k.RotationEnabled {
-			now := t.now
-			k.RotationBase = &now
+			k.RotationBase = seedRotationBase(t.now, sk.NextRotation, period)
 		}
 		if st.versions == nil {
 			if err := t.initialSeedMaterial(k, st); err != nil {
@@ -176,4 +186,33 @@ func (t *txn) applySeedAlias(name, target string) error {
 		return nil
 	}
 	return t.createAlias(name, &target)
+}
+
+// seedRotationBase is the start of a new seed key's first rotation period:
+// now, or the date that puts the first automatic rotation on next (a date
+// in the past makes the rotation due at once: the key rotates once when it
+// is next used, as local-kms does with a NextKeyRotation that has passed).
+func seedRotationBase(now, next time.Time, period int32) *time.Time {
+	base := now
+	if !next.IsZero() {
+		if next.Before(now) {
+			next = now
+		}
+		base = next.Add(-days(period))
+	}
+	return &base
+}
+
+func (t *txn) applySeedAliasesAndGrants(entry, keyID string, aliases []string, grants []seed.Grant) error {
+	for _, name := range aliases {
+		if err := t.applySeedAlias(name, keyID); err != nil {
+			return fmt.Errorf("%s alias %s: %w", entry, name, err)
+		}
+	}
+	for i := range grants {
+		if err := t.applySeedGrant(keyID, &grants[i]); err != nil {
+			return fmt.Errorf("%s grant %d%s: %w", entry, i+1, grantLabel(&grants[i]), err)
+		}
+	}
+	return nil
 }

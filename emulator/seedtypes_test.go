@@ -172,6 +172,18 @@ func TestApplySeedOfTheExampleFiles(t *testing.T) {
 				if md := out.KeyMetadata; md.KeySpec != sk.KeySpec || md.KeyUsage != sk.KeyUsage {
 					t.Errorf("%s: got %s %s, want %s %s", sk.ID, md.KeySpec, md.KeyUsage, sk.KeySpec, sk.KeyUsage)
 				}
+				if n := len(e.grantsByID(ctx, sk.ID)); n != len(sk.Grants) {
+					t.Errorf("%s: got %d grants, want the file's %d", sk.ID, n, len(sk.Grants))
+				}
+				for _, r := range sk.Replicas {
+					md := e.describeIn(r.Region, sk.ID)
+					if md.MultiRegionConfiguration == nil || md.MultiRegionConfiguration.MultiRegionKeyType != types.MultiRegionKeyTypeReplica {
+						t.Errorf("%s in %s: got %+v, want a replica", sk.ID, r.Region, md.MultiRegionConfiguration)
+					}
+					if n := len(e.grantsByID(e.in(r.Region), sk.ID)); n != len(r.Grants) {
+						t.Errorf("%s in %s: got %d grants, want the file's %d", sk.ID, r.Region, n, len(r.Grants))
+					}
+				}
 				if sk.PrivateKeyDER == nil {
 					continue
 				}

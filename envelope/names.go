@@ -3,6 +3,8 @@ package envelope
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kmsgate/kmsgate"
 )
 
 // ResolveKeyID turns a configured key name and a tenant into the KMS key the
@@ -23,7 +25,7 @@ func ResolveKeyID(name, tenant string) string {
 		tenant = DefaultTenant
 	}
 	switch {
-	case strings.HasPrefix(name, "arn:"), isKeyID(name):
+	case strings.HasPrefix(name, "arn:"), kmsgate.IsKeyID(name):
 		return name
 	case strings.HasPrefix(name, "alias/"):
 		return strings.TrimRight(name, "/") + "/" + tenant
@@ -34,43 +36,6 @@ func ResolveKeyID(name, tenant string) string {
 
 // isAlias: the key is an alias name (not an ARN), so Start may create it.
 func isAlias(keyID string) bool { return strings.HasPrefix(keyID, "alias/") }
-
-// isKeyID recognises a KMS key id: a UUID, or "mrk-" and 32 hex digits for a
-// multi-Region key.
-func isKeyID(s string) bool {
-	if rest, ok := strings.CutPrefix(s, "mrk-"); ok {
-		return len(rest) == 32 && allHex(rest)
-	}
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		switch i {
-		case 8, 13, 18, 23:
-			if s[i] != '-' {
-				return false
-			}
-		default:
-			if !isHex(s[i]) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func allHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isHex(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
 
 // ValidateTenant checks that a tenant fits in a ciphertext header (1 to 255
 // bytes) and in a KMS alias name ([A-Za-z0-9:/_-]).

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kmsgate/kmsgate/internal/testbin"
 )
 
 // awsCLI is Debian's AWS CLI v2; `aws` on PATH may be an old v1 that sends
@@ -24,23 +26,7 @@ const awsCLI = "/usr/bin/aws"
 
 var kmsgateBinary string // built once in TestMain
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "kmsgate-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	kmsgateBinary = filepath.Join(dir, "kmsgate")
-	build := exec.Command("go", "build", "-o", kmsgateBinary, "../cmd/kmsgate")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build kmsgate:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbin.Main(m, "../cmd/kmsgate", &kmsgateBinary) }
 
 // process is `kmsgate serve` running as its own process.
 type process struct {

@@ -4,7 +4,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -82,26 +81,6 @@ func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": msg})
-}
-
-// StandIn wraps the floor so that it can stand in for `kmsgate serve` when
-// testing the harness: CreateKey answers with key metadata (the id made
-// from rnd), every other call is the floor's.
-func StandIn(f *Floor, rnd io.Reader) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("X-Amz-Target") != "TrentService.CreateKey" {
-			f.ServeHTTP(w, r)
-			return
-		}
-		b := make([]byte, 16)
-		if _, err := io.ReadFull(rnd, b); err != nil {
-			writeJSONError(w, http.StatusInternalServerError, "KMSInternalException", "no randomness")
-			return
-		}
-		id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		_ = json.NewEncoder(w).Encode(map[string]any{"KeyMetadata": map[string]any{"KeyId": id, "KeySpec": "SYMMETRIC_DEFAULT"}})
-	})
 }
 
 // Serve serves h on ln until the listener is closed.

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/kmsgate/kmsgate/server"
 )
 
 func msList(vals ...int) []time.Duration {
@@ -85,7 +90,7 @@ func countingFloor(t *testing.T) (Target, *atomic.Int64) {
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
-		StandIn(f, rand.Reader).ServeHTTP(w, r)
+		f.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	tg, err := NewTarget(strings.TrimPrefix(srv.URL, "http://"), NewClient(4))
@@ -144,19 +149,34 @@ func TestCollect(t *testing.T) {
 	})
 }
 
+// realKmsgate runs a real kmsgate (the same wiring as `kmsgate serve
+// --ephemeral`) on 127.0.0.1 for the duration of the test.
+func realKmsgate(t *testing.T) Target {
+	t.Helper()
+	srv, err := server.Start(context.Background(), server.Config{
+		Listen: "127.0.0.1:0", Ephemeral: true, Region: "us-east-1", Account: "111122223333",
+		Logger: zerolog.New(io.Discard),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	tg, err := NewTarget(srv.Addr, NewClient(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
 func TestSetupAndCalls(t *testing.T) {
-	tg, _ := countingFloor(t)
-	fix, err := Setup(context.Background(), tg, 3, rand.Reader)
+	ctx := context.Background()
+	tg := realKmsgate(t)
+	fix, err := Setup(ctx, tg, 3, rand.Reader)
 	if err != nil {
 		t.Fatalf("Setup: %v", err)
 	}
 	if len(fix.KeyID) != 36 || len(fix.Blobs) != 3 {
 		t.Fatalf("got key %q and %d blobs, want a UUID and 3", fix.KeyID, len(fix.Blobs))
-	}
-	for i, b := range fix.Blobs {
-		if len(b) != 12+32+16 { // the floor's nonce, data and GCM tag
-			t.Errorf("blob %d is %d bytes, want 60", i, len(b))
-		}
 	}
 	calls, err := fix.Calls(rand.Reader)
 	if err != nil {
@@ -183,8 +203,19 @@ func TestSetupAndCalls(t *testing.T) {
 			t.Errorf("got %s, want %s", got, want)
 		}
 	})
+	t.Run("kmsgate answers every call the load sends", func(t *testing.T) {
+		for _, op := range Ops {
+			for _, body := range calls[op].Bodies {
+				status, answer, err := tg.Do(ctx, op, body)
+				if err != nil || status != 200 {
+					t.Errorf("%s: got %d %v %s, want 200", op, status, err, answer)
+				}
+			}
+		}
+	})
 	t.Run("the floor answers each call with 32 bytes sealed", func(t *testing.T) {
-		status, body, err := tg.Do(context.Background(), OpGenerateDataKey, calls[OpGenerateDataKey].Bodies[0])
+		floor, _ := countingFloor(t)
+		status, body, err := floor.Do(ctx, OpGenerateDataKey, calls[OpGenerateDataKey].Bodies[0])
 		if err != nil || status != 200 {
 			t.Fatalf("got %d %v", status, err)
 		}

@@ -202,6 +202,12 @@ func (p *parser) buildKey(in keyInput) (Key, error) {
 		}
 		k.Aliases = append(k.Aliases, a)
 	}
+	if k.Grants, err = buildGrants(k.KeySpec, in.Grants); err != nil {
+		return bad("%v", err)
+	}
+	if err := p.buildReplicas(&k, in.Replicas); err != nil {
+		return bad("%v", err)
+	}
 	return k, nil
 }
 

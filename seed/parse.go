@@ -106,6 +106,9 @@ var typeNames = strings.NewReplacer(
 	"seed.keyInput", "a key entry",
 	"seed.aliasInput", "an alias entry",
 	"seed.rotationInput", "rotation",
+	"seed.grantInput", "a grant entry",
+	"seed.constraintsInput", "grant constraints",
+	"seed.replicaInput", "a replica entry",
 	"seed.localKMSFile", "the top level",
 	"seed.localKMSKeys", "Keys",
 	"seed.localKMSSymmetric", "Keys.Symmetric",
@@ -160,6 +163,8 @@ type keyInput struct {
 	Policy        yaml.Node         `yaml:"policy"`
 	Rotation      *rotationInput    `yaml:"rotation"`
 	Aliases       []string          `yaml:"aliases"`
+	Grants        []grantInput      `yaml:"grants"`
+	Replicas      []replicaInput    `yaml:"replicas"`
 }
 
 type rotationInput struct {
@@ -222,6 +227,23 @@ func (p *parser) build(in fileInput) (*File, error) {
 				return nil, p.fail(entry, "duplicate alias %s: %s has it already", a, prev)
 			}
 			aliasSeen[ak] = entry
+		}
+		for j, r := range k.Replicas {
+			rentry := fmt.Sprintf("%s replicas[%d] (%s)", entry, j, r.Region)
+			rsc := scope{k.Account, r.Region}
+			for _, prev := range keysByID[k.ID] {
+				if prev.sc == rsc {
+					return nil, p.fail(rentry, "key %s is in %s already: %s has it", k.ID, rsc, prev.entry)
+				}
+			}
+			keysByID[k.ID] = append(keysByID[k.ID], keyRef{rentry, rsc})
+			for _, a := range r.Aliases {
+				ak := aliasKey{rsc, a}
+				if prev, ok := aliasSeen[ak]; ok {
+					return nil, p.fail(rentry, "duplicate alias %s: %s has it already", a, prev)
+				}
+				aliasSeen[ak] = rentry
+			}
 		}
 		f.Keys = append(f.Keys, k)
 	}

@@ -45,6 +45,42 @@ type Key struct {
 	NextRotation time.Time
 	// Aliases are full alias names (alias/...) that point at this key.
 	Aliases []string
+	// Grants are grants on this key (in its region).
+	Grants []Grant
+	// Replicas are the replicas of a multi-Region key, each in another
+	// region of the key's account; empty for other keys.
+	Replicas []Replica
+}
+
+// Grant is one grant on a key, with CreateGrant's parameters. Exactly one
+// of GranteePrincipal and GranteeServicePrincipal is set; at most one of
+// the retiring principals.
+type Grant struct {
+	// Name is the grant name, or "" for an unnamed grant.
+	Name                     string
+	GranteePrincipal         string
+	GranteeServicePrincipal  string
+	RetiringPrincipal        string
+	RetiringServicePrincipal string
+	Operations               []types.GrantOperation
+	// Constraints is nil when the grant has none.
+	Constraints *types.GrantConstraints
+}
+
+// Replica is one replica of a multi-Region key: the key's id, spec and
+// material in another region of the same account, with its own settings
+// (as ReplicateKey gives them).
+type Replica struct {
+	Region      string
+	Description string
+	// Enabled is false only when the file says enabled: false.
+	Enabled bool
+	Tags    []types.Tag
+	// Policy is the replica's key policy JSON; empty for the default.
+	Policy string
+	// Aliases are full alias names that point at the replica (in its region).
+	Aliases []string
+	Grants  []Grant
 }
 
 // Alias is an alias given apart from its key.

@@ -589,6 +589,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte("keys: [{id: " + mrk1 + ", keySpec: HMAC_224, material: [base64:" + b64 + "], tags: {a: b}}]\n"))
+	f.Add([]byte("keys:\n  - id: " + mrk1 + "\n    region: us-east-1\n    grants: [{name: g, granteePrincipal: r, operations: [Decrypt], constraints: {encryptionContextEquals: {a: b}}}]\n    replicas: [{region: eu-west-1, aliases: [alias/a], grants: [{granteeServicePrincipal: s, operations: [Encrypt], constraints: {sourceArn: \"arn:aws:s3:us-east-1:111122223333:b\"}}]}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Parse("fuzz.yaml", data)
 		if err != nil {
@@ -601,6 +602,14 @@ func FuzzParse(f *testing.F) {
 		for _, k := range file.Keys {
 			if k.KeySpec == "" || k.KeyUsage == "" || k.Origin == "" {
 				t.Fatalf("key %s has an empty spec/usage/origin", k.ID)
+			}
+			if len(k.Replicas) > 0 && !k.MultiRegion {
+				t.Fatalf("key %s has replicas but is not multi-Region", k.ID)
+			}
+			for _, g := range k.Grants {
+				if len(g.Operations) == 0 || (g.GranteePrincipal == "") == (g.GranteeServicePrincipal == "") {
+					t.Fatalf("key %s has a grant without operations or with not one grantee: %+v", k.ID, g)
+				}
 			}
 			if k.KeySpec == types.KeySpecSymmetricDefault {
 				for _, m := range k.Material {

@@ -101,7 +101,7 @@ func runEnvelopeEncrypt(args []string, stdin io.Reader, stdout, stderr io.Writer
 	tenant := fs.String("tenant", envelope.DefaultTenant, "tenant, in the alias, the encryption context and the ciphertext")
 	var ef endpointFlags
 	ef.register(fs)
-	if code := parseEnvelopeFlags(fs, args, stderr, "plaintext"); code != 0 {
+	if code, ok := parseEnvelopeFlags(fs, args, stderr, "plaintext"); !ok {
 		return code
 	}
 	fail := envelopeFailure(stderr, "encrypt")
@@ -133,7 +133,7 @@ func runEnvelopeDecrypt(args []string, stdin io.Reader, stdout, stderr io.Writer
 	fs.SetOutput(stderr)
 	var ef endpointFlags
 	ef.register(fs)
-	if code := parseEnvelopeFlags(fs, args, stderr, "ciphertext"); code != 0 {
+	if code, ok := parseEnvelopeFlags(fs, args, stderr, "ciphertext"); !ok {
 		return code
 	}
 	fail := envelopeFailure(stderr, "decrypt")
@@ -164,17 +164,20 @@ func runEnvelopeDecrypt(args []string, stdin io.Reader, stdout, stderr io.Writer
 	return 0
 }
 
-// parseEnvelopeFlags parses a verb's flags; a non-zero result is the exit
-// code for bad usage.
-func parseEnvelopeFlags(fs *flag.FlagSet, args []string, stderr io.Writer, input string) int {
+// parseEnvelopeFlags parses a verb's flags. ok=false means stop with exit
+// code: 0 after --help, 2 for bad usage.
+func parseEnvelopeFlags(fs *flag.FlagSet, args []string, stderr io.Writer, input string) (code int, ok bool) {
 	if err := fs.Parse(args); err != nil {
-		return 2
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "%s: unexpected argument %q (the %s is read from stdin)\n", fs.Name(), fs.Arg(0), input)
-		return 2
+		return 2, false
 	}
-	return 0
+	return 0, true
 }
 
 // envelopeFailure prints err after the verb's name, on stderr only, and

@@ -19,17 +19,6 @@ import (
 	"github.com/kmsgate/kmsgate/envelope/envelopetest"
 )
 
-// buildKmsgate builds this command into a temporary directory.
-func buildKmsgate(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kmsgate")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // kmsgateCmd runs the built binary with the test's AWS environment
 // (offlineAWSEnv) and AWS_ENDPOINT_URL pointing at endpoint.
 func kmsgateCmd(t *testing.T, bin, endpoint, stdin string, args ...string) (stdout, stderr string, code int) {
@@ -50,7 +39,7 @@ func kmsgateCmd(t *testing.T, bin, endpoint, stdin string, args ...string) (stdo
 
 func TestEnvelopeCLIThroughTheBuiltBinary(t *testing.T) {
 	offlineAWSEnv(t)
-	bin := buildKmsgate(t)
+	bin := kmsgateBin // built by TestMain
 	t.Run("a field round-trips with AWS_ENDPOINT_URL or --endpoint", func(t *testing.T) { cliRoundTrip(t, bin) })
 	t.Run("failures print the KMS error and nothing on stdout", func(t *testing.T) { cliFailures(t, bin) })
 	t.Run("a field sealed against kmsgate serve opens after serve restarts", func(t *testing.T) { cliAcrossServeRestart(t, bin) })

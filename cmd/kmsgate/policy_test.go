@@ -4,35 +4,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kmsgate/kmsgate/internal/testbin"
 )
 
 // kmsgateBin is the binary TestMain builds for the CLI tests.
 var kmsgateBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "kmsgate-cli")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	kmsgateBin = filepath.Join(dir, "kmsgate")
-	build := exec.Command("go", "build", "-o", kmsgateBin, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building kmsgate:", err)
-		os.RemoveAll(dir)
-		os.Exit(2)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbin.Main(m, ".", &kmsgateBin) }
 
 // seedDoc returns the reference's seed policy (shared with authz's tests).
 func seedDoc(t *testing.T) string {

@@ -5,12 +5,8 @@
 //
 //	loadgen [--kmsgate ./bin/kmsgate] [--duration 5s] [--clients 16] [--json]
 //	loadgen floor --listen 127.0.0.1:0
-//	loadgen serve --listen 127.0.0.1:PORT [--ephemeral] [--log-level L]
 //
-// The floor sub-mode prints its address as its first line. The serve
-// sub-mode is a stand-in that takes kmsgate's serve flags and serves the
-// floor (plus CreateKey), so that `loadgen --kmsgate <loadgen binary>`
-// exercises the whole harness before kmsgate's serve exists. Every request
+// The floor sub-mode prints its address as its first line. Every request
 // goes to loopback.
 package main
 
@@ -23,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"time"
@@ -37,29 +32,19 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
-		switch args[0] {
-		case "floor":
-			return runFloor(args[1:], stdout, stderr, false)
-		case "serve":
-			return runFloor(args[1:], stdout, stderr, true)
+		if args[0] == "floor" {
+			return runFloor(args[1:], stdout, stderr)
 		}
 	}
 	return runBench(args, stdout, stderr)
 }
 
-// runFloor serves the floor (or, as serve, the stand-in) until interrupted.
-func runFloor(args []string, stdout, stderr io.Writer, standIn bool) int {
-	name := "floor"
-	if standIn {
-		name = "serve"
-	}
+// runFloor serves the floor until interrupted.
+func runFloor(args []string, stdout, stderr io.Writer) int {
+	const name = "floor"
 	fs := flag.NewFlagSet("loadgen "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:0", "loopback address to listen on")
-	if standIn {
-		fs.Bool("ephemeral", false, "accepted for kmsgate's serve flags; the stand-in keeps nothing")
-		fs.String("log-level", "warn", "accepted for kmsgate's serve flags; the stand-in does not log")
-	}
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -71,10 +56,6 @@ func runFloor(args []string, stdout, stderr io.Writer, standIn bool) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "loadgen %s: %v\n", name, err)
 		return 1
-	}
-	var h http.Handler = floor
-	if standIn {
-		h = loadgen.StandIn(floor, rand.Reader)
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -88,7 +69,7 @@ func runFloor(args []string, stdout, stderr io.Writer, standIn bool) int {
 		<-ctx.Done()
 		ln.Close()
 	}()
-	if err := loadgen.Serve(ln, h); err != nil && ctx.Err() == nil {
+	if err := loadgen.Serve(ln, floor); err != nil && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "loadgen %s: %v\n", name, err)
 		return 1
 	}
@@ -122,7 +103,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.starts, "starts", 5, "times kmsgate is started to measure start-up (the median is reported)")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: loadgen [flags]\n       loadgen floor --listen 127.0.0.1:0\n       loadgen serve --listen 127.0.0.1:PORT  (stand-in for kmsgate serve)\n\nflags:")
+		fmt.Fprintln(stderr, "usage: loadgen [flags]\n       loadgen floor --listen 127.0.0.1:0\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

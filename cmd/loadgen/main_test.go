@@ -7,21 +7,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kmsgate/kmsgate/internal/testbin"
 	"github.com/kmsgate/kmsgate/loadgen"
 )
 
-// TestMain lets the test binary act as loadgen's floor and serve
-// sub-modes, so the bench below spawns real processes of this code.
+// kmsgateBinary is the real kmsgate, built once by TestMain.
+var kmsgateBinary string
+
+// TestMain builds kmsgate and lets the test binary act as loadgen's floor
+// sub-mode, so the bench below spawns real processes of both.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && (os.Args[1] == "floor" || os.Args[1] == "serve") {
+	if len(os.Args) > 1 && os.Args[1] == "floor" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	testbin.Main(m, "../kmsgate", &kmsgateBinary)
 }
 
-func TestBenchAgainstTheStandIn(t *testing.T) {
+func TestBenchAgainstKmsgate(t *testing.T) {
 	var out, errs bytes.Buffer
-	code := run([]string{"--kmsgate", os.Args[0], "--duration", "300ms", "--warmup", "50ms", "--rounds", "2", "--clients", "4", "--blobs", "2", "--starts", "2", "--json"}, &out, &errs)
+	code := run([]string{"--kmsgate", kmsgateBinary, "--duration", "300ms", "--warmup", "50ms", "--rounds", "2", "--clients", "4", "--blobs", "2", "--starts", "2", "--json"}, &out, &errs)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, errs.String())
 	}

@@ -1,0 +1,34 @@
+// Package testbin builds the kmsgate command once per test binary, for the
+// black-box tests that run it as a process (the AWS CLI tests, the policy and
+// envelope CLI tests, the load generator's test).
+package testbin
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// Main builds the command in pkgDir (relative to the test's package, e.g.
+// "../cmd/kmsgate") into a temporary directory, stores the binary's path in
+// *bin, runs the tests and exits with their code. Call it from TestMain.
+func Main(m *testing.M, pkgDir string, bin *string) {
+	dir, err := os.MkdirTemp("", "kmsgate-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testbin:", err)
+		os.Exit(2)
+	}
+	*bin = filepath.Join(dir, "kmsgate")
+	build := exec.Command("go", "build", "-o", *bin, pkgDir)
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "testbin: go build %s: %v\n", pkgDir, err)
+		os.RemoveAll(dir)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}

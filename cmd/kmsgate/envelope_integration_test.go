@@ -156,9 +156,13 @@ func cliFailures(t *testing.T, bin string) {
 	if code != 0 {
 		t.Fatalf("encrypt: exit %d, stderr %q", code, stderr)
 	}
-	bad := []byte(strings.TrimSpace(text))
-	bad[len(bad)-3] ^= 0x01 // still base64, one sealed byte changed
-	stdout, stderr, code := kmsgateCmd(t, bin, srv.URL, string(bad), "envelope", "decrypt")
+	raw, err := envelope.DecodeText(strings.TrimSpace(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)-1] ^= 0x01 // one byte of the GCM tag changed; the text form stays well-formed
+	bad := envelope.EncodeText(raw)
+	stdout, stderr, code := kmsgateCmd(t, bin, srv.URL, bad, "envelope", "decrypt")
 	if code != 1 || stdout != "" || !strings.Contains(stderr, "kmsgate envelope decrypt: ciphertext is corrupted: authentication failed") {
 		t.Errorf("a changed ciphertext: got (stdout %q, exit %d, stderr %q), want exit 1, nothing on stdout, corrupted on stderr", stdout, code, stderr)
 	}

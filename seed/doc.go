@@ -74,8 +74,9 @@
 //     the emulator generates it.
 //   - privateKeyPem is only for asymmetric keys: one unencrypted PEM block,
 //     PKCS#8 (`PRIVATE KEY`), PKCS#1 (`RSA PRIVATE KEY`) or SEC1
-//     (`EC PRIVATE KEY`), holding an RSA 2048/3072/4096, NIST P-256/384/521
-//     or Ed25519 key. It is stored as PKCS#8 DER. When keySpec is omitted it
+//     (`EC PRIVATE KEY`), holding an RSA 2048/3072/4096, NIST P-256/384/521,
+//     secp256k1, Ed25519, ML-DSA or ML-KEM key (read by
+//     keyspec.ParsePrivateKey). It is stored as PKCS#8 DER. When keySpec is omitted it
 //     is read from the key; when given it must match. Without a PEM the
 //     emulator generates the key pair.
 //   - tags: at most 50; keys 1-128 characters not starting with aws:, values

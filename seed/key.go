@@ -1,11 +1,6 @@
 package seed
 
 import (
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
@@ -18,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsgate/kmsgate/emulator/keyspec"
 )
 
 var (
@@ -259,8 +256,11 @@ func decodeMaterial(s string) ([]byte, error) {
 	return b, nil
 }
 
-// parsePrivateKeyPEM reads one unencrypted PEM private key and returns it as
-// PKCS#8 DER with the key spec it has.
+// parsePrivateKeyPEM reads one unencrypted PEM private key and returns it in
+// the emulator's material form (PKCS#8 DER) with its key spec. The framing
+// is checked here, for clear messages; the key itself is read by
+// keyspec.ParsePrivateKey, the one parser of private keys (RSA, NIST and
+// secp256k1 curves, Ed25519, ML-DSA, ML-KEM).
 func parsePrivateKeyPEM(s string) ([]byte, types.KeySpec, error) {
 	block, rest := pem.Decode([]byte(strings.TrimSpace(s)))
 	if block == nil {
@@ -272,55 +272,14 @@ func parsePrivateKeyPEM(s string) ([]byte, types.KeySpec, error) {
 	if block.Type == "ENCRYPTED PRIVATE KEY" || block.Headers["Proc-Type"] != "" {
 		return nil, "", errors.New("encrypted PEM is not supported; give the key unencrypted")
 	}
-	var (
-		key any
-		err error
-	)
 	switch block.Type {
-	case "PRIVATE KEY":
-		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-	case "RSA PRIVATE KEY":
-		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-	case "EC PRIVATE KEY":
-		key, err = x509.ParseECPrivateKey(block.Bytes)
+	case "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY":
 	default:
 		return nil, "", fmt.Errorf("PEM block type %q is not a private key (want PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)", block.Type)
 	}
+	spec, der, err := keyspec.ParsePrivateKey(block.Bytes)
 	if err != nil {
 		return nil, "", fmt.Errorf("cannot read the %s: %v", block.Type, err)
-	}
-	var spec types.KeySpec
-	switch k := key.(type) {
-	case *rsa.PrivateKey:
-		switch k.N.BitLen() {
-		case 2048:
-			spec = types.KeySpecRsa2048
-		case 3072:
-			spec = types.KeySpecRsa3072
-		case 4096:
-			spec = types.KeySpecRsa4096
-		default:
-			return nil, "", fmt.Errorf("RSA key of %d bits (want 2048, 3072 or 4096)", k.N.BitLen())
-		}
-	case *ecdsa.PrivateKey:
-		switch k.Curve {
-		case elliptic.P256():
-			spec = types.KeySpecEccNistP256
-		case elliptic.P384():
-			spec = types.KeySpecEccNistP384
-		case elliptic.P521():
-			spec = types.KeySpecEccNistP521
-		default:
-			return nil, "", fmt.Errorf("EC curve %s is not supported", k.Curve.Params().Name)
-		}
-	case ed25519.PrivateKey:
-		spec = types.KeySpecEccNistEdwards25519
-	default:
-		return nil, "", fmt.Errorf("key type %T is not supported (want RSA, NIST P-256/384/521 or Ed25519)", key)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, "", fmt.Errorf("cannot encode the key as PKCS#8: %v", err)
 	}
 	return der, spec, nil
 }

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsgate/kmsgate/emulator/keyspec"
 )
 
 const (
@@ -620,4 +622,31 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestPrivateKeyPEMOfEveryAsymmetricSpec(t *testing.T) {
+	for _, spec := range []types.KeySpec{types.KeySpecEccSecgP256k1, types.KeySpecMlDsa44, types.KeySpecMlKem768, types.KeySpecEccNistEdwards25519} {
+		t.Run(string(spec)+" is read with its spec", func(t *testing.T) {
+			der, err := keyspec.Generate(spec, rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pemText := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+			usage := "SIGN_VERIFY"
+			if spec == types.KeySpecMlKem768 {
+				usage = "ENCAPSULATE_DECAPSULATE"
+			}
+			doc := "keys:\n  - id: 0f6c2f3e-5b0a-4c1e-9d52-8f7a1b2c3d4e\n    keyUsage: " + usage + "\n    privateKeyPem: |\n" + indent(pemText, 6) + "\n"
+			f, err := Parse("s.yaml", []byte(doc))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if got := f.Keys[0].KeySpec; got != spec {
+				t.Errorf("got spec %s, want %s", got, spec)
+			}
+			if len(f.Keys[0].PrivateKeyDER) == 0 {
+				t.Error("got no key material")
+			}
+		})
+	}
 }

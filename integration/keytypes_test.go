@@ -70,19 +70,11 @@ type signCase struct {
 func signCases() []signCase {
 	var out []signCase
 	for _, row := range keyspec.All() {
-		if !row.Supported {
-			continue
-		}
 		for _, alg := range row.SigningAlgorithms {
-			switch alg {
-			case types.SigningAlgorithmSpecEd25519Sha512:
-				out = append(out, signCase{row.KeySpec, alg, types.MessageTypeRaw})
-			case types.SigningAlgorithmSpecEd25519PhSha512:
-				out = append(out, signCase{row.KeySpec, alg, types.MessageTypeDigest})
-			case types.SigningAlgorithmSpecMlDsaShake256:
-				out = append(out, signCase{row.KeySpec, alg, types.MessageTypeRaw}, signCase{row.KeySpec, alg, types.MessageTypeExternalMu})
-			default:
-				out = append(out, signCase{row.KeySpec, alg, types.MessageTypeRaw}, signCase{row.KeySpec, alg, types.MessageTypeDigest})
+			for _, mt := range keyspec.MessageTypes(alg) {
+				if row.Supported {
+					out = append(out, signCase{row.KeySpec, alg, mt})
+				}
 			}
 		}
 	}

@@ -263,3 +263,18 @@ func CheckKeyUsage(spec types.KeySpec, usage types.KeyUsageType) (types.KeyUsage
 	}
 	return usage, nil
 }
+
+// MessageTypes are the message types Sign and Verify accept with alg:
+// RAW only for ED25519_SHA_512, DIGEST only for ED25519_PH_SHA_512, RAW and
+// EXTERNAL_MU for ML-DSA, RAW and DIGEST for every other algorithm.
+func MessageTypes(alg types.SigningAlgorithmSpec) []types.MessageType {
+	switch alg {
+	case types.SigningAlgorithmSpecEd25519Sha512:
+		return []types.MessageType{types.MessageTypeRaw}
+	case types.SigningAlgorithmSpecEd25519PhSha512:
+		return []types.MessageType{types.MessageTypeDigest}
+	case types.SigningAlgorithmSpecMlDsaShake256:
+		return []types.MessageType{types.MessageTypeRaw, types.MessageTypeExternalMu}
+	}
+	return []types.MessageType{types.MessageTypeRaw, types.MessageTypeDigest}
+}

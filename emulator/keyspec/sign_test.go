@@ -12,6 +12,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -102,19 +103,11 @@ func externalMu(t testing.TB, k *Key, text []byte) []byte {
 func signCases() []signCase {
 	var out []signCase
 	for _, row := range All() {
-		if !row.Supported {
-			continue
-		}
 		for _, alg := range row.SigningAlgorithms {
-			switch alg {
-			case types.SigningAlgorithmSpecEd25519Sha512:
-				out = append(out, signCase{row.KeySpec, alg, types.MessageTypeRaw})
-			case types.SigningAlgorithmSpecEd25519PhSha512:
-				out = append(out, signCase{row.KeySpec, alg, types.MessageTypeDigest})
-			case types.SigningAlgorithmSpecMlDsaShake256:
-				out = append(out, signCase{row.KeySpec, alg, types.MessageTypeRaw}, signCase{row.KeySpec, alg, types.MessageTypeExternalMu})
-			default:
-				out = append(out, signCase{row.KeySpec, alg, types.MessageTypeRaw}, signCase{row.KeySpec, alg, types.MessageTypeDigest})
+			for _, mt := range MessageTypes(alg) {
+				if row.Supported {
+					out = append(out, signCase{row.KeySpec, alg, mt})
+				}
 			}
 		}
 	}
@@ -401,5 +394,37 @@ func TestAKeyIsSafeForConcurrentUse(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMessageTypesAreWhatSignAccepts keeps the MessageTypes table and Sign's
+// checks in step: every message type of the table signs, every other one is
+// refused.
+func TestMessageTypesAreWhatSignAccepts(t *testing.T) {
+	for _, row := range All() {
+		if !row.Supported || len(row.SigningAlgorithms) == 0 {
+			continue
+		}
+		k := load(t, row.KeySpec)
+		for _, alg := range row.SigningAlgorithms {
+			for _, mt := range types.MessageType("").Values() {
+				// A message of the right length for mt, so that only the
+				// message type can be refused.
+				msg := []byte("kmsgate signs this")
+				switch mt {
+				case types.MessageTypeDigest:
+					msg = make([]byte, 64)
+					if h := signingHash(alg); h != 0 {
+						msg = make([]byte, h.Size())
+					}
+				case types.MessageTypeExternalMu:
+					msg = make([]byte, MuSize)
+				}
+				_, err := k.Sign(alg, mt, msg, rand.Reader)
+				if want := slices.Contains(MessageTypes(alg), mt); (err == nil) != want {
+					t.Errorf("%s %s %s: got error %v, want accepted=%v", row.KeySpec, alg, mt, err, want)
+				}
+			}
+		}
 	}
 }

@@ -253,3 +253,29 @@ func TestLogsNeverCarryPlaintext(t *testing.T) {
 		t.Errorf("got no request line for Encrypt in:\n%s", logs)
 	}
 }
+
+func TestHealthcheckCommand(t *testing.T) {
+	p := startBinary(t, "--ephemeral")
+	listen := strings.TrimPrefix(p.url, "http://")
+	t.Run("a serving kmsgate is healthy", func(t *testing.T) {
+		out, err := exec.Command(kmsgateBinary, "healthcheck", "--listen", listen).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), `"status":"ok"`) {
+			t.Errorf("got %v and %q, want exit 0 with the health body", err, out)
+		}
+	})
+	t.Run("the listen address comes from KMSGATE_LISTEN as in the Docker image", func(t *testing.T) {
+		cmd := exec.Command(kmsgateBinary, "healthcheck")
+		cmd.Env = append(os.Environ(), "KMSGATE_LISTEN=0.0.0.0:"+listen[strings.LastIndex(listen, ":")+1:])
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("got %v and %q, want exit 0", err, out)
+		}
+	})
+	t.Run("nothing listening is unhealthy", func(t *testing.T) {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		<-p.done
+		err := exec.Command(kmsgateBinary, "healthcheck", "--listen", listen, "--timeout", "2s").Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			t.Errorf("got %v, want exit 1", err)
+		}
+	})
+}

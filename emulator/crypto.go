@@ -112,10 +112,10 @@ func (t *txn) decryptBlob(op string, blob []byte, keyField string, keyID *string
 			return nil, nil, "", ciphertextKeyUnknown()
 		}
 	}
-	if err := algorithmFits(k, alg); err != nil {
+	if err := usable(t.sc, k); err != nil {
 		return nil, nil, "", err
 	}
-	if err := usable(t.sc, k); err != nil {
+	if err := algorithmFits(k, alg); err != nil {
 		return nil, nil, "", err
 	}
 	if !k.hasMaterial(c.materialID) {

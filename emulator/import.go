@@ -202,11 +202,15 @@ func awaitImport(replica, primary *keyRecord) {
 }
 
 // externalOnly is the rule of the import operations.
+// The key state first, then the origin (checkorder.go).
 func externalOnly(sc scope, k *keyRecord) error {
+	if err := notPendingDeletion(sc, k); err != nil {
+		return err
+	}
 	if k.Origin != types.OriginTypeExternal || k.Import == nil {
 		return &types.UnsupportedOperationException{Message: aws.String(fmt.Sprintf("%s origin is %s which is not valid for this operation.", sc.keyARN(k.KeyID), k.Origin))}
 	}
-	return notPendingDeletion(sc, k)
+	return nil
 }
 
 // checkWrapping is the model's validation of GetParametersForImport's

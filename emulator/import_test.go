@@ -448,6 +448,7 @@ func TestAReplicaOfAnImportedMultiRegionKeyTakesTheSameMaterial(t *testing.T) {
 	blob := e.encrypt(id, "across regions", nil)
 	_, err = e.svc.ReplicateKey(e.ctx, &kms.ReplicateKeyInput{KeyId: aws.String(id), ReplicaRegion: aws.String("us-west-2")})
 	ok(t, err)
+	e.clock.Advance(replicaCreation) // Creating, then PendingImport
 	west := e.in("us-west-2")
 	md, err := e.svc.DescribeKey(west, &kms.DescribeKeyInput{KeyId: aws.String(id)})
 	ok(t, err)

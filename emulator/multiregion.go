@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -132,6 +133,25 @@ func (t *txn) shareMaterial(k *keyRecord, id string, raw []byte, m materialInfo)
 	return nil
 }
 
+// replicaCreation is how long a new replica stays in state Creating.
+const replicaCreation = 2 * time.Second
+
+// replicaReady reports whether a replica in state Creating is due to
+// become usable.
+func (k *keyRecord) replicaReady(now time.Time) bool {
+	return k.State == types.KeyStateCreating && k.ReadyAt != nil && !now.Before(*k.ReadyAt)
+}
+
+// finishReplica ends a replica's Creating state: Enabled, or PendingImport
+// for a replica of a key with imported material (loadKey saves the key).
+func (t *txn) finishReplica(k *keyRecord) {
+	k.State = types.KeyStateEnabled
+	if k.Import != nil && !k.importedInPlace() {
+		k.State = types.KeyStatePendingImport
+	}
+	k.ReadyAt = nil
+}
+
 func notMultiRegionPrimary(sc scope, k *keyRecord) error {
 	return &types.UnsupportedOperationException{Message: aws.String(sc.keyARN(k.KeyID) + " is not a multi-region primary key.")}
 }
@@ -232,6 +252,12 @@ func (s *Service) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, _
 			replica.Materials = append(replica.Materials, m)
 		}
 		awaitImport(replica, k)
+		// AWS answers the replica in state Creating and makes it usable
+		// shortly after (recorded); here after replicaCreation on the
+		// clock, so advancing the test clock finishes it at once.
+		ready := t.now.Add(replicaCreation)
+		replica.ReadyAt = &ready
+		replica.State = types.KeyStateCreating
 		if err := rt.saveKey(replica); err != nil {
 			return err
 		}
@@ -239,7 +265,11 @@ func (s *Service) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, _
 		if err != nil {
 			return err
 		}
-		out = &kms.ReplicateKeyOutput{ReplicaKeyMetadata: md, ReplicaPolicy: aws.String(replica.Policy), ReplicaTags: append([]types.Tag{}, replica.Tags...)}
+		out = &kms.ReplicateKeyOutput{ReplicaKeyMetadata: md, ReplicaPolicy: aws.String(replica.Policy)}
+		if len(in.Tags) > 0 {
+			// No ReplicaTags member when none were given (recorded).
+			out.ReplicaTags = append([]types.Tag{}, replica.Tags...)
+		}
 		return nil
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"time"
 
@@ -26,8 +27,12 @@ func (e *env) mrk() string {
 	if _, err := e.svc.ReplicateKey(e.ctx, &kms.ReplicateKeyInput{KeyId: aws.String(id), ReplicaRegion: aws.String(replicaRegion)}); err != nil {
 		e.t.Fatalf("ReplicateKey: %v", err)
 	}
+	e.clock.Advance(replicaCreation) // the replica leaves Creating
 	return id
 }
+
+// replicaCreation is how long a new replica stays in state Creating.
+const replicaCreation = 2 * time.Second
 
 func (e *env) describeIn(region, id string) *types.KeyMetadata {
 	e.t.Helper()
@@ -53,7 +58,8 @@ func TestReplicateKeyMakesAReplicaWithTheSameIDAndMaterial(t *testing.T) {
 		{"KeyId", aws.ToString(md.KeyId), id},
 		{"Arn", aws.ToString(md.Arn), regionARN(replicaRegion, id)},
 		{"Description", aws.ToString(md.Description), "replica"},
-		{"KeyState", string(md.KeyState), "Enabled"},
+		{"KeyState", string(md.KeyState), "Creating"}, // as AWS answers
+		{"Enabled", fmt.Sprint(md.Enabled), "false"},
 		{"MultiRegionKeyType", string(md.MultiRegionConfiguration.MultiRegionKeyType), "REPLICA"},
 		{"PrimaryKey.Arn", aws.ToString(md.MultiRegionConfiguration.PrimaryKey.Arn), regionARN(testRegion, id)},
 		{"PrimaryKey.Region", aws.ToString(md.MultiRegionConfiguration.PrimaryKey.Region), testRegion},
@@ -68,6 +74,26 @@ func TestReplicateKeyMakesAReplicaWithTheSameIDAndMaterial(t *testing.T) {
 	if len(out.ReplicaTags) != 1 || aws.ToString(out.ReplicaTags[0].TagKey) != "site" {
 		t.Errorf("ReplicaTags: got %v, want site=syd", out.ReplicaTags)
 	}
+	t.Run("the replica is Creating until replicaCreation has passed, then Enabled", func(t *testing.T) {
+		_, err := e.svc.Encrypt(e.in(replicaRegion), &kms.EncryptInput{KeyId: aws.String(id), Plaintext: []byte("x")})
+		wantErr(t, err, "KMSInvalidStateException", regionARN(replicaRegion, id)+" is creating.")
+		e.clock.Advance(replicaCreation - time.Nanosecond)
+		if st := e.describeIn(replicaRegion, id).KeyState; st != types.KeyStateCreating {
+			t.Fatalf("just before: got %s, want Creating", st)
+		}
+		e.clock.Advance(time.Nanosecond)
+		if md := e.describeIn(replicaRegion, id); md.KeyState != types.KeyStateEnabled || !md.Enabled {
+			t.Fatalf("after: got %s enabled=%v, want Enabled", md.KeyState, md.Enabled)
+		}
+	})
+	t.Run("no ReplicaTags member when no tags were given", func(t *testing.T) {
+		other := e.createKey(&kms.CreateKeyInput{MultiRegion: aws.Bool(true)})
+		out, err := e.svc.ReplicateKey(e.ctx, &kms.ReplicateKeyInput{KeyId: aws.String(other), ReplicaRegion: aws.String(replicaRegion)})
+		ok(t, err)
+		if out.ReplicaTags != nil {
+			t.Errorf("got ReplicaTags %v, want none", out.ReplicaTags)
+		}
+	})
 	t.Run("DescribeKey of the primary lists the replica", func(t *testing.T) {
 		cfg := e.describe(id).KeyMetadata.MultiRegionConfiguration
 		if cfg.MultiRegionKeyType != types.MultiRegionKeyTypePrimary || len(cfg.ReplicaKeys) != 1 ||

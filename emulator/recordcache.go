@@ -57,6 +57,7 @@ func (k *keyRecord) clone() *keyRecord {
 	c := *k
 	c.DeletionDate = clonePtr(k.DeletionDate)
 	c.RotationBase = clonePtr(k.RotationBase)
+	c.ReadyAt = clonePtr(k.ReadyAt)
 	if k.Tags != nil {
 		c.Tags = make([]types.Tag, len(k.Tags))
 		for i, t := range k.Tags {

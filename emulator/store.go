@@ -56,6 +56,10 @@ type keyRecord struct {
 
 	// Import is the imported-material state of an EXTERNAL key (import.go).
 	Import *importState `json:",omitempty"`
+
+	// ReadyAt is when a multi-Region replica in state Creating becomes
+	// usable (multiregion.go).
+	ReadyAt *time.Time `json:",omitempty"`
 }
 
 type materialInfo struct {
@@ -233,7 +237,7 @@ func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
 			return nil, false, fmt.Errorf("emulator: decode key %s: %w", id, err)
 		}
 	}
-	if !k.expired(t.now) && !k.rotationDue(t.now) && !k.importExpired(t.now) {
+	if !k.expired(t.now) && !k.rotationDue(t.now) && !k.importExpired(t.now) && !k.replicaReady(t.now) {
 		return k, true, nil
 	}
 	if !t.tx.Writable() {
@@ -243,6 +247,9 @@ func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
 	}
 	if k.expired(t.now) {
 		return nil, false, t.purgeKey(k)
+	}
+	if k.replicaReady(t.now) {
+		t.finishReplica(k)
 	}
 	if k.importExpired(t.now) {
 		if err := t.expireImport(k); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -96,6 +97,11 @@ func TestMultiRegionKeyDecryptsAcrossRegionsThroughTheSDK(t *testing.T) {
 	if got := aws.ToString(rep.ReplicaKeyMetadata.Arn); got != keyARN("eu-west-1", id) {
 		t.Errorf("got replica ARN %s, want %s", got, keyARN("eu-west-1", id))
 	}
+	// The replica answers Creating, as AWS; the test clock finishes it.
+	if st := rep.ReplicaKeyMetadata.KeyState; st != "Creating" || rep.ReplicaKeyMetadata.Enabled {
+		t.Errorf("got replica %s enabled=%v, want Creating, not enabled", st, rep.ReplicaKeyMetadata.Enabled)
+	}
+	advance(t, in, 2*time.Second)
 	ec := map[string]string{"order": "42"}
 
 	t.Run("a blob made in the primary's region opens in the replica's", func(t *testing.T) {

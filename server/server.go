@@ -23,8 +23,8 @@ import (
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/emulator"
+	"github.com/kmsgate/kmsgate/emulator/seed"
 	"github.com/kmsgate/kmsgate/kmsapi"
-	"github.com/kmsgate/kmsgate/seed"
 	"github.com/kmsgate/kmsgate/storage"
 )
 

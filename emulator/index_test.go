@@ -18,7 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate"
-	"github.com/kmsgate/kmsgate/seed"
+	"github.com/kmsgate/kmsgate/emulator/seed"
 	"github.com/kmsgate/kmsgate/storage"
 	"github.com/kmsgate/kmsgate/storage/storagetest"
 )

@@ -181,11 +181,12 @@ func (s *Service) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, _
 		if err != nil {
 			return err
 		}
-		if !k.MultiRegion || k.isReplica() {
-			return notMultiRegionPrimary(t.sc, k)
-		}
+		// The key state first, then the key's type (checkorder.go).
 		if err := notPendingDeletion(t.sc, k); err != nil {
 			return err
+		}
+		if !k.MultiRegion || k.isReplica() {
+			return notMultiRegionPrimary(t.sc, k)
 		}
 		rt := t.inRegion(*in.ReplicaRegion)
 		if rt.sc.partition() != t.sc.partition() {
@@ -216,7 +217,7 @@ func (s *Service) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, _
 			RotationPeriodInDays: k.RotationPeriodInDays,
 		}
 		if replica.Policy == "" {
-			replica.Policy = defaultPolicy(t.sc.account)
+			replica.Policy = t.sc.defaultPolicy()
 		}
 		for _, m := range copiedMaterials(k) {
 			raw, ok, err := t.material(k, m.ID)
@@ -265,11 +266,11 @@ func (s *Service) UpdatePrimaryRegion(ctx context.Context, in *kms.UpdatePrimary
 		if err != nil {
 			return err
 		}
-		if !k.MultiRegion || k.isReplica() {
-			return notMultiRegionPrimary(t.sc, k)
-		}
 		if err := notPendingDeletion(t.sc, k); err != nil {
 			return err
+		}
+		if !k.MultiRegion || k.isReplica() {
+			return notMultiRegionPrimary(t.sc, k)
 		}
 		if *in.PrimaryRegion == t.sc.region {
 			return nil

@@ -49,6 +49,7 @@ func (c *recordCache) decode(dbKey string, raw []byte, at readAt) (*keyRecord, e
 	if err := json.Unmarshal(raw, &k); err != nil {
 		return nil, err
 	}
+	k.upgradeImport()
 	c.c.put(dbKey, raw, k.clone(), at, recordCacheSize)
 	return &k, nil
 }

@@ -60,17 +60,32 @@ type keyRecord struct {
 
 type materialInfo struct {
 	ID           string
-	CreatedAt    time.Time
+	CreatedAt    time.Time          // for a rotation, its date
 	RotationType types.RotationType `json:",omitempty"` // empty for the first
+
+	// Imported material (EXTERNAL keys) only, per version (import.go).
+
+	// Pending is material imported with ImportType NEW_KEY_MATERIAL that
+	// RotateKeyOnDemand has not made current yet (PENDING_ROTATION); it is
+	// always the last entry.
+	Pending bool `json:",omitempty"`
+	// Absent is material deleted or expired (ImportState PENDING_IMPORT):
+	// its id stays, its bytes are gone until the same material is imported.
+	Absent          bool                      `json:",omitempty"`
+	ExpirationModel types.ExpirationModelType `json:",omitempty"`
+	ValidTo         time.Time                 `json:",omitzero"`
+	Description     string                    `json:",omitempty"`
 }
 
-// currentMaterial is the last material version (zero for an EXTERNAL key
-// that never had material imported).
+// currentMaterial is the last material version that is not pending
+// rotation (zero for an EXTERNAL key that never had material imported).
 func (k *keyRecord) currentMaterial() materialInfo {
-	if len(k.Materials) == 0 {
-		return materialInfo{}
+	for i := len(k.Materials) - 1; i >= 0; i-- {
+		if !k.Materials[i].Pending {
+			return k.Materials[i]
+		}
 	}
-	return k.Materials[len(k.Materials)-1]
+	return materialInfo{}
 }
 
 func (k *keyRecord) hasMaterial(id string) bool {
@@ -248,6 +263,7 @@ func (t *txn) peekKey(raw []byte) (*keyRecord, bool, error) {
 	if err := json.Unmarshal(raw, &k); err != nil {
 		return nil, false, fmt.Errorf("emulator: decode key: %w", err)
 	}
+	k.upgradeImport()
 	if k.expired(t.now) {
 		return nil, false, nil
 	}

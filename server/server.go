@@ -8,7 +8,6 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -25,6 +23,7 @@ import (
 	"github.com/kmsgate/kmsgate/emulator"
 	"github.com/kmsgate/kmsgate/emulator/seed"
 	"github.com/kmsgate/kmsgate/kmsapi"
+	"github.com/kmsgate/kmsgate/metrics"
 	"github.com/kmsgate/kmsgate/storage"
 )
 
@@ -52,6 +51,12 @@ type Config struct {
 	// run in the background (0: one minute).
 	SweepInterval time.Duration
 	Logger        zerolog.Logger
+	// Metrics is served at GET /metrics and fed by the wire, the store (and
+	// the gate and proxy); nil means a new registry with Version in
+	// kmsgate_build_info.
+	Metrics *metrics.Metrics
+	// Version is the build's version ("dev" when empty).
+	Version string
 	// Now and Rand are injected for tests; nil means wall time and crypto/rand.
 	Now  func() time.Time
 	Rand io.Reader
@@ -64,6 +69,7 @@ type Server struct {
 	Clock *kmsgate.Clock
 
 	cfg      Config
+	metrics  *metrics.Metrics
 	db       *storage.DB
 	emu      *emulator.Service
 	http     *http.Server
@@ -77,7 +83,10 @@ type Server struct {
 // Start opens the store, applies the seed, and begins serving. The caller
 // must Shutdown the Server.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, served: make(chan error, 1), swpDone: make(chan struct{})}
+	s := &Server{cfg: cfg, served: make(chan error, 1), swpDone: make(chan struct{}), metrics: cfg.Metrics}
+	if s.metrics == nil {
+		s.metrics = metrics.New(metrics.Options{Version: cfg.Version})
+	}
 	if err := s.open(ctx); err != nil {
 		s.closeStore()
 		return nil, err
@@ -95,6 +104,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Account:       cfg.Account,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Clock:         s.testClock(),
+		Metrics:       s.metrics,
 	})
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.served <- s.http.Serve(ln) }()
@@ -136,10 +146,11 @@ func (s *Server) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.db, err = storage.Open(s.dataPath(), storage.Options{RootKey: rootKey})
+	s.db, err = storage.Open(s.dataPath(), storage.Options{RootKey: rootKey, ObserveTx: s.metrics.StoreTx})
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.dataPath(), err)
 	}
+	s.metrics.WatchStoreSize(s.db.Size)
 	s.Clock = kmsgate.NewClock(cfg.Now)
 	random := cfg.Rand
 	if random == nil {
@@ -170,9 +181,9 @@ func (s *Server) open(ctx context.Context) error {
 
 func (s *Server) rootKey() ([]byte, error) {
 	if s.cfg.RootKeyHex != "" {
-		key, err := hex.DecodeString(strings.TrimSpace(s.cfg.RootKeyHex))
-		if err != nil || len(key) != 32 {
-			return nil, errors.New("KMSGATE_ROOT_KEY must be 64 hex characters (32 bytes)")
+		key, err := storage.ParseRootKey(s.cfg.RootKeyHex)
+		if err != nil {
+			return nil, fmt.Errorf("KMSGATE_ROOT_KEY: %w", err)
 		}
 		return key, nil
 	}
@@ -202,6 +213,10 @@ func (s *Server) sweep(ctx context.Context) {
 // Emulator is the backend behind the server (for tests that need to reach
 // past the wire, e.g. to sweep at once).
 func (s *Server) Emulator() *emulator.Service { return s.emu }
+
+// Metrics is the server's registry (GET /metrics): the judging backend and
+// the proxy report through it.
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 
 // URL is the server's endpoint, e.g. http://127.0.0.1:4599.
 func (s *Server) URL() string { return "http://" + s.Addr }

@@ -53,6 +53,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/awsfacts"
 	"github.com/kmsgate/kmsgate/storage"
 )
 
@@ -143,28 +144,14 @@ func (s *Service) scopeOf(ctx context.Context) scope {
 	return sc
 }
 
-func (sc scope) partition() string {
-	switch {
-	case len(sc.region) > 3 && sc.region[:3] == "cn-":
-		return "aws-cn"
-	case len(sc.region) > 7 && sc.region[:7] == "us-gov-":
-		return "aws-us-gov"
-	}
-	return "aws"
-}
+func (sc scope) partition() string { return awsfacts.Partition(sc.region) }
 
-// arnPrefix is "arn:aws:kms:<region>:<account>:".
-func (sc scope) arnPrefix() string {
-	return "arn:" + sc.partition() + ":kms:" + sc.region + ":" + sc.account + ":"
-}
+// accountRoot is the scope's account as a principal, arn:aws:iam::<account>:root.
+func (sc scope) accountRoot() string { return awsfacts.AccountRootARN(sc.partition(), sc.account) }
 
-// keyARN is "arn:aws:kms:<region>:<account>:key/<id>", built in one
-// allocation (it is made on every cryptographic call).
-func (sc scope) keyARN(id string) string {
-	return "arn:" + sc.partition() + ":kms:" + sc.region + ":" + sc.account + ":key/" + id
-}
+func (sc scope) keyARN(id string) string { return awsfacts.KeyARN(sc.region, sc.account, id) }
 
-func (sc scope) aliasARN(name string) string { return sc.arnPrefix() + name }
+func (sc scope) aliasARN(name string) string { return awsfacts.AliasARN(sc.region, sc.account, name) }
 
 // dbPrefix is the storage key prefix of this scope's records.
 func (sc scope) dbPrefix() string { return sc.account + "/" + sc.region + "/" }

@@ -13,7 +13,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,23 +55,26 @@ type relatedKey struct {
 // multi-Region key id, in region order (including the one in scope).
 func (t *txn) relatedKeys(id string) ([]relatedKey, error) {
 	var out []relatedKey
-	prefix := t.sc.account + "/"
-	err := t.tx.Scan(bucketKeys, prefix, "", func(dbKey string, v []byte) (bool, error) {
-		rest := strings.TrimPrefix(dbKey, prefix)
-		region, keyID, ok := strings.Cut(rest, "/")
-		if !ok || keyID != id {
-			return true, nil
+	prefix := t.sc.account + "/" + id + "/"
+	regions, err := t.tx.Keys(bucketMultiRegion, prefix)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range regions {
+		region := r[len(prefix):]
+		raw := t.tx.Peek(bucketKeys, t.sc.account+"/"+region+"/"+id) // decoded at once
+		if raw == nil {
+			continue
 		}
-		k, live, err := t.peekKey(v)
+		k, live, err := t.peekKey(raw)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		if live && k.MultiRegion {
 			out = append(out, relatedKey{region, k})
 		}
-		return true, nil
-	})
-	return out, err
+	}
+	return out, nil
 }
 
 // multiRegionConfig is DescribeKey's MultiRegionConfiguration of k.

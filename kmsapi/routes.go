@@ -2,6 +2,7 @@ package kmsapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -56,6 +57,9 @@ func op[In, Out any](c *awsjson.Codec, name string, call backendMethod[In, Out])
 		in := new(In)
 		inV := reflect.ValueOf(in).Elem()
 		if err := inPlan.Decode(body, inV); err != nil {
+			if ve, ok := errors.AsType[*awsjson.ValidationError](err); ok {
+				return nil, kmsgate.NewValidationException("%s", ve.Message)
+			}
 			return nil, kmsgate.NewSerializationException("%s", err.Error())
 		}
 		st.keyARN = inPlan.KeyID(inV)

@@ -34,7 +34,20 @@ func (c *Codec) PlanFor(t reflect.Type) (Plan, error) {
 
 // Decode fills the struct value v (addressable, of the plan's type) from
 // body. An empty body is the empty object; JSON null leaves v as it is.
+//
+// It is strict as AWS is: invalid UTF-8 (raw bytes or lone surrogate
+// escapes), a member given twice, and null as a string map's value are
+// errors (the body does not decode: SerializationException); "" for an
+// enum member is a *ValidationError (reported only when the whole body
+// decodes).
 func (p Plan) Decode(body []byte, v reflect.Value) error { return p.p.decode(body, v) }
+
+// ValidationError is a body that decodes but breaks a constraint AWS checks
+// while reading it ("" for an enum member): AWS answers
+// ValidationException with Message.
+type ValidationError struct{ Message string }
+
+func (e *ValidationError) Error() string { return e.Message }
 
 // AppendValue appends the JSON form of v (of the plan's type) to buf.
 func (p Plan) AppendValue(buf []byte, v reflect.Value) []byte { return p.p.appendValue(buf, v) }

@@ -38,13 +38,17 @@ type plan struct {
 	fields []field // struct
 	// keyID is the index of a KeyId *string field, or -1.
 	keyID int
+	// enum holds the values of a string enum type (one with a Values()
+	// method, as the SDK's types.* enums have), in the model's order.
+	enum []string
 }
 
 // field is one struct member on the wire.
 type field struct {
 	name  string
 	key   []byte // `"Name":`
-	index int
+	index int    // in the Go struct
+	pos   int    // in plan.fields
 	plan  *plan
 }
 
@@ -92,6 +96,7 @@ func build(t reflect.Type, building map[reflect.Type]*plan) (*plan, error) {
 	switch t.Kind() {
 	case reflect.String:
 		p.kind = kindString
+		p.enum = enumValues(t)
 	case reflect.Bool:
 		p.kind = kindBool
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -136,7 +141,7 @@ func buildFields(p *plan, building map[reflect.Type]*plan) error {
 			return fmt.Errorf("%v.%s: %w", t, sf.Name, err)
 		}
 		key := strconv.AppendQuote(nil, sf.Name)
-		p.fields = append(p.fields, field{name: sf.Name, key: append(key, ':'), index: i, plan: fp})
+		p.fields = append(p.fields, field{name: sf.Name, key: append(key, ':'), index: i, pos: len(p.fields), plan: fp})
 		if sf.Name == "KeyId" && sf.Type == reflect.TypeFor[*string]() {
 			p.keyID = i
 		}
@@ -390,4 +395,19 @@ func timeOf(v reflect.Value) time.Time {
 		return *v.Addr().Interface().(*time.Time)
 	}
 	return v.Interface().(time.Time)
+}
+
+// enumValues returns the values of a named string type with a Values()
+// method returning a slice of itself (the SDK's enums), or nil.
+func enumValues(t reflect.Type) []string {
+	m, ok := t.MethodByName("Values")
+	if !ok || m.Type.NumIn() != 1 || m.Type.NumOut() != 1 || m.Type.Out(0) != reflect.SliceOf(t) {
+		return nil
+	}
+	vals := m.Func.Call([]reflect.Value{reflect.Zero(t)})[0]
+	out := make([]string, vals.Len())
+	for i := range out {
+		out[i] = vals.Index(i).String()
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package awsjson
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -150,7 +151,7 @@ func TestDecodeReadsAWSJSON(t *testing.T) {
 	})
 	t.Run("nested structs, enum arrays and maps decode", func(t *testing.T) {
 		var in kms.CreateGrantInput
-		body := `{"KeyId":"k","Operations":["Decrypt","Encrypt"],"Constraints":{"EncryptionContextSubset":{"a":"1","n":null}},"GrantTokens":[]}`
+		body := `{"KeyId":"k","Operations":["Decrypt","Encrypt"],"Constraints":{"EncryptionContextSubset":{"a":"1","n":""}},"GrantTokens":[]}`
 		if err := decodeInto(t, c, body, &in); err != nil {
 			t.Fatal(err)
 		}
@@ -173,13 +174,13 @@ func TestDecodeReadsAWSJSON(t *testing.T) {
 			t.Errorf("got KeyId %q, want k", aws.ToString(in.KeyId))
 		}
 	})
-	t.Run("null leaves a member unset and the last duplicate wins", func(t *testing.T) {
+	t.Run("null leaves a member unset", func(t *testing.T) {
 		var in kms.EncryptInput
-		if err := decodeInto(t, c, `{"KeyId":"a","Plaintext":null,"KeyId":"b","GrantTokens":null}`, &in); err != nil {
+		if err := decodeInto(t, c, `{"KeyId":"b","Plaintext":null,"GrantTokens":null,"EncryptionAlgorithm":null}`, &in); err != nil {
 			t.Fatal(err)
 		}
-		if aws.ToString(in.KeyId) != "b" || in.Plaintext != nil || in.GrantTokens != nil {
-			t.Errorf("got %+v, want KeyId b and nil Plaintext, GrantTokens", in)
+		if aws.ToString(in.KeyId) != "b" || in.Plaintext != nil || in.GrantTokens != nil || in.EncryptionAlgorithm != "" {
+			t.Errorf("got %+v, want KeyId b and nil Plaintext, GrantTokens, EncryptionAlgorithm", in)
 		}
 	})
 	for _, body := range []string{"", " \n\t", "null"} {
@@ -195,8 +196,7 @@ func TestDecodeReadsAWSJSON(t *testing.T) {
 func TestDecodedStringsMatchEncodingJSON(t *testing.T) {
 	c := &codec{}
 	for _, lit := range []string{
-		`"plain"`, `"\u00e9\ud83d\ude00\n\t\/\b\f\r\"\\"`, `"lone \ud83d surrogate"`, `"\ud83d\u0041"`,
-		`"\udc00 low first"`, "\"raw \xff bytes \xc3\"", `"é😀"`, `""`,
+		`"plain"`, `"\u00e9\ud83d\ude00\n\t\/\b\f\r\"\\"`, `"é😀"`, `""`,
 	} {
 		t.Run(fmt.Sprintf("%s decodes as encoding/json decodes it", lit), func(t *testing.T) {
 			var want string
@@ -299,4 +299,60 @@ func TestEveryInputAndOutputRoundTrips(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestDecodeRejectsWhatAWSRejects: the decoder is as strict as AWS. Invalid
+// UTF-8 and lone surrogates are never replaced by U+FFFD (two different
+// encryption contexts would open the same blob), a member given twice and
+// null as a string map's value do not decode, and "" for an enum member is
+// AWS's enum ValidationException, reported only when the body decodes.
+func TestDecodeRejectsWhatAWSRejects(t *testing.T) {
+	c := &codec{}
+	const enumText = "1 validation error detected: Value '' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [%s]"
+	for _, tc := range []struct {
+		name, body string
+		into       any
+		validation string // "" for a body that does not decode
+	}{
+		{"a raw invalid byte in a map key", "{\"EncryptionContext\":{\"k\xff\":\"v\"}}", &kms.EncryptInput{}, ""},
+		{"a raw invalid byte in a string member", "{\"KeyId\":\"a\xc3\"}", &kms.EncryptInput{}, ""},
+		{"a lone high surrogate", `{"EncryptionContext":{"k\ud83d":"v"}}`, &kms.EncryptInput{}, ""},
+		{"a lone low surrogate", `{"KeyId":"\udc00"}`, &kms.EncryptInput{}, ""},
+		{"a high surrogate followed by a non-surrogate", `{"KeyId":"\ud83d\u0041"}`, &kms.EncryptInput{}, ""},
+		{"a member given twice", `{"KeyId":"a","KeyId":"b"}`, &kms.EncryptInput{}, ""},
+		{"a member given twice in another case", `{"KeyId":"a","keyid":"a"}`, &kms.EncryptInput{}, ""},
+		{"a map key given twice", `{"EncryptionContext":{"k":"a","k":"b"}}`, &kms.EncryptInput{}, ""},
+		{"a nested map key given twice", `{"Constraints":{"EncryptionContextEquals":{"k":"a","k":"a"}}}`, &kms.CreateGrantInput{}, ""},
+		{"null as an encryption context value", `{"EncryptionContext":{"k":null}}`, &kms.EncryptInput{}, ""},
+		{"an empty enum", `{"KeySpec":""}`, &kms.CreateKeyInput{}, fmt.Sprintf(enumText, joinEnum(types.KeySpec("").Values()))},
+		{"an empty enum, then a syntax error: the syntax error", `{"KeySpec":"",}`, &kms.CreateKeyInput{}, ""},
+		{"an empty KeyUsage", `{"KeyUsage":""}`, &kms.CreateKeyInput{}, "1 validation error detected: Value '' at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set: [" + joinEnum(types.KeyUsageType("").Values()) + "]"},
+		{"an empty Origin", `{"Origin":""}`, &kms.CreateKeyInput{}, "1 validation error detected: Value '' at 'origin' failed to satisfy constraint: Member must satisfy enum value set: [" + joinEnum(types.OriginType("").Values()) + "]"},
+		{"an empty MacAlgorithm lists AWS's recorded order", `{"MacAlgorithm":""}`, &kms.GenerateMacInput{}, "1 validation error detected: Value '' at 'macAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [HMAC_SHA_384, HMAC_SHA_256, HMAC_SHA_224, HMAC_SHA_512]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := decodeInto(t, c, tc.body, tc.into)
+			if err == nil {
+				t.Fatal("got nil error, want one")
+			}
+			var ve *ValidationError
+			isValidation := errors.As(err, &ve)
+			switch {
+			case tc.validation == "" && isValidation:
+				t.Fatalf("got validation error %q, want a decode error", ve.Message)
+			case tc.validation != "" && !isValidation:
+				t.Fatalf("got decode error %v, want validation error %q", err, tc.validation)
+			case tc.validation != "" && ve.Message != tc.validation:
+				t.Fatalf("got %q, want %q", ve.Message, tc.validation)
+			}
+		})
+	}
+}
+
+func joinEnum[T ~string](vals []T) string {
+	s := make([]string, len(vals))
+	for i, v := range vals {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
 }

@@ -6,9 +6,12 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/kmsgate/kmsgate/awsfacts"
 )
 
 // maxDepth bounds nesting (SDK inputs nest at most a few levels; unknown
@@ -27,6 +30,9 @@ type decoder struct {
 	depth   int
 	scratch []byte
 	name    []byte // the member name memberName read last
+	// invalid is the first validation error met; decode reports it once
+	// the whole body has decoded (a syntax error anywhere comes first).
+	invalid *ValidationError
 }
 
 // decode fills the struct value v (addressable, of type p.typ) from body. An
@@ -44,7 +50,21 @@ func (p *plan) decode(body []byte, v reflect.Value) error {
 	if d.pos != len(d.data) {
 		return d.errorf("unexpected data after the top-level value")
 	}
+	if d.invalid != nil {
+		return d.invalid
+	}
 	return nil
+}
+
+// emptyEnum records AWS's answer to "" for an enum member: the value fails
+// the enum constraint like any other unknown value.
+func (d *decoder) emptyEnum(f *field) {
+	if d.invalid != nil {
+		return
+	}
+	member := strings.ToLower(f.name[:1]) + f.name[1:]
+	d.invalid = &ValidationError{Message: "1 validation error detected: Value '' at '" + member +
+		"' failed to satisfy constraint: Member must satisfy enum value set: [" + strings.Join(awsfacts.EnumOrder(member, f.plan.enum), ", ") + "]"}
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -348,11 +368,30 @@ func (d *decoder) array(p *plan, v reflect.Value, name string) error {
 func (d *decoder) object(p *plan, v reflect.Value, name string) error {
 	switch {
 	case p.kind == kindStruct:
+		var seen uint64 // fields met, by position in p.fields (SDK inputs have fewer than 64)
 		return d.members(func(key []byte) error {
-			if f := p.lookup(key); f != nil {
-				return d.value(f.plan, v.Field(f.index), f.name)
+			f := p.lookup(key)
+			if f == nil {
+				return d.skip()
 			}
-			return d.skip()
+			if i := f.pos; i < 64 {
+				if seen&(1<<i) != 0 {
+					return d.errorf("member %s is given more than once", f.name)
+				}
+				seen |= 1 << i
+			}
+			c, err := d.peek()
+			if err != nil {
+				return err
+			}
+			fv := v.Field(f.index)
+			if err := d.value(f.plan, fv, f.name); err != nil {
+				return err
+			}
+			if f.plan.enum != nil && c == '"' && fv.Len() == 0 {
+				d.emptyEnum(f)
+			}
+			return nil
 		})
 	case v.IsNil():
 		v.Set(reflect.MakeMap(p.typ))
@@ -360,27 +399,32 @@ func (d *decoder) object(p *plan, v reflect.Value, name string) error {
 	if m, ok := v.Interface().(map[string]string); ok {
 		return d.members(func(key []byte) error {
 			k := string(key)
+			if _, dup := m[k]; dup {
+				return d.errorf("a key of member %s is given more than once", name)
+			}
 			c, err := d.peek()
 			if err != nil {
 				return err
 			}
-			switch c {
-			case '"':
-				s, err := d.str()
-				if err != nil {
-					return err
-				}
-				m[k] = string(s)
-				return nil
-			case 'n':
-				m[k] = ""
-				return d.literal("null")
+			if c != '"' {
+				// null too: an encryption context value must be a string
+				// (unverified against AWS, which cannot bind null to a
+				// string map either).
+				return d.typeError("a string", name)
 			}
-			return d.typeError("a string", name)
+			s, err := d.str()
+			if err != nil {
+				return err
+			}
+			m[k] = string(s)
+			return nil
 		})
 	}
 	return d.members(func(key []byte) error {
 		k := reflect.ValueOf(string(key)).Convert(p.typ.Key())
+		if v.MapIndex(k).IsValid() {
+			return d.errorf("a key of member %s is given more than once", name)
+		}
 		e := reflect.New(p.elem.typ).Elem()
 		if err := d.value(p.elem, e, name); err != nil {
 			return err
@@ -530,12 +574,16 @@ func (d *decoder) strSlow(start, i int) ([]byte, error) {
 					if i+6 <= len(data) && data[i] == '\\' && data[i+1] == 'u' {
 						r2, ok = hex4(data, i+2)
 					}
-					if dec := utf16.DecodeRune(r, r2); ok && dec != utf8.RuneError {
-						r = dec
-						i += 6
-					} else {
-						r = utf8.RuneError
+					dec := utf16.DecodeRune(r, r2)
+					if !ok || dec == utf8.RuneError {
+						// A lone surrogate is no character: never
+						// replaced by U+FFFD, which would make two
+						// different strings equal.
+						d.pos = i - 6
+						return nil, d.errorf("invalid UTF-16 surrogate in string")
 					}
+					r = dec
+					i += 6
 				}
 				out = utf8.AppendRune(out, r)
 			default:
@@ -548,10 +596,12 @@ func (d *decoder) strSlow(start, i int) ([]byte, error) {
 		default:
 			r, size := utf8.DecodeRune(data[i:])
 			if r == utf8.RuneError && size == 1 {
-				out = append(out, "\uFFFD"...)
-			} else {
-				out = append(out, data[i:i+size]...)
+				// Invalid UTF-8 is an error, never replaced by U+FFFD
+				// (two different byte strings must never read the same).
+				d.pos = i
+				return nil, d.errorf("invalid UTF-8 in string")
 			}
+			out = append(out, data[i:i+size]...)
 			i += size
 		}
 	}

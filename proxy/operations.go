@@ -28,7 +28,7 @@ func (p *Proxy) CreateAlias(ctx context.Context, in *kms.CreateAliasInput, _ ...
 	defer func() {
 		if in != nil {
 			p.facts.forgetAlias(region, aws.ToString(in.AliasName))
-		p.facts.forgetKey(region, aws.ToString(in.TargetKeyId))
+			p.facts.forgetKey(region, aws.ToString(in.TargetKeyId))
 		}
 	}()
 	return call(ctx, p, region, in, (*kms.Client).CreateAlias)
@@ -323,7 +323,7 @@ func (p *Proxy) UpdateAlias(ctx context.Context, in *kms.UpdateAliasInput, _ ...
 	defer func() {
 		if in != nil {
 			p.facts.forgetAlias(region, aws.ToString(in.AliasName))
-		p.facts.forgetKey(region, aws.ToString(in.TargetKeyId))
+			p.facts.forgetKey(region, aws.ToString(in.TargetKeyId))
 		}
 	}()
 	return call(ctx, p, region, in, (*kms.Client).UpdateAlias)

@@ -100,7 +100,9 @@ func TestUpstreamErrorsPassThroughUnchanged(t *testing.T) {
 			if gotStatus != wantStatus || gotBody != wantBody {
 				t.Errorf("got %d %s through the proxy, want %d %s as the upstream answers", gotStatus, gotBody, wantStatus, wantBody)
 			}
-			var e struct{ Type string `json:"__type"` }
+			var e struct {
+				Type string `json:"__type"`
+			}
 			if err := json.Unmarshal([]byte(gotBody), &e); err != nil || e.Type != c.wantCode {
 				t.Errorf("got __type %q (%v), want %s", e.Type, err, c.wantCode)
 			}

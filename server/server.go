@@ -26,9 +26,10 @@ import (
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/emulator"
+	"github.com/kmsgate/kmsgate/emulator/seed"
 	"github.com/kmsgate/kmsgate/kmsapi"
+	"github.com/kmsgate/kmsgate/metrics"
 	"github.com/kmsgate/kmsgate/proxy"
-	"github.com/kmsgate/kmsgate/seed"
 	"github.com/kmsgate/kmsgate/storage"
 )
 
@@ -56,6 +57,12 @@ type Config struct {
 	// run in the background (0: one minute).
 	SweepInterval time.Duration
 	Logger        zerolog.Logger
+	// Metrics is served at GET /metrics and fed by the wire, the store (and
+	// the gate and proxy); nil means a new registry with Version in
+	// kmsgate_build_info.
+	Metrics *metrics.Metrics
+	// Version is the build's version ("dev" when empty).
+	Version string
 	// Now and Rand are injected for tests; nil means wall time and crypto/rand.
 	Now  func() time.Time
 	Rand io.Reader
@@ -88,6 +95,7 @@ type Server struct {
 	Clock *kmsgate.Clock
 
 	cfg      Config
+	metrics  *metrics.Metrics
 	db       *storage.DB
 	emu      *emulator.Service
 	proxy    *proxy.Proxy
@@ -104,7 +112,10 @@ type Server struct {
 // the seed; proxy: the upstream's clients) and begins serving. The caller
 // must Shutdown the Server.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, served: make(chan error, 1), swpDone: make(chan struct{})}
+	s := &Server{cfg: cfg, served: make(chan error, 1), swpDone: make(chan struct{}), metrics: cfg.Metrics}
+	if s.metrics == nil {
+		s.metrics = metrics.New(metrics.Options{Version: cfg.Version})
+	}
 	var health func(context.Context) (bool, map[string]any)
 	if cfg.Upstream != "" {
 		if err := s.openProxy(ctx); err != nil {
@@ -129,6 +140,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Clock:         s.testClock(),
 		Health:        health,
+		Metrics:       s.metrics,
 	})
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.served <- s.http.Serve(ln) }()
@@ -208,10 +220,11 @@ func (s *Server) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.db, err = storage.Open(s.dataPath(), storage.Options{RootKey: rootKey})
+	s.db, err = storage.Open(s.dataPath(), storage.Options{RootKey: rootKey, ObserveTx: s.metrics.StoreTx})
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.dataPath(), err)
 	}
+	s.metrics.WatchStoreSize(s.db.Size)
 	s.Clock = kmsgate.NewClock(cfg.Now)
 	random := cfg.Rand
 	if random == nil {
@@ -280,6 +293,10 @@ func (s *Server) Emulator() *emulator.Service { return s.emu }
 // Proxy is the backend behind the server in proxy mode; nil in emulator
 // mode.
 func (s *Server) Proxy() *proxy.Proxy { return s.proxy }
+
+// Metrics is the server's registry (GET /metrics): the judging backend and
+// the proxy report through it.
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 
 // URL is the server's endpoint, e.g. http://127.0.0.1:4599.
 func (s *Server) URL() string { return "http://" + s.Addr }

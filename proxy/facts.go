@@ -73,7 +73,7 @@ func (f *Facts) KeyFacts(ctx context.Context, _, region, keyID string) (*authz.K
 		region = a.Region
 	}
 	meta, err := cached(ctx, f, f.resolved, "r", region+"\x00"+keyID, func(ctx context.Context) (keyMeta, error) {
-		out, err := call(ctx, f.p, region, &kms.DescribeKeyInput{KeyId: aws.String(keyID)}, (*kms.Client).DescribeKey)
+		out, err := call(ctx, f.p, region, "DescribeKey", &kms.DescribeKeyInput{KeyId: aws.String(keyID)}, (*kms.Client).DescribeKey)
 		if err != nil {
 			return keyMeta{}, refused(err, "DescribeKey", keyID, "kms:DescribeKey")
 		}
@@ -107,7 +107,7 @@ func (f *Facts) loadExtras(ctx context.Context, arn string) (keyExtras, error) {
 	g.Go(func() error {
 		in := &kms.ListAliasesInput{KeyId: aws.String(arn)}
 		for {
-			out, err := call(gctx, f.p, region, in, (*kms.Client).ListAliases)
+			out, err := call(gctx, f.p, region, "ListAliases", in, (*kms.Client).ListAliases)
 			if err != nil {
 				return refused(err, "ListAliases", arn, "kms:ListAliases")
 			}
@@ -124,7 +124,7 @@ func (f *Facts) loadExtras(ctx context.Context, arn string) (keyExtras, error) {
 		in := &kms.ListResourceTagsInput{KeyId: aws.String(arn)}
 		tags := map[string]string{}
 		for {
-			out, err := call(gctx, f.p, region, in, (*kms.Client).ListResourceTags)
+			out, err := call(gctx, f.p, region, "ListResourceTags", in, (*kms.Client).ListResourceTags)
 			if err != nil {
 				return refused(err, "ListResourceTags", arn, "kms:ListResourceTags")
 			}
@@ -139,7 +139,7 @@ func (f *Facts) loadExtras(ctx context.Context, arn string) (keyExtras, error) {
 		}
 	})
 	g.Go(func() error {
-		out, err := call(gctx, f.p, region, &kms.GetKeyPolicyInput{KeyId: aws.String(arn), PolicyName: aws.String("default")}, (*kms.Client).GetKeyPolicy)
+		out, err := call(gctx, f.p, region, "GetKeyPolicy", &kms.GetKeyPolicyInput{KeyId: aws.String(arn), PolicyName: aws.String("default")}, (*kms.Client).GetKeyPolicy)
 		if err != nil {
 			return refused(err, "GetKeyPolicy", arn, "kms:GetKeyPolicy")
 		}
@@ -165,7 +165,7 @@ func (f *Facts) Grants(ctx context.Context, keyARN string) ([]authz.Grant, error
 		in := &kms.ListGrantsInput{KeyId: aws.String(keyARN)}
 		var grants []authz.Grant
 		for {
-			out, err := call(ctx, f.p, region, in, (*kms.Client).ListGrants)
+			out, err := call(ctx, f.p, region, "ListGrants", in, (*kms.Client).ListGrants)
 			if err != nil {
 				return nil, refused(err, "ListGrants", keyARN, "kms:ListGrants")
 			}

@@ -37,11 +37,13 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/authz"
+	"github.com/kmsgate/kmsgate/metrics"
 )
 
 // UpstreamAWS is the Config.Upstream value that means AWS KMS at the SDK's
@@ -77,6 +79,9 @@ type Config struct {
 	AWS *aws.Config
 	// Logger gets the upstream's outages (once per burst) and recoveries.
 	Logger zerolog.Logger
+	// Metrics counts upstream calls by operation and error code, with
+	// their latency (nil: not counted).
+	Metrics *metrics.Metrics
 	// Now is the wall clock for health reports (nil: time.Now).
 	Now func() time.Time
 }
@@ -91,6 +96,7 @@ type Proxy struct {
 	aws      aws.Config
 	http     *awshttp.BuildableClient
 	log      zerolog.Logger
+	metrics  *metrics.Metrics
 	now      func() time.Time
 
 	mu      sync.RWMutex
@@ -114,6 +120,7 @@ func New(ctx context.Context, cfg Config) (*Proxy, error) {
 		timeout:  cfg.Timeout,
 		region:   cfg.DefaultRegion,
 		log:      cfg.Logger,
+		metrics:  cfg.Metrics,
 		now:      cfg.Now,
 		clients:  map[string]*kms.Client{},
 	}
@@ -238,26 +245,35 @@ func (p *Proxy) callRegion(ctx context.Context) string {
 type sdkMethod[In, Out any] func(*kms.Client, context.Context, *In, ...func(*kms.Options)) (*Out, error)
 
 // forward makes one upstream call in the caller's region.
-func forward[In, Out any](ctx context.Context, p *Proxy, in *In, m sdkMethod[In, Out]) (*Out, error) {
-	return call(ctx, p, p.callRegion(ctx), in, m)
+func forward[In, Out any](ctx context.Context, p *Proxy, op string, in *In, m sdkMethod[In, Out]) (*Out, error) {
+	return call(ctx, p, p.callRegion(ctx), op, in, m)
 }
 
 // call makes one upstream call in region, bounded by the timeout, and turns
 // its failure into the error kmsgate answers.
-func call[In, Out any](ctx context.Context, p *Proxy, region string, in *In, m sdkMethod[In, Out]) (*Out, error) {
-	return callWithin(ctx, p, region, p.timeout, in, m)
+func call[In, Out any](ctx context.Context, p *Proxy, region, op string, in *In, m sdkMethod[In, Out]) (*Out, error) {
+	return callWithin(ctx, p, region, p.timeout, op, in, m)
 }
 
-func callWithin[In, Out any](ctx context.Context, p *Proxy, region string, timeout time.Duration, in *In, m sdkMethod[In, Out]) (*Out, error) {
+func callWithin[In, Out any](ctx context.Context, p *Proxy, region string, timeout time.Duration, op string, in *In, m sdkMethod[In, Out]) (*Out, error) {
 	if in == nil {
 		in = new(In)
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	start := time.Now()
 	out, err := m(p.client(region), cctx, in)
 	if err != nil {
-		return nil, p.upstreamError(ctx, region, timeout, err)
+		err = p.upstreamError(ctx, region, timeout, err)
+		var api smithy.APIError
+		code := "KMSInternalException"
+		if errors.As(err, &api) {
+			code = api.ErrorCode()
+		}
+		p.metrics.UpstreamCall(op, code, time.Since(start))
+		return nil, err
 	}
+	p.metrics.UpstreamCall(op, "", time.Since(start))
 	p.health.answered()
 	if out == nil {
 		return nil, fmt.Errorf("upstream %s answered neither an output nor an error", p.describe(region))
@@ -348,7 +364,7 @@ func (p *Proxy) Health(ctx context.Context, maxAge, probeTimeout time.Duration) 
 
 func (p *Proxy) probe(ctx context.Context, timeout time.Duration) {
 	_, _, _ = p.facts.flight.Do("\x00probe", func() (any, error) {
-		_, err := callWithin(context.WithoutCancel(ctx), p, p.region, min(timeout, p.timeout),
+		_, err := callWithin(context.WithoutCancel(ctx), p, p.region, min(timeout, p.timeout), "ListKeys",
 			&kms.ListKeysInput{Limit: aws.Int32(1)}, (*kms.Client).ListKeys)
 		return nil, err
 	})

@@ -232,6 +232,18 @@ func TestUpstreamOutageIsLoggedOnceAndRecoversWithoutRestart(t *testing.T) {
 		t.Errorf("got /healthz %d %s after recovery, want 200 reachable", status, body)
 	}
 
+	// Upstream calls: 2 answered; 3 failed, and the probe of the /healthz
+	// asked during the outage.
+	_, page := httpGet(t, px.URL()+"/metrics")
+	for _, want := range []string{
+		`kmsgate_upstream_requests_total{error_code="",operation="ListKeys"} 2`,
+		`kmsgate_upstream_requests_total{error_code="DependencyTimeoutException",operation="ListKeys"} 4`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
 	out := logs.String()
 	if n := strings.Count(out, "upstream KMS unreachable"); n != 1 {
 		t.Errorf("got %d outage lines for one outage of 3+ failed calls, want 1:\n%s", n, out)

@@ -177,6 +177,7 @@ func (s *Server) openProxy(ctx context.Context) error {
 		FactsTTL:      cfg.FactsTTL,
 		AWS:           cfg.UpstreamAWS,
 		Logger:        cfg.Logger,
+		Metrics:       s.metrics,
 		Now:           cfg.Now,
 	})
 	if err != nil {

@@ -179,14 +179,15 @@ func TestUnreachableUpstreamAnswersDependencyTimeout(t *testing.T) {
 
 	for _, c := range []struct {
 		name, upstream, wantCause string
+		timeout                   time.Duration
 	}{
-		{"connection refused", refused, "connection refused"},
-		{"no answer within the timeout", hang.URL, "no answer within 300ms (--upstream-timeout)"},
-		{"an untrusted certificate", tlsUp.URL, "TLS: the upstream's certificate is not trusted"},
-		{"https to a server without TLS", "https://" + strings.TrimPrefix(plain.URL, "http://"), "TLS handshake failed: the upstream does not speak TLS"},
+		{"connection refused", refused, "connection refused", 0},
+		{"no answer within the timeout", hang.URL, "no answer within 300ms (--upstream-timeout)", 300 * time.Millisecond},
+		{"an untrusted certificate", tlsUp.URL, "TLS: the upstream's certificate is not trusted", 0},
+		{"https to a server without TLS", "https://" + strings.TrimPrefix(plain.URL, "http://"), "TLS handshake failed: the upstream does not speak TLS", 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			px := startProxy(t, c.upstream, func(cfg *server.Config) { cfg.UpstreamTimeout = 300 * time.Millisecond })
+			px := startProxy(t, c.upstream, func(cfg *server.Config) { cfg.UpstreamTimeout = c.timeout })
 			status, body := rawCall(t, px.URL(), "GenerateRandom", `{"NumberOfBytes":8}`)
 			var e struct {
 				Type    string `json:"__type"`

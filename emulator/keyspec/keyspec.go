@@ -204,8 +204,11 @@ func errIncompatible(alg any, s types.KeySpec) error {
 	return &types.InvalidKeyUsageException{Message: str(fmt.Sprintf("Algorithm %s is incompatible with key spec %s.", alg, s))}
 }
 
+// errUnsupportedSpec is AWS's answer outside China Regions to a key spec
+// it offers only there (SM2), as recorded against us-east-1 (floci-io/floci
+// issue 3026). kmsgate gives it in every Region: it does no SM2 at all.
 func errUnsupportedSpec(s types.KeySpec) error {
-	return &types.UnsupportedOperationException{Message: str(fmt.Sprintf("KeySpec %s is not supported by this emulator.", s))}
+	return &types.UnsupportedOperationException{Message: str(fmt.Sprintf("KeySpec %s is not supported in this Region", s))}
 }
 
 func errUnknownSpec(s types.KeySpec) error {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -48,6 +49,23 @@ type Config struct {
 	TestClock bool
 	// MaxBodyBytes limits request bodies (0: the wire default).
 	MaxBodyBytes int64
+	// Init allows a fresh store where a root key file shows one existed
+	// (--init): without it, a missing or empty store beside its root key
+	// is refused.
+	Init bool
+	// SkipCheck skips the consistency check of the store at start-up;
+	// CheckTimeout bounds it (0: storage.DefaultCheckTimeout).
+	SkipCheck    bool
+	CheckTimeout time.Duration
+	// ReadTimeout bounds reading one whole request (0: DefaultReadTimeout),
+	// WriteTimeout the time from the end of the request headers to the
+	// end of the answer (0: DefaultWriteTimeout), IdleTimeout how long a
+	// keep-alive connection may wait for its next request (0:
+	// DefaultIdleTimeout). MaxConns is the most connections open at once
+	// (0: DefaultMaxConns); beyond it new connections wait in the
+	// listen queue until one closes.
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	MaxConns                               int
 	// SweepInterval is how often expired keys are purged and due rotations
 	// run in the background (0: one minute).
 	SweepInterval time.Duration
@@ -57,37 +75,71 @@ type Config struct {
 	Rand io.Reader
 }
 
+// Defaults of the server limits (Config fields left zero).
+const (
+	DefaultReadTimeout  = 30 * time.Second
+	DefaultWriteTimeout = 60 * time.Second
+	DefaultIdleTimeout  = 120 * time.Second
+	DefaultMaxConns     = 4096
+	// readHeaderTimeout bounds the request line and headers (within
+	// ReadTimeout when that is shorter).
+	readHeaderTimeout = 10 * time.Second
+)
+
 // Server is a started kmsgate.
 type Server struct {
 	// Addr is the address actually listened on (host:port).
 	Addr  string
 	Clock *kmsgate.Clock
 
-	cfg      Config
-	db       *storage.DB
-	emu      *emulator.Service
-	http     *http.Server
-	served   chan error
-	stopSwp  context.CancelFunc
-	swpDone  chan struct{}
-	tempDir  string
+	cfg     Config
+	db      *storage.DB
+	emu     *emulator.Service
+	http    *http.Server
+	served  chan error
+	stopSwp context.CancelFunc
+	swpDone chan struct{}
+	tempDir string
+	// created are the files this Start made, removed when it fails.
+	created  []string
 	closeErr error
 }
 
-// Start opens the store, applies the seed, and begins serving. The caller
-// must Shutdown the Server.
+// Start checks the configuration, binds the listener, opens the store
+// (refusing a damaged one, a missing one beside its root key, one in use),
+// applies the seed, and begins serving. No file is created before the
+// listener is bound, and a Start that fails removes the files it created.
+// The caller must Shutdown the Server.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, served: make(chan error, 1), swpDone: make(chan struct{})}
-	if err := s.open(ctx); err != nil {
-		s.closeStore()
-		return nil, err
+	if !cfg.Ephemeral && cfg.DataPath == "" {
+		return nil, errors.New("no data path: give --data or --ephemeral")
+	}
+	var rootKey []byte
+	if cfg.RootKeyHex != "" {
+		var err error
+		if rootKey, err = parseRootKeyHex(cfg.RootKeyHex); err != nil {
+			return nil, err
+		}
+	}
+	var seedFile *seed.File
+	if cfg.SeedPath != "" {
+		f, err := seed.Load(cfg.SeedPath)
+		if err != nil {
+			return nil, err
+		}
+		seedFile = f
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		s.closeStore()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	s.Addr = ln.Addr().String()
+	if err := s.open(ctx, rootKey, seedFile); err != nil {
+		ln.Close()
+		s.failed()
+		return nil, err
+	}
 	handler := kmsapi.New(kmsapi.Config{
 		Backend:       s.emu,
 		Logger:        cfg.Logger,
@@ -96,8 +148,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Clock:         s.testClock(),
 	})
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() { s.served <- s.http.Serve(ln) }()
+	s.http = &http.Server{
+		Handler:           handler,
+		ReadTimeout:       orDefault(cfg.ReadTimeout, DefaultReadTimeout),
+		ReadHeaderTimeout: min(readHeaderTimeout, orDefault(cfg.ReadTimeout, DefaultReadTimeout)),
+		WriteTimeout:      orDefault(cfg.WriteTimeout, DefaultWriteTimeout),
+		IdleTimeout:       orDefault(cfg.IdleTimeout, DefaultIdleTimeout),
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	maxConns := cfg.MaxConns
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
+	go func() { s.served <- s.http.Serve(limitListener(ln, maxConns)) }()
 
 	sweepCtx, cancel := context.WithCancel(context.Background())
 	s.stopSwp = cancel
@@ -105,6 +168,25 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.Logger.Info().Str("addr", s.Addr).Str("region", cfg.Region).Str("account", cfg.Account).
 		Str("data", s.dataPath()).Msg("kmsgate serving")
 	return s, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// failed undoes a Start that did not finish: the store closed, the files
+// this Start created removed.
+func (s *Server) failed() {
+	if s.emu != nil {
+		_ = s.emu.Close()
+	}
+	_ = s.closeStore()
+	for i := len(s.created) - 1; i >= 0; i-- {
+		_ = os.Remove(s.created[i])
+	}
 }
 
 func (s *Server) testClock() *kmsgate.Clock {
@@ -121,7 +203,7 @@ func (s *Server) dataPath() string {
 	return s.cfg.DataPath
 }
 
-func (s *Server) open(ctx context.Context) error {
+func (s *Server) open(ctx context.Context, rootKey []byte, seedFile *seed.File) error {
 	cfg := s.cfg
 	if cfg.Ephemeral {
 		dir, err := os.MkdirTemp("", "kmsgate-")
@@ -129,16 +211,31 @@ func (s *Server) open(ctx context.Context) error {
 			return fmt.Errorf("ephemeral store: %w", err)
 		}
 		s.tempDir = dir
-	} else if cfg.DataPath == "" {
-		return errors.New("no data path: give --data or --ephemeral")
 	}
-	rootKey, err := s.rootKey()
-	if err != nil {
-		return err
+	data := s.dataPath()
+	if rootKey == nil {
+		var err error
+		if rootKey, err = s.rootKeyFile(data); err != nil {
+			return err
+		}
+	} else if absent(data) {
+		s.created = append(s.created, data)
 	}
-	s.db, err = storage.Open(s.dataPath(), storage.Options{RootKey: rootKey})
+	var err error
+	s.db, err = storage.Open(data, storage.Options{RootKey: rootKey, SkipCheck: cfg.SkipCheck, CheckTimeout: cfg.CheckTimeout})
 	if err != nil {
-		return fmt.Errorf("open store %s: %w", s.dataPath(), err)
+		if isStoreError(err) {
+			return err // one line that names the store already
+		}
+		return fmt.Errorf("open store %s: %w", data, err)
+	}
+	if rep := s.db.CheckReport(); rep.Ran {
+		ev := cfg.Logger.Info()
+		msg := "store checked"
+		if !rep.Complete {
+			ev, msg = cfg.Logger.Warn(), "store check stopped at --check-timeout; the rest of the store is unchecked"
+		}
+		ev.Str("data", data).Int("records", rep.Records).Dur("took", rep.Took).Msg(msg)
 	}
 	s.Clock = kmsgate.NewClock(cfg.Now)
 	random := cfg.Rand
@@ -156,27 +253,72 @@ func (s *Server) open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start emulator: %w", err)
 	}
-	if cfg.SeedPath != "" {
-		f, err := seed.Load(cfg.SeedPath)
-		if err != nil {
-			return err
-		}
-		if err := s.emu.ApplySeed(ctx, f); err != nil {
+	if seedFile != nil {
+		if err := s.emu.ApplySeed(ctx, seedFile); err != nil {
 			return fmt.Errorf("seed %s: %w", cfg.SeedPath, err)
 		}
 	}
 	return nil
 }
 
-func (s *Server) rootKey() ([]byte, error) {
-	if s.cfg.RootKeyHex != "" {
-		key, err := hex.DecodeString(strings.TrimSpace(s.cfg.RootKeyHex))
-		if err != nil || len(key) != 32 {
-			return nil, errors.New("KMSGATE_ROOT_KEY must be 64 hex characters (32 bytes)")
-		}
-		return key, nil
+func isStoreError(err error) bool {
+	var (
+		de *storage.DamagedError
+		ie *storage.InUseError
+		se *storage.SchemaError
+	)
+	return errors.As(err, &de) || errors.As(err, &ie) || errors.As(err, &se)
+}
+
+// exists reports whether path is a file with something in it: an empty
+// store file is as good as none (bbolt would make a new store in it).
+func exists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Size() > 0
+}
+
+func absent(path string) bool {
+	_, err := os.Stat(path)
+	return errors.Is(err, os.ErrNotExist)
+}
+
+func parseRootKeyHex(h string) ([]byte, error) {
+	key, err := hex.DecodeString(strings.TrimSpace(h))
+	if err != nil || len(key) != 32 {
+		return nil, errors.New("KMSGATE_ROOT_KEY must be 64 hex characters (32 bytes)")
 	}
-	return storage.LoadOrCreateRootKey(s.dataPath() + ".rootkey")
+	return key, nil
+}
+
+// rootKeyFile reads the root key beside the store, or creates it for a new
+// store. The root key file proves a store existed: a missing or empty
+// store beside it is refused (unless --init), and a store without its
+// root key file is refused; a root key file is never written over.
+func (s *Server) rootKeyFile(data string) ([]byte, error) {
+	keyPath := data + ".rootkey"
+	_, kerr := os.Stat(keyPath)
+	keyExists := kerr == nil
+	storeExists := exists(data)
+	switch {
+	case keyExists && !storeExists && !s.cfg.Init:
+		return nil, fmt.Errorf("store %s is missing or empty but its root key %s exists, so a store was there: restore the store from a backup, or start a new empty store with --init (or remove %s)", data, keyPath, keyPath)
+	case !keyExists && storeExists:
+		return nil, fmt.Errorf("store %s exists but its root key %s is missing: restore the root key file (or give it in KMSGATE_ROOT_KEY); without it the store's keys cannot be opened", data, keyPath)
+	case keyExists:
+		if absent(data) {
+			s.created = append(s.created, data)
+		}
+		return storage.LoadRootKey(keyPath)
+	}
+	key, err := storage.CreateRootKey(keyPath)
+	if err != nil {
+		return nil, err
+	}
+	s.created = append(s.created, keyPath)
+	if absent(data) {
+		s.created = append(s.created, data)
+	}
+	return key, nil
 }
 
 func (s *Server) sweep(ctx context.Context) {

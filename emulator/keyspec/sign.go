@@ -47,6 +47,9 @@ func isPSS(alg types.SigningAlgorithmSpec) bool {
 }
 
 func errEnum[T ~string](field string, v T, vals []T) error {
+	if len(v) > 16<<10 { // a long value is not repeated (as in emulator.valueAt)
+		return kmsgate.NewValidationException("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must satisfy enum value set: %s", field, enumSet(vals))
+	}
 	return kmsgate.NewValidationException("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: %s", v, field, enumSet(vals))
 }
 

@@ -454,7 +454,7 @@ func (s *Service) CreateGrant(ctx context.Context, in *kms.CreateGrantInput, _ .
 			Operations:               slices.Clone(in.Operations),
 			Constraints:              cons,
 			CreationDate:             t.now,
-			IssuingAccount:           "arn:" + t.sc.partition() + ":iam::" + t.sc.account + ":root",
+			IssuingAccount:           t.sc.accountRoot(),
 		}
 		if want.Name != "" {
 			existing, err := t.keyGrants(k.KeyID)

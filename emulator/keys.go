@@ -102,7 +102,7 @@ func (s *Service) CreateKey(ctx context.Context, in *kms.CreateKeyInput, _ ...fu
 			RotationPeriodInDays: defaultRotationPeriod,
 		}
 		if k.Policy == "" {
-			k.Policy = defaultPolicy(t.sc.account)
+			k.Policy = t.sc.defaultPolicy()
 		}
 		if err := t.initialMaterial(k); err != nil {
 			return err

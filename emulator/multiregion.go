@@ -214,7 +214,7 @@ func (s *Service) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, _
 			RotationPeriodInDays: k.RotationPeriodInDays,
 		}
 		if replica.Policy == "" {
-			replica.Policy = defaultPolicy(t.sc.account)
+			replica.Policy = t.sc.defaultPolicy()
 		}
 		for _, m := range copiedMaterials(k) {
 			raw, ok, err := t.material(k, m.ID)

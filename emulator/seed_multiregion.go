@@ -12,7 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
-	"github.com/kmsgate/kmsgate/seed"
+	"github.com/kmsgate/kmsgate/emulator/seed"
 )
 
 // applySeedReplica makes the replica r of the multi-Region key keyID (in
@@ -85,7 +85,7 @@ func (t *txn) applySeedReplica(keyID string, r *seed.Replica) (*txn, error) {
 		replica.State = types.KeyStateDisabled
 	}
 	if replica.Policy == "" {
-		replica.Policy = defaultPolicy(t.sc.account)
+		replica.Policy = t.sc.defaultPolicy()
 	}
 	materials := copiedMaterials(src)
 	// A seed gives an EXTERNAL key its material in every region: a replica

@@ -3,6 +3,41 @@
 // deletion in (injected) real time, and the symmetric ciphertext format.
 // *Service implements kmsgate.Backend; keys live per account and region,
 // taken from kmsgate.CallerFrom(ctx) with the configured defaults as fallback.
+//
+// # Where each operation lives
+//
+//	keys.go           CreateKey, DescribeKey, ListKeys, UpdateKeyDescription,
+//	                  EnableKey, DisableKey, ScheduleKeyDeletion, CancelKeyDeletion
+//	crypto.go         Encrypt, Decrypt, ReEncrypt, GenerateDataKey,
+//	                  GenerateDataKeyWithoutPlaintext, GenerateRandom
+//	datakeypair.go    GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext
+//	asymmetric.go     GetPublicKey, Sign, Verify, DeriveSharedSecret,
+//	                  Encapsulate, Decapsulate
+//	mac.go            GenerateMac, VerifyMac
+//	aliases.go        CreateAlias, UpdateAlias, DeleteAlias, ListAliases
+//	grants.go         CreateGrant, ListGrants, ListRetirableGrants, RetireGrant,
+//	                  RevokeGrant
+//	tags_policy.go    TagResource, UntagResource, ListResourceTags,
+//	                  GetKeyPolicy, PutKeyPolicy, ListKeyPolicies
+//	rotation.go       EnableKeyRotation, DisableKeyRotation,
+//	                  GetKeyRotationStatus, RotateKeyOnDemand, ListKeyRotations
+//	import.go         GetParametersForImport, ImportKeyMaterial,
+//	                  DeleteImportedKeyMaterial
+//	multiregion.go    ReplicateKey, UpdatePrimaryRegion
+//	lastusage.go      GetKeyLastUsage (and FlushKeyUsage, Close)
+//	customkeystore.go CreateCustomKeyStore, ConnectCustomKeyStore,
+//	                  DisconnectCustomKeyStore, DeleteCustomKeyStore,
+//	                  UpdateCustomKeyStore, DescribeCustomKeyStores
+//	seed*.go          ApplySeed (the seed file itself is package emulator/seed)
+//	sweep.go          Sweep (deletions and automatic rotations that are due)
+//
+// What they share: resolve.go (key ids, ARNs and aliases to a record),
+// store.go (the buckets and records), keytypes.go (rules by key spec, usage
+// and origin), ciphertext.go (the symmetric blob format), managed.go (AWS
+// managed keys), errors.go (AWS's messages), paging.go (List markers), and
+// the caches of decoded records, ready ciphers and parsed keys
+// (recordcache.go, aeadcache.go, keycache.go). The cryptography per key spec
+// is package emulator/keyspec.
 package emulator
 
 import (
@@ -18,6 +53,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/awsfacts"
 	"github.com/kmsgate/kmsgate/storage"
 )
 
@@ -108,28 +144,14 @@ func (s *Service) scopeOf(ctx context.Context) scope {
 	return sc
 }
 
-func (sc scope) partition() string {
-	switch {
-	case len(sc.region) > 3 && sc.region[:3] == "cn-":
-		return "aws-cn"
-	case len(sc.region) > 7 && sc.region[:7] == "us-gov-":
-		return "aws-us-gov"
-	}
-	return "aws"
-}
+func (sc scope) partition() string { return awsfacts.Partition(sc.region) }
 
-// arnPrefix is "arn:aws:kms:<region>:<account>:".
-func (sc scope) arnPrefix() string {
-	return "arn:" + sc.partition() + ":kms:" + sc.region + ":" + sc.account + ":"
-}
+// accountRoot is the scope's account as a principal, arn:aws:iam::<account>:root.
+func (sc scope) accountRoot() string { return awsfacts.AccountRootARN(sc.partition(), sc.account) }
 
-// keyARN is "arn:aws:kms:<region>:<account>:key/<id>", built in one
-// allocation (it is made on every cryptographic call).
-func (sc scope) keyARN(id string) string {
-	return "arn:" + sc.partition() + ":kms:" + sc.region + ":" + sc.account + ":key/" + id
-}
+func (sc scope) keyARN(id string) string { return awsfacts.KeyARN(sc.region, sc.account, id) }
 
-func (sc scope) aliasARN(name string) string { return sc.arnPrefix() + name }
+func (sc scope) aliasARN(name string) string { return awsfacts.AliasARN(sc.region, sc.account, name) }
 
 // dbPrefix is the storage key prefix of this scope's records.
 func (sc scope) dbPrefix() string { return sc.account + "/" + sc.region + "/" }

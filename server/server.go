@@ -8,7 +8,6 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -17,15 +16,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/emulator"
+	"github.com/kmsgate/kmsgate/emulator/seed"
 	"github.com/kmsgate/kmsgate/kmsapi"
-	"github.com/kmsgate/kmsgate/seed"
+	"github.com/kmsgate/kmsgate/metrics"
 	"github.com/kmsgate/kmsgate/storage"
 )
 
@@ -70,6 +69,12 @@ type Config struct {
 	// run in the background (0: one minute).
 	SweepInterval time.Duration
 	Logger        zerolog.Logger
+	// Metrics is served at GET /metrics and fed by the wire, the store (and
+	// the gate and proxy); nil means a new registry with Version in
+	// kmsgate_build_info.
+	Metrics *metrics.Metrics
+	// Version is the build's version ("dev" when empty).
+	Version string
 	// Now and Rand are injected for tests; nil means wall time and crypto/rand.
 	Now  func() time.Time
 	Rand io.Reader
@@ -93,6 +98,7 @@ type Server struct {
 	Clock *kmsgate.Clock
 
 	cfg     Config
+	metrics *metrics.Metrics
 	db      *storage.DB
 	emu     *emulator.Service
 	http    *http.Server
@@ -111,15 +117,18 @@ type Server struct {
 // listener is bound, and a Start that fails removes the files it created.
 // The caller must Shutdown the Server.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, served: make(chan error, 1), swpDone: make(chan struct{})}
+	s := &Server{cfg: cfg, served: make(chan error, 1), swpDone: make(chan struct{}), metrics: cfg.Metrics}
+	if s.metrics == nil {
+		s.metrics = metrics.New(metrics.Options{Version: cfg.Version})
+	}
 	if !cfg.Ephemeral && cfg.DataPath == "" {
 		return nil, errors.New("no data path: give --data or --ephemeral")
 	}
 	var rootKey []byte
 	if cfg.RootKeyHex != "" {
 		var err error
-		if rootKey, err = parseRootKeyHex(cfg.RootKeyHex); err != nil {
-			return nil, err
+		if rootKey, err = storage.ParseRootKey(cfg.RootKeyHex); err != nil {
+			return nil, fmt.Errorf("KMSGATE_ROOT_KEY: %w", err)
 		}
 	}
 	var seedFile *seed.File
@@ -147,6 +156,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Account:       cfg.Account,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Clock:         s.testClock(),
+		Metrics:       s.metrics,
 	})
 	s.http = &http.Server{
 		Handler:           handler,
@@ -222,7 +232,7 @@ func (s *Server) open(ctx context.Context, rootKey []byte, seedFile *seed.File) 
 		s.created = append(s.created, data)
 	}
 	var err error
-	s.db, err = storage.Open(data, storage.Options{RootKey: rootKey, SkipCheck: cfg.SkipCheck, CheckTimeout: cfg.CheckTimeout})
+	s.db, err = storage.Open(data, storage.Options{RootKey: rootKey, SkipCheck: cfg.SkipCheck, CheckTimeout: cfg.CheckTimeout, ObserveTx: s.metrics.StoreTx})
 	if err != nil {
 		if isStoreError(err) {
 			return err // one line that names the store already
@@ -237,6 +247,7 @@ func (s *Server) open(ctx context.Context, rootKey []byte, seedFile *seed.File) 
 		}
 		ev.Str("data", data).Int("records", rep.Records).Dur("took", rep.Took).Msg(msg)
 	}
+	s.metrics.WatchStoreSize(s.db.Size)
 	s.Clock = kmsgate.NewClock(cfg.Now)
 	random := cfg.Rand
 	if random == nil {
@@ -280,14 +291,6 @@ func exists(path string) bool {
 func absent(path string) bool {
 	_, err := os.Stat(path)
 	return errors.Is(err, os.ErrNotExist)
-}
-
-func parseRootKeyHex(h string) ([]byte, error) {
-	key, err := hex.DecodeString(strings.TrimSpace(h))
-	if err != nil || len(key) != 32 {
-		return nil, errors.New("KMSGATE_ROOT_KEY must be 64 hex characters (32 bytes)")
-	}
-	return key, nil
 }
 
 // rootKeyFile reads the root key beside the store, or creates it for a new
@@ -344,6 +347,10 @@ func (s *Server) sweep(ctx context.Context) {
 // Emulator is the backend behind the server (for tests that need to reach
 // past the wire, e.g. to sweep at once).
 func (s *Server) Emulator() *emulator.Service { return s.emu }
+
+// Metrics is the server's registry (GET /metrics): the judging backend and
+// the proxy report through it.
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 
 // URL is the server's endpoint, e.g. http://127.0.0.1:4599.
 func (s *Server) URL() string { return "http://" + s.Addr }

@@ -60,6 +60,10 @@ type Options struct {
 	// there, and the store is served with the rest unchecked (see
 	// DB.CheckReport). Negative means no bound.
 	CheckTimeout time.Duration
+	// ObserveTx, when set, is told each Update's and View's duration
+	// (writable for Update, commit and fsync included); the server feeds
+	// it to the metrics (metrics.Metrics.StoreTx).
+	ObserveTx func(writable bool, d time.Duration)
 }
 
 // DB is an open store.
@@ -72,6 +76,8 @@ type DB struct {
 	// new store).
 	schema int
 	check  CheckReport
+	// observe is Options.ObserveTx (nil: transactions are not timed).
+	observe func(writable bool, d time.Duration)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -114,7 +120,7 @@ func Open(path string, opts Options) (*DB, error) {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("storage: chmod %s: %w", path, err)
 	}
-	db := &DB{bolt: bdb, aead: aead, rand: opts.Rand, path: path}
+	db := &DB{bolt: bdb, aead: aead, rand: opts.Rand, path: path, observe: opts.ObserveTx}
 	if db.rand == nil {
 		db.rand = rand.Reader
 	}
@@ -178,6 +184,9 @@ func (db *DB) Close() error {
 // store (a damaged file) fails the transaction with a *FaultError instead
 // of ending the process.
 func (db *DB) Update(fn func(*Tx) error) (err error) {
+	if db.observe != nil {
+		defer db.observed(true, time.Now())
+	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer recoverFault(&err)
 	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
@@ -186,9 +195,25 @@ func (db *DB) Update(fn func(*Tx) error) (err error) {
 // View runs fn in a read-only transaction; a fault or panic while reading
 // the store fails it with a *FaultError, as in Update.
 func (db *DB) View(fn func(*Tx) error) (err error) {
+	if db.observe != nil {
+		defer db.observed(false, time.Now())
+	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer recoverFault(&err)
 	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
+}
+
+func (db *DB) observed(writable bool, start time.Time) { db.observe(writable, time.Since(start)) }
+
+// Size is the size in bytes of the store's data as bbolt counts it (the
+// pages in use at the current transaction id), without reading the pages.
+func (db *DB) Size() (int64, error) {
+	var n int64
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		n = btx.Size()
+		return nil
+	})
+	return n, err
 }
 
 // Tx is one transaction. Every byte slice it returns is a copy that stays

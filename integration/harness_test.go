@@ -60,12 +60,15 @@ func startBehindProxy(t *testing.T, opts ...func(*server.Config)) *instance {
 	t.Helper()
 	in := start(t, opts...)
 	px, err := server.Start(context.Background(), server.Config{
-		Listen:      "127.0.0.1:0",
-		Region:      testRegion,
-		Account:     testAccount,
-		Logger:      zerolog.New(io.Discard),
-		Upstream:    in.ks.URL,
-		UpstreamAWS: &aws.Config{Credentials: credentials.NewStaticCredentialsProvider(proxyAccessKeyID, proxySecretAccessKey, "")},
+		Listen:   "127.0.0.1:0",
+		Region:   testRegion,
+		Account:  testAccount,
+		Logger:   zerolog.New(io.Discard),
+		Upstream: in.ks.URL,
+		// RSA wrapping keys (GetParametersForImport) take seconds under
+		// -race on a loaded machine; timeouts are tested in ./proxy.
+		UpstreamTimeout: time.Minute,
+		UpstreamAWS:     &aws.Config{Credentials: credentials.NewStaticCredentialsProvider(proxyAccessKeyID, proxySecretAccessKey, "")},
 	})
 	if err != nil {
 		t.Fatalf("start the proxy: %v", err)

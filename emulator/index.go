@@ -63,6 +63,9 @@ func (k *keyRecord) dueAt() (at time.Time, ok bool) {
 	if k.State == types.KeyStateEnabled {
 		consider(k.nextRotationDate())
 	}
+	if k.State == types.KeyStateCreating {
+		consider(k.ReadyAt) // a new replica becomes usable (multiregion.go)
+	}
 	if k.Import != nil {
 		for i := range k.Materials {
 			m := &k.Materials[i]

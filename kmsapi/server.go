@@ -19,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/authz"
 )
 
 // DefaultMaxBodyBytes is the body limit when Config.MaxBodyBytes is 0: 1 MiB.
@@ -44,6 +45,26 @@ type Config struct {
 	// NewRequestID makes the x-amzn-RequestId of each answer; nil means
 	// UUID-shaped ids, distinct within the server (see requestIDs).
 	NewRequestID func() string
+	// Keys finds an access key (nil: no key is known). The key picks the
+	// caller's principal and account; with Auth AuthVerify its secret
+	// checks the signature.
+	Keys func(accessKeyID string) (AccessKey, bool)
+	// Decisions, when set, serves GET /_kmsgate/decisions?limit=N.
+	Decisions Decisions
+}
+
+// AccessKey is what the wire knows of one access key.
+type AccessKey struct {
+	// Principal is the caller's ARN; Account the account its calls act in.
+	Principal, Account string
+	// Admin may use the /_kmsgate/ admin paths.
+	Admin bool
+}
+
+// Decisions is the ring of the newest policy decisions.
+type Decisions interface {
+	// Recent returns up to limit of the newest records, oldest first.
+	Recent(limit int) []authz.LogRecord
 }
 
 const (
@@ -62,6 +83,8 @@ type server struct {
 	maxBody       int64
 	clock         *kmsgate.Clock
 	newID         func() string
+	keys          func(string) (AccessKey, bool)
+	decisions     Decisions
 	routes        map[string]*route
 	metrics       *metrics
 	router        *mux.Router
@@ -116,6 +139,8 @@ func newServer(cfg Config, table []route) *server {
 		maxBody:       cfg.MaxBodyBytes,
 		clock:         cfg.Clock,
 		newID:         cfg.NewRequestID,
+		keys:          cfg.Keys,
+		decisions:     cfg.Decisions,
 		routes:        make(map[string]*route, len(table)),
 		ctJSON11:      []string{contentTypeJSON11},
 		ctJSON:        []string{"application/json"},
@@ -144,6 +169,9 @@ func newServer(cfg Config, table []route) *server {
 	r.Methods(http.MethodGet).MatcherFunc(exactPath("/_kmsgate/metrics")).HandlerFunc(s.serveMetrics)
 	if s.clock != nil {
 		r.Methods(http.MethodPost).MatcherFunc(exactPath("/_kmsgate/clock")).HandlerFunc(s.serveClock)
+	}
+	if s.decisions != nil {
+		r.Methods(http.MethodGet).MatcherFunc(exactPath("/_kmsgate/decisions")).HandlerFunc(s.serveDecisions)
 	}
 	r.NotFoundHandler = http.HandlerFunc(s.serveNotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.serveNotFound)
@@ -387,6 +415,14 @@ func (s *server) identify(r *http.Request, requestID string) (kmsgate.Caller, er
 			return c, err
 		}
 		c.AccessKeyID, c.Region = cred.accessKeyID, cred.region
+		if s.keys != nil {
+			if k, ok := s.keys(cred.accessKeyID); ok {
+				c.PrincipalARN = k.Principal
+				if k.Account != "" {
+					c.Account = k.Account
+				}
+			}
+		}
 	}
 	return c, nil
 }
@@ -430,6 +466,34 @@ func (s *server) serveClock(w http.ResponseWriter, r *http.Request) {
 	now := s.clock.Advance(d)
 	out := append([]byte(`{"now":`), appendEpoch(nil, now)...)
 	writeJSON(w, http.StatusOK, s.ctJSON, append(out, '}'))
+}
+
+// serveDecisions answers the newest policy decisions:
+// {"decisions":[LogRecord...]}, oldest first; ?limit=N (default 100).
+func (s *server) serveDecisions(w http.ResponseWriter, r *http.Request) {
+	st := stateOf(w)
+	st.op = "decisions"
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			s.writeError(w, st, kmsgate.NewValidationException("limit must be a whole number of at least 1."))
+			return
+		}
+		limit = n
+	}
+	recs := s.decisions.Recent(limit)
+	if recs == nil {
+		recs = []authz.LogRecord{}
+	}
+	body, err := json.Marshal(struct {
+		Decisions []authz.LogRecord `json:"decisions"`
+	}{recs})
+	if err != nil {
+		s.writeError(w, st, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.ctJSON, body)
 }
 
 func (s *server) serveNotFound(w http.ResponseWriter, r *http.Request) {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/emulator"
+	"github.com/kmsgate/kmsgate/gate"
 	"github.com/kmsgate/kmsgate/kmsapi"
 	"github.com/kmsgate/kmsgate/seed"
 	"github.com/kmsgate/kmsgate/storage"
@@ -52,6 +53,19 @@ type Config struct {
 	// run in the background (0: one minute).
 	SweepInterval time.Duration
 	Logger        zerolog.Logger
+	// PolicyMode is --policy-mode: gate.Off (nothing judged, nothing looked
+	// up), gate.Enforce, gate.DryRun or gate.Record. With any mode but Off
+	// the judging backend (package gate) wraps the emulator.
+	PolicyMode gate.Mode
+	// PrincipalsPath is the --principals YAML file ("" for none): access
+	// keys, principal ARNs, identity policies, tags, admin flags.
+	PrincipalsPath string
+	// IdentityPolicies are the --identity-policy files: the identity
+	// policies of every caller the principals file does not name.
+	IdentityPolicies []string
+	// DecisionLog is the --decision-log file decisions are appended to as
+	// JSON Lines ("" for none).
+	DecisionLog string
 	// Now and Rand are injected for tests; nil means wall time and crypto/rand.
 	Now  func() time.Time
 	Rand io.Reader
@@ -72,6 +86,7 @@ type Server struct {
 	swpDone  chan struct{}
 	tempDir  string
 	closeErr error
+	rec      *gate.Recorder
 }
 
 // Start opens the store, applies the seed, and begins serving. The caller
@@ -88,14 +103,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	s.Addr = ln.Addr().String()
-	handler := kmsapi.New(kmsapi.Config{
-		Backend:       s.emu,
-		Logger:        cfg.Logger,
-		DefaultRegion: cfg.Region,
-		Account:       cfg.Account,
-		MaxBodyBytes:  cfg.MaxBodyBytes,
-		Clock:         s.testClock(),
-	})
+	wire, err := s.wire()
+	if err != nil {
+		ln.Close()
+		s.closeStore()
+		return nil, err
+	}
+	handler := kmsapi.New(wire)
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.served <- s.http.Serve(ln) }()
 
@@ -103,8 +117,54 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.stopSwp = cancel
 	go s.sweep(sweepCtx)
 	cfg.Logger.Info().Str("addr", s.Addr).Str("region", cfg.Region).Str("account", cfg.Account).
-		Str("data", s.dataPath()).Msg("kmsgate serving")
+		Str("data", s.dataPath()).Str("policy_mode", cfg.PolicyMode.String()).Msg("kmsgate serving")
 	return s, nil
+}
+
+// wire builds the wire's configuration: the emulator, wrapped in the
+// judging backend when a policy mode is on, and the access keys of the
+// principals file.
+func (s *Server) wire() (kmsapi.Config, error) {
+	cfg := s.cfg
+	wc := kmsapi.Config{
+		Backend:       s.emu,
+		Logger:        cfg.Logger,
+		DefaultRegion: cfg.Region,
+		Account:       cfg.Account,
+		MaxBodyBytes:  cfg.MaxBodyBytes,
+		Clock:         s.testClock(),
+	}
+	if cfg.PrincipalsPath == "" && len(cfg.IdentityPolicies) == 0 && cfg.PolicyMode == gate.Off {
+		return wc, nil
+	}
+	ps, err := gate.NewPrincipals(cfg.PrincipalsPath, cfg.IdentityPolicies)
+	if err != nil {
+		return wc, err
+	}
+	wc.Keys = func(id string) (kmsapi.AccessKey, bool) {
+		k := ps.AccessKey(id)
+		if k == nil {
+			return kmsapi.AccessKey{}, false
+		}
+		return kmsapi.AccessKey{Principal: k.Principal.ARN, Account: k.Principal.Account, Admin: k.Principal.Admin}, true
+	}
+	if cfg.PolicyMode == gate.Off {
+		return wc, nil
+	}
+	s.rec, err = gate.NewRecorder(cfg.Logger, cfg.DecisionLog, gate.DefaultRingSize)
+	if err != nil {
+		return wc, err
+	}
+	g, err := gate.New(gate.Config{
+		Next: s.emu, Facts: s.emu, Mode: cfg.PolicyMode, Principals: ps,
+		Account: cfg.Account, Region: cfg.Region, Recorder: s.rec, Now: s.Clock.Now,
+	})
+	if err != nil {
+		s.rec.Close()
+		return wc, err
+	}
+	wc.Backend, wc.Decisions = g, s.rec
+	return wc, nil
 }
 
 func (s *Server) testClock() *kmsgate.Clock {
@@ -221,6 +281,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	<-s.swpDone
 	if cerr := s.emu.Close(); err == nil {
 		err = cerr
+	}
+	if s.rec != nil {
+		if cerr := s.rec.Close(); err == nil {
+			err = cerr
+		}
 	}
 	if cerr := s.closeStore(); err == nil {
 		err = cerr

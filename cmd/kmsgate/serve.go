@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/kmsgate/kmsgate/gate"
 	"github.com/kmsgate/kmsgate/server"
 )
 
@@ -21,6 +22,7 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 		cfg                 server.Config
 		logFormat, logLevel string
 		shutdownTimeout     time.Duration
+		policyMode          string
 	)
 	f := newEnvFlags("serve", "serve [flags]", stderr, nil)
 	f.String(&cfg.Listen, "listen", "KMSGATE_LISTEN", "127.0.0.1:4599", "address to listen on")
@@ -35,9 +37,19 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 	f.Duration(&shutdownTimeout, "shutdown-timeout", "KMSGATE_SHUTDOWN_TIMEOUT", 30*time.Second, "how long in-flight calls may finish after SIGINT/SIGTERM")
 	f.String(&logFormat, "log-format", "KMSGATE_LOG_FORMAT", "console", "log format: console or json")
 	f.String(&logLevel, "log-level", "KMSGATE_LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	f.String(&policyMode, "policy-mode", "KMSGATE_POLICY_MODE", "off", "judge calls against IAM policies: off, enforce, dry-run or record")
+	f.String(&cfg.PrincipalsPath, "principals", "KMSGATE_PRINCIPALS", "", "YAML file of principals: access keys, ARN, identity policies, tags, admin")
+	f.List(&cfg.IdentityPolicies, "identity-policy", "KMSGATE_IDENTITY_POLICY", "identity policy FILE of every caller the principals file does not name (repeatable; the variable is comma-separated)")
+	f.String(&cfg.DecisionLog, "decision-log", "KMSGATE_DECISION_LOG", "", "append policy decisions to this file as JSON Lines")
 	if code, ok := f.parse(args, stderr); !ok {
 		return code
 	}
+	mode, err := gate.ParseMode(policyMode)
+	if err != nil {
+		fmt.Fprintf(stderr, "kmsgate serve: --policy-mode: %v\n", err)
+		return 2
+	}
+	cfg.PolicyMode = mode
 	cfg.RootKeyHex = os.Getenv("KMSGATE_ROOT_KEY")
 	logger, err := newLogger(stderr, logFormat, logLevel)
 	if err != nil {

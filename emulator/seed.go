@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
-	"github.com/kmsgate/kmsgate/seed"
+	"github.com/kmsgate/kmsgate/emulator/seed"
 	"github.com/kmsgate/kmsgate/storage"
 )
 

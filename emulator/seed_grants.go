@@ -15,7 +15,7 @@ import (
 	"hash"
 	"slices"
 
-	"github.com/kmsgate/kmsgate/seed"
+	"github.com/kmsgate/kmsgate/emulator/seed"
 )
 
 // writeSeedParts writes length-prefixed parts to h (no part can run into

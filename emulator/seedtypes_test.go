@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kmsgate/kmsgate/emulator/keyspec"
-	"github.com/kmsgate/kmsgate/seed"
+	"github.com/kmsgate/kmsgate/emulator/seed"
 )
 
 const (
@@ -154,7 +154,7 @@ func TestApplySeedRefusesMismatchedKeyTypes(t *testing.T) {
 func TestApplySeedOfTheExampleFiles(t *testing.T) {
 	for _, name := range []string{"kmsgate-example.yaml", "local-kms-example.yaml"} {
 		t.Run(name+" applies and its keys work", func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join("..", "seed", "testdata", name))
+			data, err := os.ReadFile(filepath.Join("seed", "testdata", name))
 			ok(t, err)
 			f, err := seed.Parse(name, data)
 			ok(t, err)

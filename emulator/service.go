@@ -3,6 +3,41 @@
 // deletion in (injected) real time, and the symmetric ciphertext format.
 // *Service implements kmsgate.Backend; keys live per account and region,
 // taken from kmsgate.CallerFrom(ctx) with the configured defaults as fallback.
+//
+// # Where each operation lives
+//
+//	keys.go           CreateKey, DescribeKey, ListKeys, UpdateKeyDescription,
+//	                  EnableKey, DisableKey, ScheduleKeyDeletion, CancelKeyDeletion
+//	crypto.go         Encrypt, Decrypt, ReEncrypt, GenerateDataKey,
+//	                  GenerateDataKeyWithoutPlaintext, GenerateRandom
+//	datakeypair.go    GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext
+//	asymmetric.go     GetPublicKey, Sign, Verify, DeriveSharedSecret,
+//	                  Encapsulate, Decapsulate
+//	mac.go            GenerateMac, VerifyMac
+//	aliases.go        CreateAlias, UpdateAlias, DeleteAlias, ListAliases
+//	grants.go         CreateGrant, ListGrants, ListRetirableGrants, RetireGrant,
+//	                  RevokeGrant
+//	tags_policy.go    TagResource, UntagResource, ListResourceTags,
+//	                  GetKeyPolicy, PutKeyPolicy, ListKeyPolicies
+//	rotation.go       EnableKeyRotation, DisableKeyRotation,
+//	                  GetKeyRotationStatus, RotateKeyOnDemand, ListKeyRotations
+//	import.go         GetParametersForImport, ImportKeyMaterial,
+//	                  DeleteImportedKeyMaterial
+//	multiregion.go    ReplicateKey, UpdatePrimaryRegion
+//	lastusage.go      GetKeyLastUsage (and FlushKeyUsage, Close)
+//	customkeystore.go CreateCustomKeyStore, ConnectCustomKeyStore,
+//	                  DisconnectCustomKeyStore, DeleteCustomKeyStore,
+//	                  UpdateCustomKeyStore, DescribeCustomKeyStores
+//	seed*.go          ApplySeed (the seed file itself is package emulator/seed)
+//	sweep.go          Sweep (deletions and automatic rotations that are due)
+//
+// What they share: resolve.go (key ids, ARNs and aliases to a record),
+// store.go (the buckets and records), keytypes.go (rules by key spec, usage
+// and origin), ciphertext.go (the symmetric blob format), managed.go (AWS
+// managed keys), errors.go (AWS's messages), paging.go (List markers), and
+// the caches of decoded records, ready ciphers and parsed keys
+// (recordcache.go, aeadcache.go, keycache.go). The cryptography per key spec
+// is package emulator/keyspec.
 package emulator
 
 import (

@@ -9,7 +9,8 @@
 //     a JSON 404 for anything else;
 //   - the codec between JSON and the SDK's *kms.XxxInput / *kms.XxxOutput
 //     structs (member names are Go field names, timestamps epoch seconds,
-//     blobs standard base64), with a cached plan per type;
+//     blobs standard base64), with a cached plan per type: package
+//     kmsapi/internal/awsjson, used through the route table (routes.go);
 //   - the one error writer: smithy.APIError code → "__type", message →
 //     "message", 400 for client faults, 500 for server faults; any other
 //     error or a panic is logged in full and answered KMSInternalException;

@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/kmsgate/kmsgate/kmsapi/internal/awsjson"
 )
 
 // internalMessage is all a client learns of a server-side failure.
@@ -72,10 +74,10 @@ func (s *server) writeError(w http.ResponseWriter, st *reqState, err error) {
 		st.internal = err
 	}
 	st.errCode = code
-	body := append([]byte(`{"__type":`), appendString(nil, code)...)
+	body := append([]byte(`{"__type":`), awsjson.AppendString(nil, code)...)
 	if message != "" {
 		body = append(body, `,"message":`...)
-		body = appendString(body, message)
+		body = awsjson.AppendString(body, message)
 	}
 	body = append(body, '}')
 	w.Header()[headerErrorType] = []string{code}

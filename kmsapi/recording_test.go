@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/kmsapi/internal/sdkvalues"
 )
 
 // recordingBackend keeps the last input of each operation and answers a
@@ -32,7 +33,7 @@ func (r *recordingBackend) input(op string) any {
 // filledOutput is the output every recordingBackend method answers for Out.
 func filledOutput[Out any]() *Out {
 	out := new(Out)
-	fill(reflect.ValueOf(out).Elem(), 3)
+	sdkvalues.Fill(reflect.ValueOf(out).Elem(), 3)
 	return out
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/kmsapi/internal/awsjson"
 )
 
 // route is one KMS operation of the table: its name (the part of
@@ -43,9 +44,9 @@ func (e errNilOutput) Error() string {
 
 // op builds the route of one operation: the plans of In and Out are made
 // here, once, so the request path does no type inspection.
-func op[In, Out any](c *codec, name string, call backendMethod[In, Out]) route {
-	inPlan := c.mustPlan(reflect.TypeFor[In]())
-	outPlan := c.mustPlan(reflect.TypeFor[Out]())
+func op[In, Out any](c *awsjson.Codec, name string, call backendMethod[In, Out]) route {
+	inPlan := mustPlan(c, reflect.TypeFor[In]())
+	outPlan := mustPlan(c, reflect.TypeFor[Out]())
 	metaIdx := -1
 	if f, ok := reflect.TypeFor[Out]().FieldByName("KeyMetadata"); ok && f.Type == reflect.TypeFor[*types.KeyMetadata]() {
 		metaIdx = f.Index[0]
@@ -53,10 +54,10 @@ func op[In, Out any](c *codec, name string, call backendMethod[In, Out]) route {
 	return route{name: name, inType: reflect.TypeFor[In](), serve: func(ctx context.Context, b kmsgate.Backend, body []byte, st *reqState, dst []byte) ([]byte, error) {
 		in := new(In)
 		inV := reflect.ValueOf(in).Elem()
-		if err := inPlan.decode(body, inV); err != nil {
+		if err := inPlan.Decode(body, inV); err != nil {
 			return nil, kmsgate.NewSerializationException("%s", err.Error())
 		}
-		st.keyARN = stringField(inV, inPlan.keyID)
+		st.keyARN = inPlan.KeyID(inV)
 		out, err := call(b, ctx, in)
 		if err != nil {
 			return nil, err
@@ -65,21 +66,21 @@ func op[In, Out any](c *codec, name string, call backendMethod[In, Out]) route {
 			return nil, errNilOutput(name)
 		}
 		outV := reflect.ValueOf(out).Elem()
-		if k := stringField(outV, outPlan.keyID); k != "" {
+		if k := outPlan.KeyID(outV); k != "" {
 			st.keyARN = k
 		} else if metaIdx >= 0 {
 			if md, _ := outV.Field(metaIdx).Interface().(*types.KeyMetadata); md != nil && md.Arn != nil {
 				st.keyARN = *md.Arn
 			}
 		}
-		return outPlan.appendValue(dst, outV), nil
+		return outPlan.AppendValue(dst, outV), nil
 	}}
 }
 
-// mustPlan is planFor for the SDK's own types, which always have a wire
+// mustPlan is PlanFor for the SDK's own types, which always have a wire
 // form; a failure is a programming error found when the table is built.
-func (c *codec) mustPlan(t reflect.Type) *plan {
-	p, err := c.planFor(t)
+func mustPlan(c *awsjson.Codec, t reflect.Type) awsjson.Plan {
+	p, err := c.PlanFor(t)
 	if err != nil {
 		panic(err)
 	}
@@ -87,7 +88,7 @@ func (c *codec) mustPlan(t reflect.Type) *plan {
 }
 
 // routeTable is every operation of kmsgate.Backend, in the interface's order.
-func routeTable(c *codec) []route {
+func routeTable(c *awsjson.Codec) []route {
 	return []route{
 		op(c, "CancelKeyDeletion", kmsgate.Backend.CancelKeyDeletion),
 		op(c, "ConnectCustomKeyStore", kmsgate.Backend.ConnectCustomKeyStore),

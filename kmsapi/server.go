@@ -20,6 +20,7 @@ import (
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/authz"
+	"github.com/kmsgate/kmsgate/kmsapi/internal/awsjson"
 )
 
 // DefaultMaxBodyBytes is the body limit when Config.MaxBodyBytes is 0: 1 MiB.
@@ -127,7 +128,7 @@ func (s *server) putBuffers(b *buffers, body, out []byte) {
 // X-Amz-Target, GET /healthz, GET /_kmsgate/metrics and, with cfg.Clock,
 // POST /_kmsgate/clock. Every other path or method is a JSON 404.
 func New(cfg Config) http.Handler {
-	return newServer(cfg, routeTable(&codec{}))
+	return newServer(cfg, routeTable(&awsjson.Codec{}))
 }
 
 func newServer(cfg Config, table []route) *server {
@@ -464,7 +465,7 @@ func (s *server) serveClock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.clock.Advance(d)
-	out := append([]byte(`{"now":`), appendEpoch(nil, now)...)
+	out := append([]byte(`{"now":`), awsjson.AppendEpoch(nil, now)...)
 	writeJSON(w, http.StatusOK, s.ctJSON, append(out, '}'))
 }
 

@@ -25,10 +25,12 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/kmsapi/internal/awsjson"
+	"github.com/kmsgate/kmsgate/kmsapi/internal/sdkvalues"
 )
 
 func TestRouteTableHasEveryBackendOperation(t *testing.T) {
-	table := routeTable(&codec{})
+	table := routeTable(&awsjson.Codec{})
 	var want []string
 	bt := reflect.TypeFor[kmsgate.Backend]()
 	for i := range bt.NumMethod() {
@@ -430,7 +432,7 @@ func TestBodyLimit(t *testing.T) {
 	})
 
 	t.Run("a route's own limit wins over the default", func(t *testing.T) {
-		table := routeTable(&codec{})
+		table := routeTable(&awsjson.Codec{})
 		for i := range table {
 			if table[i].name == "GenerateRandom" {
 				table[i].maxBody = 10
@@ -565,7 +567,7 @@ func TestEveryOperationThroughTheSDKCarriesEveryMember(t *testing.T) {
 		t.Run(name+" sends its whole input and gets its whole output", func(t *testing.T) {
 			inType := bt.Method(i).Type.In(1).Elem()
 			in := reflect.New(inType)
-			fill(in.Elem(), 1)
+			sdkvalues.Fill(in.Elem(), 1)
 			res := client.MethodByName(name).Call([]reflect.Value{reflect.ValueOf(context.Background()), in})
 			if err, _ := res[1].Interface().(error); err != nil {
 				t.Fatalf("%s: %v", name, err)
@@ -576,7 +578,7 @@ func TestEveryOperationThroughTheSDKCarriesEveryMember(t *testing.T) {
 			out := res[0].Elem()
 			out.FieldByName("ResultMetadata").SetZero()
 			want := reflect.New(out.Type())
-			fill(want.Elem(), 3)
+			sdkvalues.Fill(want.Elem(), 3)
 			if !reflect.DeepEqual(out.Interface(), want.Elem().Interface()) {
 				t.Errorf("the SDK got %+v, want %+v", out, want.Elem())
 			}

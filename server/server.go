@@ -23,9 +23,9 @@ import (
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/emulator"
+	"github.com/kmsgate/kmsgate/emulator/seed"
 	"github.com/kmsgate/kmsgate/gate"
 	"github.com/kmsgate/kmsgate/kmsapi"
-	"github.com/kmsgate/kmsgate/seed"
 	"github.com/kmsgate/kmsgate/storage"
 )
 

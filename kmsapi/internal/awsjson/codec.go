@@ -1,4 +1,4 @@
-package kmsapi
+package awsjson
 
 import (
 	"encoding/base64"
@@ -11,13 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 )
-
-// The codec maps the SDK's Input/Output structs (which carry no json tags) to
-// and from AWS JSON 1.1: member names are the Go field names, timestamps are
-// epoch-second numbers, []byte is standard base64, enums are strings, nil
-// pointers/slices/maps are omitted, and ResultMetadata or unexported fields
-// are never written. A plan per Go type is built once (reflection happens at
-// plan time; the hot path walks the plan).
 
 // kind is what a plan does with one Go type.
 type kind uint8
@@ -115,7 +108,7 @@ func build(t reflect.Type, building map[reflect.Type]*plan) (*plan, error) {
 		p.elem, err = build(t.Elem(), building)
 	case reflect.Map:
 		if t.Key().Kind() != reflect.String {
-			return nil, fmt.Errorf("kmsapi: map key of %v is not a string", t)
+			return nil, fmt.Errorf("awsjson: map key of %v is not a string", t)
 		}
 		p.kind = kindMap
 		p.elem, err = build(t.Elem(), building)
@@ -123,7 +116,7 @@ func build(t reflect.Type, building map[reflect.Type]*plan) (*plan, error) {
 		p.kind = kindStruct
 		err = buildFields(p, building)
 	default:
-		return nil, fmt.Errorf("kmsapi: no wire form for %v", t)
+		return nil, fmt.Errorf("awsjson: no wire form for %v", t)
 	}
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package kmsapi
+package awsjson
 
 import (
 	"reflect"
@@ -36,7 +36,7 @@ func FuzzDecode(f *testing.F) {
 	c := &codec{}
 	plans := make([]*plan, len(types))
 	for i, t := range types {
-		plans[i] = c.mustPlan(t)
+		plans[i] = mustPlan(f, c, t)
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		i := int(which) % len(types)

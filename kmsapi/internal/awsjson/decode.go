@@ -1,4 +1,4 @@
-package kmsapi
+package awsjson
 
 import (
 	"encoding/base64"

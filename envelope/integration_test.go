@@ -3,7 +3,7 @@ package envelope_test
 // These tests run the envelope against a real kmsgate (kmsapi over the
 // emulator on a bbolt file in t.TempDir(), httptest on 127.0.0.1) through the
 // real aws-sdk-go-v2 client. KMS calls are counted on the server, from its
-// /_kmsgate/metrics endpoint.
+// GET /metrics (Prometheus) endpoint.
 
 import (
 	"bytes"

@@ -81,6 +81,9 @@ type Config struct {
 	Recorder *Recorder
 	// Now is the clock of aws:CurrentTime (time.Now when nil).
 	Now func() time.Time
+	// Count, when set, counts each decision (Allow, ImplicitDeny,
+	// ExplicitDeny) with the mode's name (metrics.Metrics.PolicyDecision).
+	Count func(decision, mode string)
 }
 
 // Gate is the judging kmsgate.Backend.
@@ -93,6 +96,7 @@ type Gate struct {
 	region   string
 	rec      *Recorder
 	now      func() time.Time
+	count    func(decision, mode string)
 	logEvery bool
 }
 
@@ -107,7 +111,7 @@ func New(cfg Config) (*Gate, error) {
 		return nil, errors.New("gate: policy mode off needs no gate")
 	}
 	g := &Gate{next: cfg.Next, facts: cfg.Facts, mode: cfg.Mode, ps: cfg.Principals, account: cfg.Account,
-		region: cfg.Region, rec: cfg.Recorder, now: cfg.Now, logEvery: cfg.Mode == Record}
+		region: cfg.Region, rec: cfg.Recorder, now: cfg.Now, count: cfg.Count, logEvery: cfg.Mode == Record}
 	if g.ps == nil {
 		g.ps, _ = NewPrincipals("", nil)
 	}
@@ -196,6 +200,9 @@ func (g *Gate) grantsOf(ctx context.Context, keys ...*authz.Key) ([]authz.Grant,
 
 // note logs one decision and keeps its record when the mode says so.
 func (g *Gate) note(cl *call, d authz.Decision, enforced bool) {
+	if g.count != nil {
+		g.count(d.Decision.String(), g.mode.String())
+	}
 	log := g.rec.log
 	ev := log.Info()
 	if !d.Allowed() {

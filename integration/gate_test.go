@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -341,5 +342,14 @@ func TestGateRecordLogsAllowedCalls(t *testing.T) {
 	}
 	if got := in.decisions(t, "1000"); len(got) != 2 || got[0].Operation != "CreateKey" {
 		t.Fatalf("got ring %+v, want CreateKey then Encrypt", got)
+	}
+	resp, err := http.Get(in.srv.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if want := `kmsgate_policy_decisions_total{decision="Allow",mode="record"} 2`; !strings.Contains(string(page), want) {
+		t.Fatalf("GET /metrics has no line %q", want)
 	}
 }

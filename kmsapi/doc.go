@@ -4,8 +4,10 @@
 // It owns, and only owns:
 //   - routing with gorilla/mux: POST / dispatched on
 //     "X-Amz-Target: TrentService.<Op>" through a table of the 56 operations
-//     of kmsgate.Backend; GET /healthz; GET /_kmsgate/metrics (requests and
-//     errors per operation); POST /_kmsgate/clock when a test clock is set;
+//     of kmsgate.Backend; GET /healthz; GET /metrics (Prometheus: requests
+//     and errors per operation, latency, in-flight, and whatever else the
+//     server's metrics.Metrics carries); POST /_kmsgate/clock when a test
+//     clock is set;
 //     a JSON 404 for anything else;
 //   - the codec between JSON and the SDK's *kms.XxxInput / *kms.XxxOutput
 //     structs (member names are Go field names, timestamps epoch seconds,

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate"
@@ -277,18 +279,48 @@ func (h *harness) logLine(t *testing.T, id string) map[string]any {
 	}
 }
 
-// metricsOf reads GET /_kmsgate/metrics.
+// opSnapshot is one operation's counts in kmsgate_requests_total.
+type opSnapshot struct {
+	Requests, Errors int64
+}
+
+// metricsOf reads GET /metrics with the Prometheus text parser and sums
+// kmsgate_requests_total per operation (errors: a non-empty error_code).
 func (h *harness) metricsOf(t *testing.T) map[string]opSnapshot {
 	t.Helper()
-	a := h.do(t, http.MethodGet, "/_kmsgate/metrics", nil, "")
+	a := h.do(t, http.MethodGet, "/metrics", nil, "")
 	if a.status != http.StatusOK {
 		t.Fatalf("metrics: got status %d, want 200", a.status)
 	}
-	var m metricsSnapshot
-	if err := json.Unmarshal(a.body, &m); err != nil {
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(a.body))
+	if err != nil {
 		t.Fatalf("metrics body %s: %v", a.body, err)
 	}
-	return m.Operations
+	fam := fams["kmsgate_requests_total"]
+	if fam == nil {
+		t.Fatalf("no kmsgate_requests_total in %s", a.body)
+	}
+	out := map[string]opSnapshot{}
+	for _, m := range fam.GetMetric() {
+		var op, code string
+		for _, l := range m.GetLabel() {
+			switch l.GetName() {
+			case "operation":
+				op = l.GetValue()
+			case "error_code":
+				code = l.GetValue()
+			}
+		}
+		n := int64(m.GetCounter().GetValue())
+		got := out[op]
+		got.Requests += n
+		if code != "" {
+			got.Errors += n
+		}
+		out[op] = got
+	}
+	return out
 }
 
 // wantError checks an error answer's status, __type and X-Amzn-ErrorType.

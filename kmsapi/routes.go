@@ -10,6 +10,7 @@ import (
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/kmsapi/internal/awsjson"
+	"github.com/kmsgate/kmsgate/metrics"
 )
 
 // route is one KMS operation of the table: its name (the part of
@@ -22,8 +23,8 @@ type route struct {
 	serve   opFunc
 	// inType is the operation's *kms.XxxInput element type.
 	inType reflect.Type
-	// counters are the operation's metrics (set by newServer).
-	counters *opCounters
+	// metric is the operation's series (set by newServer).
+	metric *metrics.Op
 }
 
 // opFunc decodes body into the operation's input, calls the backend and

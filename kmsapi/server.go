@@ -21,6 +21,7 @@ import (
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/authz"
 	"github.com/kmsgate/kmsgate/kmsapi/internal/awsjson"
+	"github.com/kmsgate/kmsgate/metrics"
 )
 
 // DefaultMaxBodyBytes is the body limit when Config.MaxBodyBytes is 0: 1 MiB.
@@ -52,6 +53,9 @@ type Config struct {
 	Keys func(accessKeyID string) (AccessKey, bool)
 	// Decisions, when set, serves GET /_kmsgate/decisions?limit=N.
 	Decisions Decisions
+	// Metrics counts requests, errors, latency and in-flight requests and
+	// is served at GET /metrics; nil means a registry of the handler's own.
+	Metrics *metrics.Metrics
 }
 
 // AccessKey is what the wire knows of one access key.
@@ -87,8 +91,11 @@ type server struct {
 	keys          func(string) (AccessKey, bool)
 	decisions     Decisions
 	routes        map[string]*route
-	metrics       *metrics
-	router        *mux.Router
+	metrics       *metrics.Metrics
+	// unknownOp counts requests whose X-Amz-Target names no operation.
+	unknownOp   *metrics.Op
+	metricsPage http.Handler
+	router      *mux.Router
 	// Header values shared by every answer; net/http only reads them.
 	ctJSON11, ctJSON []string
 	// bufs holds *buffers for KMS requests, so that the request body and
@@ -125,7 +132,7 @@ func (s *server) putBuffers(b *buffers, body, out []byte) {
 }
 
 // New returns the KMS wire handler for cfg.Backend: POST / dispatched on
-// X-Amz-Target, GET /healthz, GET /_kmsgate/metrics and, with cfg.Clock,
+// X-Amz-Target, GET /healthz, GET /metrics (Prometheus) and, with cfg.Clock,
 // POST /_kmsgate/clock. Every other path or method is a JSON 404.
 func New(cfg Config) http.Handler {
 	return newServer(cfg, routeTable(&awsjson.Codec{}))
@@ -152,14 +159,15 @@ func newServer(cfg Config, table []route) *server {
 	if s.newID == nil {
 		s.newID = newRequestIDs(rand.Reader).next
 	}
-	names := make([]string, 0, len(table))
-	for i := range table {
-		s.routes[table[i].name] = &table[i]
-		names = append(names, table[i].name)
+	s.metrics = cfg.Metrics
+	if s.metrics == nil {
+		s.metrics = metrics.New(metrics.Options{})
 	}
-	s.metrics = newMetrics(names)
+	s.metricsPage = s.metrics.Handler()
+	s.unknownOp = s.metrics.Operation(metrics.OpUnknown)
 	for i := range table {
-		table[i].counters = s.metrics.ops[table[i].name]
+		table[i].metric = s.metrics.Operation(table[i].name)
+		s.routes[table[i].name] = &table[i]
 	}
 
 	// Exact path matchers: mux's Path() compiles a regular expression and
@@ -167,7 +175,7 @@ func newServer(cfg Config, table []route) *server {
 	r := mux.NewRouter()
 	r.Methods(http.MethodPost).MatcherFunc(exactPath("/")).HandlerFunc(s.serveKMS)
 	r.Methods(http.MethodGet).MatcherFunc(exactPath("/healthz")).HandlerFunc(s.serveHealth)
-	r.Methods(http.MethodGet).MatcherFunc(exactPath("/_kmsgate/metrics")).HandlerFunc(s.serveMetrics)
+	r.Methods(http.MethodGet).MatcherFunc(exactPath("/metrics")).HandlerFunc(s.serveMetrics)
 	if s.clock != nil {
 		r.Methods(http.MethodPost).MatcherFunc(exactPath("/_kmsgate/clock")).HandlerFunc(s.serveClock)
 	}
@@ -196,6 +204,11 @@ type reqState struct {
 	// internal is the full text of a server-side failure (logged, never answered).
 	internal error
 	stack    []byte
+	// start is when the request arrived; metric, the KMS operation's series,
+	// is counted when the answer's status is written (before its body, so
+	// a client that has the answer sees it counted).
+	start  time.Time
+	metric *metrics.Op
 }
 
 // stateOf is the state of the request answered through w (the
@@ -225,24 +238,36 @@ type exchange struct {
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
-		w.status = code
+		w.answered(code)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.answered(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// answered notes the status, and counts a KMS request in its operation's
+// metrics (the error code is known by then: writeError sets it first).
+func (w *statusWriter) answered(code int) {
+	w.status = code
+	if st := w.st; st.metric != nil {
+		st.metric.Done(st.errCode, time.Since(st.start))
+	}
 }
 
 // ServeHTTP gives every request an id (answered in x-amzn-RequestId), turns
 // a panic into a 500, and logs exactly one line when the answer is written.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	s.metrics.RequestStarted()
+	defer s.metrics.RequestDone()
 	ex := &exchange{}
 	st, sw := &ex.st, &ex.w
+	st.start = start
 	st.id = s.newID()
 	ex.id[0] = st.id
 	w.Header()[headerRequestID] = ex.id[:]
@@ -284,7 +309,7 @@ func (s *server) logRequest(st *reqState, status int, d time.Duration) {
 		Str("region", st.region).
 		Int("status", status).
 		Str("error_code", st.errCode).
-		Dur("duration", d)
+		Float64("duration_ms", float64(d.Microseconds())/1000)
 	if st.internal != nil {
 		ev = ev.AnErr("error", st.internal)
 	}
@@ -302,12 +327,12 @@ func (s *server) serveKMS(w http.ResponseWriter, r *http.Request) {
 	rt := s.routes[name]
 	if !ok || rt == nil {
 		st.op = target
+		st.metric = s.unknownOp
 		s.writeError(w, st, unknownOperation(target))
 		return
 	}
 	st.op = rt.name
-	counters := rt.counters
-	counters.requests.Add(1)
+	st.metric = rt.metric
 	bufs := s.getBuffers()
 	body, out := bufs.body, bufs.out
 	// The answer is copied into net/http's own buffer by Write, and nothing
@@ -317,7 +342,6 @@ func (s *server) serveKMS(w http.ResponseWriter, r *http.Request) {
 	var err error
 	body, out, err = s.callRoute(w, r, rt, st, body, out)
 	if err != nil {
-		counters.errors.Add(1)
 		s.writeError(w, st, err)
 		return
 	}
@@ -433,14 +457,10 @@ func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.ctJSON, []byte(`{"status":"ok"}`))
 }
 
+// serveMetrics answers GET /metrics in the Prometheus text format.
 func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	stateOf(w).op = "metrics"
-	body, err := json.Marshal(s.metrics.snapshot())
-	if err != nil {
-		s.writeError(w, stateOf(w), err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.ctJSON, body)
+	s.metricsPage.ServeHTTP(w, r)
 }
 
 // serveClock advances the test clock: {"advance":"720h"} → {"now":<epoch seconds>}.

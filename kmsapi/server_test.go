@@ -27,6 +27,7 @@ import (
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/kmsapi/internal/awsjson"
 	"github.com/kmsgate/kmsgate/kmsapi/internal/sdkvalues"
+	"github.com/kmsgate/kmsgate/metrics"
 )
 
 func TestRouteTableHasEveryBackendOperation(t *testing.T) {
@@ -298,7 +299,8 @@ func TestRequestsOutsideTheAPIAreJSON404s(t *testing.T) {
 		{http.MethodGet, "/nope"},
 		{http.MethodPut, "/healthz"},
 		{http.MethodPost, "/_kmsgate/clock"}, // no test clock configured
-		{http.MethodDelete, "/_kmsgate/metrics"},
+		{http.MethodDelete, "/metrics"},
+		{http.MethodGet, "/_kmsgate/metrics"},
 	} {
 		t.Run(tc.method+" "+tc.path+" is a JSON 404 with a request id", func(t *testing.T) {
 			a := h.do(t, tc.method, tc.path, nil, `{"advance":"1h"}`)
@@ -394,8 +396,8 @@ func TestMetricsCountRequestsAndErrors(t *testing.T) {
 			t.Errorf("metrics of %s: got %+v, want %+v", op, m[op], w)
 		}
 	}
-	if len(m) != 56 {
-		t.Errorf("got %d operations in metrics, want 56", len(m))
+	if len(m) != 57 {
+		t.Errorf("got %d operations in metrics, want the 56 and %q", len(m), metrics.OpUnknown)
 	}
 }
 
@@ -528,10 +530,13 @@ func TestLogNeverHoldsPlaintextOrBlobs(t *testing.T) {
 	}
 	_ = h.call(t, "Encrypt", `{"Plaintext":"`+base64.StdEncoding.EncodeToString(secret)+`","KeyId":5}`)
 	line := h.logLine(t, id)
-	for _, k := range []string{"request_id", "operation", "key_arn", "region", "status", "error_code", "duration"} {
+	for _, k := range []string{"request_id", "operation", "key_arn", "region", "status", "error_code", "duration_ms"} {
 		if _, ok := line[k]; !ok {
 			t.Errorf("the log line lacks %q: %v", k, line)
 		}
+	}
+	if ms, ok := line["duration_ms"].(float64); !ok || ms < 0 {
+		t.Errorf("got duration_ms %#v, want a number of milliseconds", line["duration_ms"])
 	}
 	if line["operation"] != "Encrypt" || line["key_arn"] != "arn:aws:kms:eu-west-1:111122223333:key/alias/app" || line["status"] != float64(200) {
 		t.Errorf("got log line %v, want Encrypt, the key ARN and status 200", line)

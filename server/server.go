@@ -26,6 +26,7 @@ import (
 	"github.com/kmsgate/kmsgate/emulator/seed"
 	"github.com/kmsgate/kmsgate/gate"
 	"github.com/kmsgate/kmsgate/kmsapi"
+	"github.com/kmsgate/kmsgate/metrics"
 	"github.com/kmsgate/kmsgate/storage"
 )
 
@@ -66,6 +67,12 @@ type Config struct {
 	// DecisionLog is the --decision-log file decisions are appended to as
 	// JSON Lines ("" for none).
 	DecisionLog string
+	// Metrics is served at GET /metrics and fed by the wire, the store (and
+	// the gate and proxy); nil means a new registry with Version in
+	// kmsgate_build_info.
+	Metrics *metrics.Metrics
+	// Version is the build's version ("dev" when empty).
+	Version string
 	// Now and Rand are injected for tests; nil means wall time and crypto/rand.
 	Now  func() time.Time
 	Rand io.Reader
@@ -78,6 +85,7 @@ type Server struct {
 	Clock *kmsgate.Clock
 
 	cfg      Config
+	metrics  *metrics.Metrics
 	db       *storage.DB
 	emu      *emulator.Service
 	http     *http.Server
@@ -92,7 +100,10 @@ type Server struct {
 // Start opens the store, applies the seed, and begins serving. The caller
 // must Shutdown the Server.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, served: make(chan error, 1), swpDone: make(chan struct{})}
+	s := &Server{cfg: cfg, served: make(chan error, 1), swpDone: make(chan struct{}), metrics: cfg.Metrics}
+	if s.metrics == nil {
+		s.metrics = metrics.New(metrics.Options{Version: cfg.Version})
+	}
 	if err := s.open(ctx); err != nil {
 		s.closeStore()
 		return nil, err
@@ -133,6 +144,7 @@ func (s *Server) wire() (kmsapi.Config, error) {
 		Account:       cfg.Account,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Clock:         s.testClock(),
+		Metrics:       s.metrics,
 	}
 	if cfg.PrincipalsPath == "" && len(cfg.IdentityPolicies) == 0 && cfg.PolicyMode == gate.Off {
 		return wc, nil
@@ -158,6 +170,7 @@ func (s *Server) wire() (kmsapi.Config, error) {
 	g, err := gate.New(gate.Config{
 		Next: s.emu, Facts: s.emu, Mode: cfg.PolicyMode, Principals: ps,
 		Account: cfg.Account, Region: cfg.Region, Recorder: s.rec, Now: s.Clock.Now,
+		Count: s.metrics.PolicyDecision,
 	})
 	if err != nil {
 		s.rec.Close()
@@ -196,10 +209,11 @@ func (s *Server) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.db, err = storage.Open(s.dataPath(), storage.Options{RootKey: rootKey})
+	s.db, err = storage.Open(s.dataPath(), storage.Options{RootKey: rootKey, ObserveTx: s.metrics.StoreTx})
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.dataPath(), err)
 	}
+	s.metrics.WatchStoreSize(s.db.Size)
 	s.Clock = kmsgate.NewClock(cfg.Now)
 	random := cfg.Rand
 	if random == nil {
@@ -262,6 +276,10 @@ func (s *Server) sweep(ctx context.Context) {
 // Emulator is the backend behind the server (for tests that need to reach
 // past the wire, e.g. to sweep at once).
 func (s *Server) Emulator() *emulator.Service { return s.emu }
+
+// Metrics is the server's registry (GET /metrics): the judging backend and
+// the proxy report through it.
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 
 // URL is the server's endpoint, e.g. http://127.0.0.1:4599.
 func (s *Server) URL() string { return "http://" + s.Addr }

@@ -51,6 +51,10 @@ type Options struct {
 	Rand io.Reader
 	// Timeout bounds the wait for the file lock; 5s when zero.
 	Timeout time.Duration
+	// ObserveTx, when set, is told each Update's and View's duration
+	// (writable for Update, commit and fsync included); the server feeds
+	// it to the metrics (metrics.Metrics.StoreTx).
+	ObserveTx func(writable bool, d time.Duration)
 }
 
 // DB is an open store.
@@ -59,6 +63,8 @@ type DB struct {
 	aead cipher.AEAD
 	rand io.Reader
 	path string
+	// observe is Options.ObserveTx (nil: transactions are not timed).
+	observe func(writable bool, d time.Duration)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -92,7 +98,7 @@ func Open(path string, opts Options) (*DB, error) {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("storage: chmod %s: %w", path, err)
 	}
-	db := &DB{bolt: bdb, aead: aead, rand: opts.Rand, path: path}
+	db := &DB{bolt: bdb, aead: aead, rand: opts.Rand, path: path, observe: opts.ObserveTx}
 	if db.rand == nil {
 		db.rand = rand.Reader
 	}
@@ -145,12 +151,31 @@ func (db *DB) Check() error {
 // Update runs fn in a read-write transaction, committed (and synced) when fn
 // returns nil, rolled back otherwise.
 func (db *DB) Update(fn func(*Tx) error) error {
+	if db.observe != nil {
+		defer db.observed(true, time.Now())
+	}
 	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
 }
 
 // View runs fn in a read-only transaction.
 func (db *DB) View(fn func(*Tx) error) error {
+	if db.observe != nil {
+		defer db.observed(false, time.Now())
+	}
 	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
+}
+
+func (db *DB) observed(writable bool, start time.Time) { db.observe(writable, time.Since(start)) }
+
+// Size is the size in bytes of the store's data as bbolt counts it (the
+// pages in use at the current transaction id), without reading the pages.
+func (db *DB) Size() (int64, error) {
+	var n int64
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		n = btx.Size()
+		return nil
+	})
+	return n, err
 }
 
 // Tx is one transaction. Every byte slice it returns is a copy that stays

@@ -22,7 +22,7 @@ func commands() []command {
 		{"serve", "serve the KMS API (emulator on a bbolt store)", runServe},
 		{"healthcheck", "ask a running kmsgate whether it is healthy", runHealthcheck},
 		{"version", "print the version", runVersion},
-		{"policy", "simulate and lint IAM/KMS policies", runPolicy},
+		{"policy", "simulate, lint, generate and report IAM/KMS policies", runPolicy},
 		{"envelope", "encrypt and decrypt with the envelope scheme", runEnvelope},
 	}
 }

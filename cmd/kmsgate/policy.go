@@ -26,12 +26,13 @@ func policyUsage(w io.Writer) {
                           [--principal ARN] --action ACTION --resource ARN
                           [--context KEY=VALUE ...] [--context-json JSON] [--json]
   kmsgate policy lint [--json] FILE...
-
+`+policyGenUsage+`
 simulate prints Allow, ImplicitDeny or ExplicitDeny on its first line, then the
 reason and the deciding statements; it exits 0 for Allow, 1 for a deny and 2
 for bad usage or a policy that does not parse. lint exits 1 when it finds an
 error-level problem.
-`)
+
+`+policyGenHelp)
 }
 
 func runPolicy(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -44,6 +45,10 @@ func runPolicy(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runPolicySimulate(args[1:], stdout, stderr)
 	case "lint":
 		return runPolicyLint(args[1:], stdout, stderr)
+	case "generate":
+		return runPolicyGenerate(args[1:], stdin, stdout, stderr)
+	case "report":
+		return runPolicyReport(args[1:], stdin, stdout, stderr)
 	case "-h", "--help", "help":
 		policyUsage(stdout)
 		return 0

@@ -51,6 +51,7 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 	}
 	cfg.PolicyMode = mode
 	cfg.RootKeyHex = os.Getenv("KMSGATE_ROOT_KEY")
+	cfg.Version = buildVersion()
 	logger, err := newLogger(stderr, logFormat, logLevel)
 	if err != nil {
 		fmt.Fprintf(stderr, "kmsgate serve: %v\n", err)

@@ -20,10 +20,16 @@ func runVersion(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
+	fmt.Fprintf(stdout, "kmsgate %s\n", buildVersion())
+	return 0
+}
+
+// buildVersion is the version set with -ldflags, else the module version
+// `go install ...@vX` recorded, else "dev".
+func buildVersion() string {
 	v := version
 	if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
 		v = info.Main.Version
 	}
-	fmt.Fprintf(stdout, "kmsgate %s\n", v)
-	return 0
+	return v
 }

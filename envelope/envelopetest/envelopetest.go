@@ -6,7 +6,6 @@ package envelopetest
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate/emulator"
@@ -101,23 +102,28 @@ func NewClient(url string) *kms.Client {
 	})
 }
 
-// Requests is how many requests of the operation the server has answered,
-// from its GET /_kmsgate/metrics.
+// Requests is how many requests of the operation the server has answered
+// (successes and errors), from its GET /metrics read with the Prometheus
+// text parser.
 func (s *Server) Requests(op string) int64 {
 	s.tb.Helper()
-	resp, err := http.Get(s.URL + "/_kmsgate/metrics")
+	resp, err := http.Get(s.URL + "/metrics")
 	if err != nil {
 		s.tb.Fatalf("reading metrics: %v", err)
 	}
 	defer resp.Body.Close()
-	var m struct {
-		Operations map[string]struct {
-			Requests int64 `json:"requests"`
-			Errors   int64 `json:"errors"`
-		} `json:"operations"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
 		s.tb.Fatalf("decoding metrics: %v", err)
 	}
-	return m.Operations[op].Requests
+	var n int64
+	for _, m := range fams["kmsgate_requests_total"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "operation" && l.GetValue() == op {
+				n += int64(m.GetCounter().GetValue())
+			}
+		}
+	}
+	return n
 }

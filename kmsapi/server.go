@@ -1,6 +1,7 @@
 package kmsapi
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -51,6 +52,13 @@ type Config struct {
 	// caller's principal and account; with Auth AuthVerify its secret
 	// checks the signature.
 	Keys func(accessKeyID string) (AccessKey, bool)
+	// Auth is --auth: AuthOff, or AuthVerify (every request but GET
+	// /healthz needs a valid SigV4 signature of a known key; the admin
+	// paths under /_kmsgate/ need an admin principal's).
+	Auth AuthMode
+	// Now is the wall clock signatures are checked against (time.Now when
+	// nil; never the test clock).
+	Now func() time.Time
 	// Decisions, when set, serves GET /_kmsgate/decisions?limit=N.
 	Decisions Decisions
 	// Metrics counts requests, errors, latency and in-flight requests and
@@ -64,6 +72,12 @@ type AccessKey struct {
 	Principal, Account string
 	// Admin may use the /_kmsgate/ admin paths.
 	Admin bool
+	// Secret is the secret access key (AuthVerify).
+	Secret string
+	// SessionToken, when set, must come in X-Amz-Security-Token.
+	SessionToken string
+	// Expires, when not zero, ends the key: ExpiredTokenException after.
+	Expires time.Time
 }
 
 // Decisions is the ring of the newest policy decisions.
@@ -89,6 +103,8 @@ type server struct {
 	clock         *kmsgate.Clock
 	newID         func() string
 	keys          func(string) (AccessKey, bool)
+	auth          AuthMode
+	verifier      *verifier
 	decisions     Decisions
 	routes        map[string]*route
 	metrics       *metrics.Metrics
@@ -148,6 +164,7 @@ func newServer(cfg Config, table []route) *server {
 		clock:         cfg.Clock,
 		newID:         cfg.NewRequestID,
 		keys:          cfg.Keys,
+		auth:          cfg.Auth,
 		decisions:     cfg.Decisions,
 		routes:        make(map[string]*route, len(table)),
 		ctJSON11:      []string{contentTypeJSON11},
@@ -155,6 +172,13 @@ func newServer(cfg Config, table []route) *server {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.auth == AuthVerify {
+		now := cfg.Now
+		if now == nil {
+			now = time.Now
+		}
+		s.verifier = &verifier{now: now}
 	}
 	if s.newID == nil {
 		s.newID = newRequestIDs(rand.Reader).next
@@ -291,6 +315,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// route's handler: mux's own ServeHTTP would make two copies of the
 	// request to carry route variables, which no handler here reads. Every
 	// other request (not found, wrong method, unclean path) is mux's.
+	if s.auth == AuthVerify && strings.HasPrefix(r.URL.Path, "/_kmsgate/") && !s.admitAdmin(sw, r) {
+		return
+	}
 	if m := &ex.match; s.router.Match(r, m) && m.MatchErr == nil && m.Handler != nil {
 		m.Handler.ServeHTTP(sw, r)
 		return
@@ -356,11 +383,6 @@ func (s *server) callRoute(w http.ResponseWriter, r *http.Request, rt *route, st
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		return body, dst, err
 	}
-	caller, err := s.identify(r, st.id)
-	if err != nil {
-		return body, dst, err
-	}
-	st.region = caller.Region
 	limit := rt.maxBody
 	if limit <= 0 {
 		limit = s.maxBody
@@ -368,6 +390,11 @@ func (s *server) callRoute(w http.ResponseWriter, r *http.Request, rt *route, st
 	if body, err = readBody(w, r, limit, bodyBuf); err != nil {
 		return bodyBuf, dst, err
 	}
+	caller, _, err := s.identify(r, st.id, body)
+	if err != nil {
+		return body, dst, err
+	}
+	st.region = caller.Region
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -426,30 +453,81 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, buf []byte) (
 }
 
 // identify builds the Caller from the SigV4 Authorization header, the
-// remote address and the request id.
-func (s *server) identify(r *http.Request, requestID string) (kmsgate.Caller, error) {
+// remote address and the request id; with AuthVerify it checks the
+// signature over body. It also answers whether the caller is an admin
+// principal.
+func (s *server) identify(r *http.Request, requestID string, body []byte) (kmsgate.Caller, bool, error) {
 	c := kmsgate.Caller{Region: s.defaultRegion, Account: s.account, RequestID: requestID}
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		c.SourceIP = host
 	} else {
 		c.SourceIP = r.RemoteAddr
 	}
-	if h := r.Header.Get("Authorization"); h != "" {
-		cred, err := parseAuthorization(h)
-		if err != nil {
-			return c, err
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		if s.auth == AuthVerify {
+			return c, false, authError("MissingAuthenticationTokenException", "Missing Authentication Token")
 		}
-		c.AccessKeyID, c.Region = cred.accessKeyID, cred.region
-		if s.keys != nil {
-			if k, ok := s.keys(cred.accessKeyID); ok {
-				c.PrincipalARN = k.Principal
-				if k.Account != "" {
-					c.Account = k.Account
-				}
-			}
+		return c, false, nil
+	}
+	cred, err := parseAuthorization(h)
+	if err != nil {
+		return c, false, err
+	}
+	c.AccessKeyID, c.Region = cred.accessKeyID, cred.region
+	var key AccessKey
+	known := false
+	if s.keys != nil {
+		key, known = s.keys(cred.accessKeyID)
+	}
+	if s.auth == AuthVerify {
+		if !known {
+			return c, false, invalidToken()
+		}
+		if err := s.verifier.verify(r, cred, key, body); err != nil {
+			return c, false, err
 		}
 	}
-	return c, nil
+	if known {
+		c.PrincipalARN = key.Principal
+		if key.Account != "" {
+			c.Account = key.Account
+		}
+	}
+	return c, known && key.Admin, nil
+}
+
+// admitAdmin guards every path under /_kmsgate/ when auth is AuthVerify:
+// the request must be signed by an admin principal's key (another
+// principal's answers AccessDeniedException). It answers the error itself
+// and returns false when the request may not go on; the body it read is
+// put back for the handler.
+func (s *server) admitAdmin(w http.ResponseWriter, r *http.Request) bool {
+	st := stateOf(w)
+	body, err := readBody(w, r, s.maxBody, nil)
+	if err == nil {
+		var admin bool
+		var c kmsgate.Caller
+		c, admin, err = s.identify(r, st.id, body)
+		if err == nil && !admin {
+			err = kmsgate.NewAccessDeniedException("User: %s is not authorized to use the kmsgate admin path %s: the principal is not marked admin in the principals file.", principalOrKey(c), r.URL.Path)
+		}
+	}
+	if err != nil {
+		st.op = strings.TrimPrefix(r.URL.Path, "/_kmsgate/")
+		s.writeError(w, st, err)
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	return true
+}
+
+func principalOrKey(c kmsgate.Caller) string {
+	if c.PrincipalARN != "" {
+		return c.PrincipalARN
+	}
+	return "access key " + c.AccessKeyID
 }
 
 func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {

@@ -54,6 +54,9 @@ type Config struct {
 	// run in the background (0: one minute).
 	SweepInterval time.Duration
 	Logger        zerolog.Logger
+	// Auth is --auth: kmsapi.AuthOff, or kmsapi.AuthVerify (SigV4 checked
+	// against the principals file's keys; needs PrincipalsPath).
+	Auth kmsapi.AuthMode
 	// PolicyMode is --policy-mode: gate.Off (nothing judged, nothing looked
 	// up), gate.Enforce, gate.DryRun or gate.Record. With any mode but Off
 	// the judging backend (package gate) wraps the emulator.
@@ -73,6 +76,9 @@ type Config struct {
 	Metrics *metrics.Metrics
 	// Version is the build's version ("dev" when empty).
 	Version string
+	// SignatureClock is the wall clock X-Amz-Date is checked against
+	// (time.Now when nil; never the test clock).
+	SignatureClock func() time.Time
 	// Now and Rand are injected for tests; nil means wall time and crypto/rand.
 	Now  func() time.Time
 	Rand io.Reader
@@ -128,7 +134,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.stopSwp = cancel
 	go s.sweep(sweepCtx)
 	cfg.Logger.Info().Str("addr", s.Addr).Str("region", cfg.Region).Str("account", cfg.Account).
-		Str("data", s.dataPath()).Str("policy_mode", cfg.PolicyMode.String()).Msg("kmsgate serving")
+		Str("data", s.dataPath()).Str("auth", cfg.Auth.String()).Str("policy_mode", cfg.PolicyMode.String()).Msg("kmsgate serving")
 	return s, nil
 }
 
@@ -145,6 +151,11 @@ func (s *Server) wire() (kmsapi.Config, error) {
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Clock:         s.testClock(),
 		Metrics:       s.metrics,
+		Auth:          cfg.Auth,
+		Now:           cfg.SignatureClock,
+	}
+	if cfg.Auth == kmsapi.AuthVerify && cfg.PrincipalsPath == "" {
+		return wc, errors.New("--auth verify needs --principals: the access keys and secrets to check signatures with")
 	}
 	if cfg.PrincipalsPath == "" && len(cfg.IdentityPolicies) == 0 && cfg.PolicyMode == gate.Off {
 		return wc, nil
@@ -158,7 +169,8 @@ func (s *Server) wire() (kmsapi.Config, error) {
 		if k == nil {
 			return kmsapi.AccessKey{}, false
 		}
-		return kmsapi.AccessKey{Principal: k.Principal.ARN, Account: k.Principal.Account, Admin: k.Principal.Admin}, true
+		return kmsapi.AccessKey{Principal: k.Principal.ARN, Account: k.Principal.Account, Admin: k.Principal.Admin,
+			Secret: k.Secret, SessionToken: k.SessionToken, Expires: k.Expires}, true
 	}
 	if cfg.PolicyMode == gate.Off {
 		return wc, nil

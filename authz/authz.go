@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kmsgate/kmsgate/awsfacts"
 	"github.com/kmsgate/kmsgate/iampolicy"
 )
 
@@ -140,19 +141,17 @@ type Decision struct {
 // Allowed reports whether the request is allowed.
 func (d Decision) Allowed() bool { return d.Decision == iampolicy.Allow }
 
-const (
-	defaultKeyPolicyName = "default key policy"
-	defaultKeyPolicySid  = "Enable IAM User Permissions"
-)
+// defaultKeyPolicyName names the default key policy in decisions.
+const defaultKeyPolicyName = "default key policy"
 
-// DefaultKeyPolicy is the key policy KMS gives a key created without one:
-// the account's IAM policies decide.
-func DefaultKeyPolicy(account string) *iampolicy.Policy {
-	p, err := iampolicy.Parse(defaultKeyPolicyName, []byte(`{"Version":"2012-10-17","Id":"key-default-1","Statement":[`+
-		`{"Sid":"`+defaultKeyPolicySid+`","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+account+`:root"},"Action":"kms:*","Resource":"*"}]}`))
+// DefaultKeyPolicy is the key policy KMS gives a key created without one
+// (awsfacts.DefaultKeyPolicy), parsed: the account's IAM policies decide.
+// partition is the key's, e.g. "aws" or "aws-cn".
+func DefaultKeyPolicy(partition, account string) *iampolicy.Policy {
+	p, err := iampolicy.Parse(defaultKeyPolicyName, []byte(awsfacts.DefaultKeyPolicy(partition, account)))
 	if err != nil {
 		// The account is not an account id: a policy naming nobody.
-		p, _ = iampolicy.Parse(defaultKeyPolicyName, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"kms:*","Resource":"*"}]}`))
+		p, _ = iampolicy.Parse(defaultKeyPolicyName, []byte(awsfacts.DefaultKeyPolicy(partition, "000000000000")))
 	}
 	return p
 }
@@ -215,7 +214,7 @@ func Answer(q Question) Check {
 		// The default key policy, without parsing it: the key's account
 		// root may do kms:* on the key, which delegates to IAM.
 		if acct := accountOf(q.Resource); acct != "" && acct == accountOf(q.Principal) && iampolicy.MatchAction("kms:*", q.Action) {
-			kps = []iampolicy.Match{{Ref: iampolicy.StatementRef{Policy: defaultKeyPolicyName, Index: 0, Sid: defaultKeyPolicySid, Effect: "Allow"},
+			kps = []iampolicy.Match{{Ref: iampolicy.StatementRef{Policy: defaultKeyPolicyName, Index: 0, Sid: awsfacts.DefaultKeyPolicySid, Effect: "Allow"},
 				Effect: iampolicy.EffectAllow, Principal: iampolicy.PrincipalAccount}}
 		}
 	default:
@@ -231,12 +230,12 @@ func Answer(q Question) Check {
 	if len(idDeny)+len(kpDeny) > 0 {
 		c.Decision = iampolicy.ExplicitDeny
 		c.Statements = append(idDeny, kpDeny...)
-		where := "an identity-based policy"
+		why := awsfacts.ExplicitDenyIdentity
 		if len(idDeny) == 0 {
-			where = "a resource-based policy"
+			why = awsfacts.ExplicitDenyResource
 		}
 		c.Reason = "explicitly denied by " + joinRefs(c.Statements)
-		c.Message = deniedPrefix(q) + " with an explicit deny in " + where
+		c.Message = awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, why)
 		return c
 	}
 	idAllow := refs(ids, iampolicy.EffectAllow, 0)
@@ -247,7 +246,7 @@ func Answer(q Question) Check {
 			return c
 		}
 		c.Reason = "no identity-based policy allows " + q.Action + " on " + q.Resource
-		c.Message = deniedPrefix(q) + " because no identity-based policy allows the " + q.Action + " action"
+		c.Message = awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, awsfacts.NoIdentityPolicy)
 		return c
 	}
 	// A caller of another account than the key's: the key policy must allow
@@ -282,14 +281,14 @@ func Answer(q Question) Check {
 	}
 	if len(delegate) > 0 {
 		c.Reason = "the key policy delegates " + q.Action + " to the account's IAM policies (" + joinRefs(delegate) + "), but no identity-based policy allows it"
-		c.Message = deniedPrefix(q) + " because no identity-based policy allows the " + q.Action + " action"
+		c.Message = awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, awsfacts.NoIdentityPolicy)
 		return c
 	}
 	c.Reason = "the key policy neither allows the caller nor delegates " + q.Action + " to the caller's account"
 	if len(idAllow) > 0 {
 		c.Reason += "; identity policies allow it (" + joinRefs(idAllow) + "), which is not enough for KMS"
 	}
-	c.Message = deniedPrefix(q) + " because no resource-based policy allows the " + q.Action + " action"
+	c.Message = awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, awsfacts.NoResourcePolicy)
 	return c
 }
 
@@ -312,16 +311,12 @@ func crossAccount(q Question, c Check, kps []iampolicy.Match, idAllow []iampolic
 		c.Reason = "a caller of another account: the key policy allows it (" + joinRefs(kpAllow) + ") and an identity policy allows (" + joinRefs(idAllow) + ")"
 	case len(kpAllow) > 0:
 		c.Reason = "a caller of another account: the key policy allows it (" + joinRefs(kpAllow) + "), but no identity-based policy of the caller allows " + q.Action
-		c.Message = deniedPrefix(q) + " because no identity-based policy allows the " + q.Action + " action"
+		c.Message = awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, awsfacts.NoIdentityPolicy)
 	default:
 		c.Reason = "a caller of another account: the key policy neither names the caller nor its account for " + q.Action
-		c.Message = deniedPrefix(q) + " because no resource-based policy allows the " + q.Action + " action"
+		c.Message = awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, awsfacts.NoResourcePolicy)
 	}
 	return c
-}
-
-func deniedPrefix(q Question) string {
-	return "User: " + q.Principal + " is not authorized to perform: " + q.Action + " on resource: " + q.Resource
 }
 
 func refs(ms []iampolicy.Match, e iampolicy.Effect, pm iampolicy.PrincipalMatch) []iampolicy.StatementRef {
@@ -392,7 +387,7 @@ func Decide(r Request) Decision {
 	if !known {
 		return finish([]Check{{Action: "kms:" + r.Operation, Resource: "*",
 			Reason:  "unknown KMS operation " + strconv.Quote(r.Operation),
-			Message: "User: " + r.Principal + " is not authorized to perform: kms:" + r.Operation + " on resource: *"}})
+			Message: awsfacts.AccessDenied(r.Principal, "kms:"+r.Operation, "*", awsfacts.Unexplained)}})
 	}
 	var checks []Check
 	switch class {
@@ -467,7 +462,7 @@ func (r *Request) aliasARN() string {
 	if strings.HasPrefix(r.AliasName, "arn:") {
 		return r.AliasName
 	}
-	return "arn:aws:kms:" + region + ":" + account + ":" + r.AliasName
+	return awsfacts.AliasARN(region, account, r.AliasName)
 }
 
 func (r *Request) noKeyCheck(action, resource string, ctx iampolicy.Context) Check {
@@ -479,7 +474,7 @@ func (r *Request) keyCheck(action string, k *Key, keyID string, destination bool
 	if k == nil {
 		return Check{Action: action, Resource: "*", Decision: iampolicy.ImplicitDeny,
 			Reason:  r.Operation + " needs a key and the request has none",
-			Message: "User: " + r.Principal + " is not authorized to perform: " + action + " on resource: *"}
+			Message: awsfacts.AccessDenied(r.Principal, action, "*", awsfacts.Unexplained)}
 	}
 	kp := opContext(r, k, destination)
 	if keyID != "" && setsRequestAlias(r.Operation) {

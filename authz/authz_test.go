@@ -267,7 +267,7 @@ func TestNilKeyPolicyDecidesAsTheDefaultKeyPolicy(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			withNil, withParsed := tc.req, tc.req
 			withNil.Key = &Key{ARN: keyARN, Aliases: []string{"alias/jumpwire/a"}}
-			withParsed.Key = &Key{ARN: keyARN, Aliases: []string{"alias/jumpwire/a"}, Policy: DefaultKeyPolicy(acct)}
+			withParsed.Key = &Key{ARN: keyARN, Aliases: []string{"alias/jumpwire/a"}, Policy: DefaultKeyPolicy("aws", acct)}
 			a, b := Decide(withNil), Decide(withParsed)
 			if a.Decision != b.Decision || a.Message != b.Message || fmt.Sprint(a.Statements) != fmt.Sprint(b.Statements) {
 				t.Fatalf("got %v %q %v with a nil key policy, want %v %q %v as with the parsed default", a.Decision, a.Message, a.Statements, b.Decision, b.Message, b.Statements)

@@ -16,7 +16,7 @@ func BenchmarkDecideSeedPolicy(b *testing.B) {
 		policy *iampolicy.Policy
 	}{
 		{"default key policy as nil", nil},
-		{"default key policy parsed", DefaultKeyPolicy(acct)},
+		{"default key policy parsed", DefaultKeyPolicy("aws", acct)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			key := &Key{ARN: keyARN, Aliases: []string{"alias/jumpwire/org1"}, KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", Origin: "AWS_KMS", Policy: bc.policy}

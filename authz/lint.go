@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kmsgate/kmsgate/awsfacts"
 	"github.com/kmsgate/kmsgate/iampolicy"
 )
 
@@ -214,12 +215,12 @@ func aliasEscalation(p *iampolicy.Policy) []Finding {
 				for i := range p.Statements {
 					s := &p.Statements[i]
 					if aliasSide == nil && allowsOn(s, aliasActions, func(region, account string) string {
-						return "arn:aws:kms:" + region + ":" + account + ":" + sample
+						return awsfacts.AliasARN(region, account, sample)
 					}) {
 						aliasSide = s
 					}
 					if keySide == nil && allowsOn(s, aliasActions, func(region, account string) string {
-						return "arn:aws:kms:" + region + ":" + account + ":key/0e6f7a8b-1c2d-4e3f-9a0b-1c2d3e4f5a6b"
+						return awsfacts.KeyARN(region, account, "0e6f7a8b-1c2d-4e3f-9a0b-1c2d3e4f5a6b")
 					}) {
 						keySide = s
 					}

@@ -93,7 +93,7 @@ func (t *txn) keyFacts(k *keyRecord) (*authz.Key, error) {
 		}
 	}
 	// The default key policy stays nil: authz decides it without parsing.
-	if k.Policy != "" && k.Policy != defaultPolicy(t.sc.account) {
+	if k.Policy != "" && k.Policy != t.sc.defaultPolicy() {
 		p, err := t.s.policies.parse(k.Policy)
 		if err != nil {
 			// A stored policy kmsgate cannot evaluate allows nothing: a

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/awsfacts"
 )
 
 const managedAliasPrefix = "alias/aws/"
@@ -49,12 +50,11 @@ func managedPolicy(sc scope, service string) string {
 	if h, ok := viaServiceHost[service]; ok {
 		host = h
 	}
-	root := "arn:" + sc.partition() + ":iam::" + sc.account + ":root"
 	return `{"Version":"2012-10-17","Id":"auto-` + service + `-1","Statement":[` +
 		`{"Sid":"Allow access through ` + service + ` for all principals in the account that are authorized to use ` + service + `","Effect":"Allow","Principal":{"AWS":"*"},` +
 		`"Action":["kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:CreateGrant","kms:DescribeKey"],"Resource":"*",` +
 		`"Condition":{"StringEquals":{"kms:CallerAccount":"` + sc.account + `","kms:ViaService":"` + host + `.` + sc.region + `.amazonaws.com"}}},` +
-		`{"Sid":"Allow direct access to key metadata to the account","Effect":"Allow","Principal":{"AWS":"` + root + `"},` +
+		`{"Sid":"Allow direct access to key metadata to the account","Effect":"Allow","Principal":{"AWS":"` + sc.accountRoot() + `"},` +
 		`"Action":["kms:Describe*","kms:Get*","kms:List*"],"Resource":"*"}]}`
 }
 
@@ -121,11 +121,9 @@ func (t *txn) customerManaged(op string, k *keyRecord) error {
 	}
 	principal := t.principal
 	if principal == "" {
-		principal = "arn:" + t.sc.partition() + ":iam::" + t.sc.account + ":root"
+		principal = t.sc.accountRoot()
 	}
-	action := "kms:" + op
-	return kmsgate.NewAccessDeniedException("User: %s is not authorized to perform: %s on resource: %s because no resource-based policy allows the %s action",
-		principal, action, t.sc.keyARN(k.KeyID), action)
+	return kmsgate.NewAccessDeniedException("%s", awsfacts.AccessDenied(principal, "kms:"+op, t.sc.keyARN(k.KeyID), awsfacts.NoResourcePolicy))
 }
 
 // keyManager is CUSTOMER, or AWS for an AWS managed key.

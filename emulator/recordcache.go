@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 )
@@ -17,6 +18,8 @@ const recordCacheSize = 4096
 // decoded from (checkedCache). Callers always get their own deep copy.
 type recordCache struct {
 	c checkedCache[*keyRecord] // records never handed out: clones only
+	// decodes counts records decoded (cache misses).
+	decodes atomic.Int64
 }
 
 // fresh returns a copy of the record under dbKey when its bytes were
@@ -40,11 +43,13 @@ func (c *recordCache) decode(dbKey string, raw []byte, at readAt) (*keyRecord, e
 	if rec, ok := c.c.get(dbKey, raw, at); ok {
 		return rec.clone(), nil
 	}
+	c.decodes.Add(1)
 	raw = bytes.Clone(raw)
 	var k keyRecord
 	if err := json.Unmarshal(raw, &k); err != nil {
 		return nil, err
 	}
+	k.upgradeImport()
 	c.c.put(dbKey, raw, k.clone(), at, recordCacheSize)
 	return &k, nil
 }

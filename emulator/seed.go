@@ -134,7 +134,7 @@ func (t *txn) applySeedKey(sk *seed.Key) error {
 			k.State = types.KeyStateDisabled
 		}
 		if k.Policy == "" {
-			k.Policy = defaultPolicy(t.sc.account)
+			k.Policy = t.sc.defaultPolicy()
 		}
 		if k.RotationEnabled {
 			k.RotationBase = seedRotationBase(t.now, sk.NextRotation, period)
@@ -209,10 +209,20 @@ func (t *txn) applySeedAliasesAndGrants(entry, keyID string, aliases []string, g
 			return fmt.Errorf("%s alias %s: %w", entry, name, err)
 		}
 	}
+	applied := make([]*grantRecord, len(grants))
 	for i := range grants {
-		if err := t.applySeedGrant(keyID, &grants[i]); err != nil {
+		g, err := t.applySeedGrant(keyID, &grants[i])
+		if err != nil {
 			return fmt.Errorf("%s grant %d%s: %w", entry, i+1, grantLabel(&grants[i]), err)
 		}
+		// Two unnamed grants with the same parameters would be one grant
+		// (their derived ids are the same): the file has a copy.
+		for j, prev := range applied[:i] {
+			if g.Name == "" && prev.Name == "" && sameGrant(prev, g) {
+				return fmt.Errorf("%s grant %d%s: the same grant as grant %d", entry, i+1, grantLabel(&grants[i]), j+1)
+			}
+		}
+		applied[i] = g
 	}
 	return nil
 }

@@ -105,18 +105,18 @@ func checkSeedGrant(g *seed.Grant) (*grantConstraints, error) {
 // applySeedGrant creates a seed grant on the key keyID of the scope unless
 // it is there: a grant with the derived id, or (for a named grant) a grant
 // of that name with the same parameters, as CreateGrant's Name idempotency
-// finds it.
-func (t *txn) applySeedGrant(keyID string, sg *seed.Grant) error {
+// finds it. It returns the grant as checked, created or found.
+func (t *txn) applySeedGrant(keyID string, sg *seed.Grant) (*grantRecord, error) {
 	cons, err := checkSeedGrant(sg)
 	if err != nil {
-		return errors.New(apiMessage(err))
+		return nil, errors.New(apiMessage(err))
 	}
 	k, ok, err := t.loadKey(keyID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !ok {
-		return fmt.Errorf("key %s does not exist in %s", keyID, t.sc.region)
+		return nil, fmt.Errorf("key %s does not exist in %s", keyID, t.sc.region)
 	}
 	want := &grantRecord{
 		KeyID:                    k.KeyID,
@@ -128,30 +128,30 @@ func (t *txn) applySeedGrant(keyID string, sg *seed.Grant) error {
 		Operations:               slices.Clone(sg.Operations),
 		Constraints:              cons,
 		CreationDate:             t.now,
-		IssuingAccount:           "arn:" + t.sc.partition() + ":iam::" + t.sc.account + ":root",
+		IssuingAccount:           t.sc.accountRoot(),
 	}
 	want.GrantID = seedGrantID(t.sc, want)
 	existing, err := t.keyGrants(k.KeyID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i := range existing {
 		if existing[i].GrantID == want.GrantID || (want.Name != "" && existing[i].Name == want.Name && sameGrant(&existing[i], want)) {
-			return nil
+			return want, nil
 		}
 	}
 	if err := checkGrantFitsKey(k, want.Operations, cons); err != nil {
-		return errors.New(apiMessage(err))
+		return nil, errors.New(apiMessage(err))
 	}
 	if err := notPendingDeletion(t.sc, k); err != nil {
-		return errors.New(apiMessage(err))
+		return nil, errors.New(apiMessage(err))
 	}
 	if want.Secret, err = t.s.randomBytes(grantSecretBytes); err != nil {
-		return err
+		return nil, err
 	}
 	if err := t.saveGrant(want); err != nil {
-		return err
+		return nil, err
 	}
 	t.s.log.Info().Str("account", t.sc.account).Str("region", t.sc.region).Str("key_id", k.KeyID).Str("grant_id", want.GrantID).Msg("seed grant created")
-	return nil
+	return want, nil
 }

@@ -207,6 +207,10 @@ func TestApplySeedGrantErrorsNameTheGrant(t *testing.T) {
 		{"a grant for CreateGrant alone", symKey(seed.Grant{GranteePrincipal: granteeRole, Operations: []types.GrantOperation{types.GrantOperationCreateGrant}}), []string{"Grants must not contain only the CreateGrant operation."}},
 		{"a grant without a grantee", symKey(seed.Grant{Operations: []types.GrantOperation{types.GrantOperationDecrypt}}), []string{"grant 1: the grant has no grantee principal"}},
 		{"a grant name with a space", symKey(seed.Grant{Name: "a b", GranteePrincipal: granteeRole, Operations: []types.GrantOperation{types.GrantOperationDecrypt}}), []string{"grant 1 (a b): ", "'a b' at 'name'"}},
+		{"the same unnamed grant twice", &seed.File{Keys: []seed.Key{{ID: seedID, Enabled: true, Grants: []seed.Grant{
+			{GranteePrincipal: granteeRole, Operations: []types.GrantOperation{types.GrantOperationDecrypt, types.GrantOperationEncrypt}},
+			{GranteePrincipal: granteeRole, Operations: []types.GrantOperation{types.GrantOperationEncrypt, types.GrantOperationDecrypt}},
+		}}}}, []string{"grant 2 (for " + granteeRole + "): the same grant as grant 1"}},
 		{"a service grantee without a source ARN", symKey(seed.Grant{GranteeServicePrincipal: "s3.amazonaws.com", Operations: []types.GrantOperation{types.GrantOperationDecrypt}}), []string{"needs a SourceArn constraint"}},
 	}
 	for _, c := range cases {

@@ -46,6 +46,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -53,6 +54,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/awsfacts"
 	"github.com/kmsgate/kmsgate/storage"
 )
 
@@ -93,6 +95,10 @@ type Service struct {
 	records  recordCache // decoded key records (recordcache.go)
 	aeads    aeadCache   // ready ciphers of symmetric material (aeadcache.go)
 	policies policyCache // parsed key policies for authz.Facts (facts.go)
+	// decodes counts key, alias and grant records decoded from the store
+	// outside the record cache (tests check that a List decodes only its
+	// page).
+	decodes atomic.Int64
 }
 
 var _ kmsgate.Backend = (*Service)(nil)
@@ -123,6 +129,14 @@ func New(cfg Config) (*Service, error) {
 	if s.rand == nil {
 		s.rand = rand.Reader
 	}
+	start := time.Now()
+	n, err := s.migrateIndexes(migrateChunk)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: build the indexes of a store made before them: %w", err)
+	}
+	if n > 0 {
+		s.log.Info().Int("records", n).Dur("took", time.Since(start)).Msg("store indexes built (once, for a store made by an older kmsgate)")
+	}
 	return s, nil
 }
 
@@ -144,28 +158,14 @@ func (s *Service) scopeOf(ctx context.Context) scope {
 	return sc
 }
 
-func (sc scope) partition() string {
-	switch {
-	case len(sc.region) > 3 && sc.region[:3] == "cn-":
-		return "aws-cn"
-	case len(sc.region) > 7 && sc.region[:7] == "us-gov-":
-		return "aws-us-gov"
-	}
-	return "aws"
-}
+func (sc scope) partition() string { return awsfacts.Partition(sc.region) }
 
-// arnPrefix is "arn:aws:kms:<region>:<account>:".
-func (sc scope) arnPrefix() string {
-	return "arn:" + sc.partition() + ":kms:" + sc.region + ":" + sc.account + ":"
-}
+// accountRoot is the scope's account as a principal, arn:aws:iam::<account>:root.
+func (sc scope) accountRoot() string { return awsfacts.AccountRootARN(sc.partition(), sc.account) }
 
-// keyARN is "arn:aws:kms:<region>:<account>:key/<id>", built in one
-// allocation (it is made on every cryptographic call).
-func (sc scope) keyARN(id string) string {
-	return "arn:" + sc.partition() + ":kms:" + sc.region + ":" + sc.account + ":key/" + id
-}
+func (sc scope) keyARN(id string) string { return awsfacts.KeyARN(sc.region, sc.account, id) }
 
-func (sc scope) aliasARN(name string) string { return sc.arnPrefix() + name }
+func (sc scope) aliasARN(name string) string { return awsfacts.AliasARN(sc.region, sc.account, name) }
 
 // dbPrefix is the storage key prefix of this scope's records.
 func (sc scope) dbPrefix() string { return sc.account + "/" + sc.region + "/" }

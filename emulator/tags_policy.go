@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsgate/kmsgate/awsfacts"
 )
 
 const (
@@ -23,10 +25,9 @@ const (
 
 var rePolicyName = regexp.MustCompile(`^[\w]+$`)
 
-// defaultPolicy is the key policy AWS gives a key created without one.
-func defaultPolicy(account string) string {
-	return `{"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + account + `:root"},"Action":"kms:*","Resource":"*"}]}`
-}
+// defaultPolicy is the key policy AWS gives a key of the scope created
+// without one.
+func (sc scope) defaultPolicy() string { return awsfacts.DefaultKeyPolicy(sc.partition(), sc.account) }
 
 // checkPolicy validates a key policy: its size, and that it is a JSON policy
 // document (an object whose Statement is one statement or a non-empty list

@@ -139,3 +139,24 @@ func TestKeyPolicies(t *testing.T) {
 	_, err = e.svc.ListKeyPolicies(e.ctx, &kms.ListKeyPoliciesInput{KeyId: aws.String("alias/x")})
 	wantErr(t, err, "NotFoundException", "Invalid keyId 'alias/x'")
 }
+
+// TestDefaultKeyPolicyNamesThePartitionsRoot: a key created without a policy
+// in a China or GovCloud region delegates to that partition's account root.
+func TestDefaultKeyPolicyNamesThePartitionsRoot(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct{ region, root string }{
+		{"us-east-1", "arn:aws:iam::111122223333:root"},
+		{"cn-north-1", "arn:aws-cn:iam::111122223333:root"},
+		{"us-gov-west-1", "arn:aws-us-gov:iam::111122223333:root"},
+	} {
+		t.Run(tc.region, func(t *testing.T) {
+			created, err := e.svc.CreateKey(e.in(tc.region), &kms.CreateKeyInput{})
+			ok(t, err)
+			got, err := e.svc.GetKeyPolicy(e.in(tc.region), &kms.GetKeyPolicyInput{KeyId: created.KeyMetadata.KeyId})
+			ok(t, err)
+			if want := `"Principal":{"AWS":"` + tc.root + `"}`; !strings.Contains(aws.ToString(got.Policy), want) {
+				t.Errorf("got policy %s, want one with %s", aws.ToString(got.Policy), want)
+			}
+		})
+	}
+}

@@ -8,7 +8,6 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -256,9 +254,9 @@ func (s *Server) open(ctx context.Context) error {
 
 func (s *Server) rootKey() ([]byte, error) {
 	if s.cfg.RootKeyHex != "" {
-		key, err := hex.DecodeString(strings.TrimSpace(s.cfg.RootKeyHex))
-		if err != nil || len(key) != 32 {
-			return nil, errors.New("KMSGATE_ROOT_KEY must be 64 hex characters (32 bytes)")
+		key, err := storage.ParseRootKey(s.cfg.RootKeyHex)
+		if err != nil {
+			return nil, fmt.Errorf("KMSGATE_ROOT_KEY: %w", err)
 		}
 		return key, nil
 	}

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kmsgate/kmsgate/awsfacts"
 )
 
 var (
@@ -65,12 +66,11 @@ func buildGrants(spec types.KeySpec, in []grantInput) ([]Grant, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", grantEntry(i, gi.Name), err)
 		}
+		// Two unnamed grants with the same parameters are refused by the
+		// emulator when it applies them (see emulator.sameGrant).
 		for j, prev := range out {
-			switch {
-			case g.Name != "" && prev.Name == g.Name:
+			if g.Name != "" && prev.Name == g.Name {
 				return nil, fmt.Errorf("%s: duplicate grant name: %s has it already", grantEntry(i, g.Name), grantEntry(j, prev.Name))
-			case g.Name == "" && prev.Name == "" && sameGrant(prev, g):
-				return nil, fmt.Errorf("%s: the same grant as %s", grantEntry(i, ""), grantEntry(j, ""))
 			}
 		}
 		out = append(out, g)
@@ -180,39 +180,6 @@ func trimmed(s string) string {
 	return s[:64] + "..."
 }
 
-// sameGrant reports whether two unnamed grants have the same parameters.
-func sameGrant(a, b Grant) bool {
-	if a.GranteePrincipal != b.GranteePrincipal || a.GranteeServicePrincipal != b.GranteeServicePrincipal ||
-		a.RetiringPrincipal != b.RetiringPrincipal || a.RetiringServicePrincipal != b.RetiringServicePrincipal {
-		return false
-	}
-	x, y := slices.Clone(a.Operations), slices.Clone(b.Operations)
-	slices.Sort(x)
-	slices.Sort(y)
-	if !slices.Equal(x, y) {
-		return false
-	}
-	ca, cb := a.Constraints, b.Constraints
-	if ca == nil || cb == nil {
-		return ca == cb
-	}
-	return equalMaps(ca.EncryptionContextEquals, cb.EncryptionContextEquals) &&
-		equalMaps(ca.EncryptionContextSubset, cb.EncryptionContextSubset) &&
-		(ca.SourceArn == nil) == (cb.SourceArn == nil) && (ca.SourceArn == nil || *ca.SourceArn == *cb.SourceArn)
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if (a == nil) != (b == nil) || len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
-
 // buildReplicas checks the replicas of key k (built so far).
 func (p *parser) buildReplicas(k *Key, in []replicaInput) error {
 	if len(in) > 0 && !k.MultiRegion {
@@ -247,7 +214,7 @@ func buildReplica(k *Key, in replicaInput) (Replica, error) {
 	if err := checkScope(in.Region, ""); err != nil {
 		return Replica{}, err
 	}
-	if k.Region != "" && partition(k.Region) != partition(in.Region) {
+	if k.Region != "" && awsfacts.Partition(k.Region) != awsfacts.Partition(in.Region) {
 		return Replica{}, fmt.Errorf("region %s is in another partition than the key's %s", in.Region, k.Region)
 	}
 	r := Replica{Region: in.Region, Description: in.Description, Enabled: true}
@@ -277,16 +244,4 @@ func buildReplica(k *Key, in replicaInput) (Replica, error) {
 		return Replica{}, err
 	}
 	return r, nil
-}
-
-// partition is the AWS partition of a region name, as far as the name
-// tells it.
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
 }

@@ -126,7 +126,6 @@ func TestParseGrantAndReplicaErrors(t *testing.T) {
 		{"an encryption context value of 385 characters", grant("{" + role + ", operations: [Decrypt], constraints: {encryptionContextEquals: {a: " + strings.Repeat("v", 385) + "}}}"), []string{"longer than 384 characters"}},
 		{"an encryption context constraint on an HMAC key", key("    keySpec: HMAC_256\n    grants:\n      - {" + role + ", operations: [GenerateMac], constraints: {encryptionContextEquals: {a: b}}}\n"), []string{"encryptionContextEquals is only for SYMMETRIC_DEFAULT keys, not HMAC_256"}},
 		{"two grants with one name", key("    grants:\n      - {name: g, " + role + ", operations: [Decrypt]}\n      - {name: g, " + role + ", operations: [Encrypt]}\n"), []string{"grants[1] (g): duplicate grant name: grants[0] (g) has it already"}},
-		{"the same unnamed grant twice", key("    grants:\n      - {" + role + ", operations: [Decrypt, Encrypt]}\n      - {" + role + ", operations: [Encrypt, Decrypt]}\n"), []string{"grants[1]: the same grant as grants[0]"}},
 		{"an unknown grant field", grant("{" + role + ", operations: [Decrypt], operation: [Encrypt]}"), []string{"field operation not found in a grant entry"}},
 		{"an unknown constraint field", grant("{" + role + ", operations: [Decrypt], constraints: {encryptionContext: {a: b}}}"), []string{"field encryptionContext not found in grant constraints"}},
 		{"replicas of a key that is not multi-Region", key("    replicas: [{region: eu-west-1}]\n"), []string{"keys[0] (id " + id1 + ")", "only multi-Region keys (ids starting mrk-) have replicas"}},

@@ -7,7 +7,6 @@ package emulator
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"sync"
 
@@ -102,18 +101,10 @@ func (t *txn) keyFacts(k *keyRecord) (*authz.Key, error) {
 		}
 		f.Policy = p
 	}
-	err := t.tx.Scan(bucketAliases, t.sc.dbPrefix()+"alias/", "", func(_ string, v []byte) (bool, error) {
-		// Alias records are small JSON objects; only the target is needed.
-		if !strings.Contains(string(v), k.KeyID) {
-			return true, nil
-		}
-		var a aliasRecord
-		if err := json.Unmarshal(v, &a); err != nil {
-			return false, err
-		}
-		if a.TargetKeyID == k.KeyID {
-			f.Aliases = append(f.Aliases, a.Name)
-		}
+	// The aliases-by-key index: one short scan of this key's entries.
+	prefix := t.aliasByKeyDBKey(k.KeyID, "")
+	err := t.tx.Scan(bucketAliasByKey, prefix, "", func(ik string, _ []byte) (bool, error) {
+		f.Aliases = append(f.Aliases, ik[len(prefix):])
 		return true, nil
 	})
 	return f, err

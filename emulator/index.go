@@ -63,8 +63,13 @@ func (k *keyRecord) dueAt() (at time.Time, ok bool) {
 	if k.State == types.KeyStateEnabled {
 		consider(k.nextRotationDate())
 	}
-	if im := k.Import; im != nil && im.HasMaterial && im.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires {
-		consider(im.ValidTo)
+	if k.Import != nil {
+		for i := range k.Materials {
+			m := &k.Materials[i]
+			if !m.Absent && m.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires && !m.ValidTo.IsZero() {
+				consider(&m.ValidTo)
+			}
+		}
 	}
 	return at, ok
 }
@@ -266,6 +271,7 @@ func (s *Service) migrateRecord(tx *storage.Tx, b, dbKey string, v []byte) error
 		if err := json.Unmarshal(v, &k); err != nil {
 			return fmt.Errorf("emulator: index key %s: %w", dbKey, err)
 		}
+		k.upgradeImport()
 		return t.indexKey(&k)
 	case bucketAliases:
 		var a aliasRecord

@@ -270,6 +270,7 @@ func wantIndexes(t *testing.T, s *Service, tx *storage.Tx) map[string]map[string
 	must(tx.Scan(bucketKeys, "", "", func(dbKey string, v []byte) (bool, error) {
 		var k keyRecord
 		must(json.Unmarshal(v, &k))
+		k.upgradeImport()
 		st := scoped(dbKey)
 		if at, ok := k.dueAt(); ok {
 			dk := dueTimeKey(at) + "/" + dbKey
@@ -537,8 +538,16 @@ func TestOldStoreGetsItsIndexesBuilt(t *testing.T) {
 func TestDueAtMatchesMaintenance(t *testing.T) {
 	t0 := idxStart
 	at := func(d time.Duration) *time.Time { x := t0.Add(d); return &x }
-	imported := func(validTo *time.Time) *importState {
-		return &importState{HasMaterial: true, ExpirationModel: types.ExpirationModelTypeKeyMaterialExpires, ValidTo: validTo}
+	// imported makes k an EXTERNAL key with one material version that
+	// expires at validTo (none when nil).
+	imported := func(k keyRecord, validTo *time.Time) keyRecord {
+		k.Import = newImportState()
+		m := materialInfo{ID: "m1", ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire}
+		if validTo != nil {
+			m.ExpirationModel, m.ValidTo = types.ExpirationModelTypeKeyMaterialExpires, *validTo
+		}
+		k.Materials = append(k.Materials, m)
+		return k
 	}
 	cases := []struct {
 		name string
@@ -550,10 +559,20 @@ func TestDueAtMatchesMaintenance(t *testing.T) {
 		{"rotation of a disabled key", keyRecord{State: types.KeyStateDisabled, RotationEnabled: true, RotationPeriodInDays: 90, RotationBase: at(0)}, nil},
 		{"pending deletion", keyRecord{State: types.KeyStatePendingDeletion, DeletionDate: at(time.Hour)}, at(time.Hour)},
 		{"pending deletion with rotation on", keyRecord{State: types.KeyStatePendingDeletion, DeletionDate: at(time.Hour), RotationEnabled: true, RotationPeriodInDays: 1, RotationBase: at(-23 * time.Hour)}, at(time.Hour)},
-		{"imported material expires", keyRecord{State: types.KeyStateEnabled, Import: imported(at(2 * time.Hour))}, at(2 * time.Hour)},
-		{"imported material that does not expire", keyRecord{State: types.KeyStateEnabled, Import: &importState{HasMaterial: true, ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire}}, nil},
-		{"expiry before rotation", keyRecord{State: types.KeyStateEnabled, RotationEnabled: true, RotationPeriodInDays: 90, RotationBase: at(0), Import: imported(at(3 * time.Hour))}, at(3 * time.Hour)},
-		{"expiry of material in a disabled key", keyRecord{State: types.KeyStateDisabled, Import: imported(at(3 * time.Hour))}, at(3 * time.Hour)},
+		{"imported material expires", imported(keyRecord{State: types.KeyStateEnabled}, at(2*time.Hour)), at(2 * time.Hour)},
+		{"imported material that does not expire", imported(keyRecord{State: types.KeyStateEnabled}, nil), nil},
+		{"expiry before rotation", imported(keyRecord{State: types.KeyStateEnabled, RotationEnabled: true, RotationPeriodInDays: 90, RotationBase: at(0)}, at(3*time.Hour)), at(3 * time.Hour)},
+		{"expiry of material in a disabled key", imported(keyRecord{State: types.KeyStateDisabled}, at(3*time.Hour)), at(3 * time.Hour)},
+		{"the earlier of two expiring versions", func() keyRecord {
+			k := imported(keyRecord{State: types.KeyStateEnabled}, at(5*time.Hour))
+			k.Materials = append(k.Materials, materialInfo{ID: "m2", ExpirationModel: types.ExpirationModelTypeKeyMaterialExpires, ValidTo: *at(4 * time.Hour)})
+			return k
+		}(), at(4 * time.Hour)},
+		{"an absent version does not expire again", func() keyRecord {
+			k := imported(keyRecord{State: types.KeyStatePendingImport}, at(5*time.Hour))
+			k.Materials[0].Absent = true
+			return k
+		}(), nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -92,6 +92,7 @@ func (s *Service) sweepOne(tx *storage.Tx, dk string, res *SweepResult) error {
 	if err := json.Unmarshal(raw, &k); err != nil {
 		return fmt.Errorf("emulator: decode key %s: %w", parts[2], err)
 	}
+	k.upgradeImport()
 	expired, importExpired, rotate := k.expired(t.now), k.importExpired(t.now), k.rotationDue(t.now)
 	if _, _, err := t.loadKey(parts[2]); err != nil {
 		return err

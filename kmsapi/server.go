@@ -2,6 +2,7 @@ package kmsapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -61,6 +62,11 @@ type Config struct {
 	Now func() time.Time
 	// Decisions, when set, serves GET /_kmsgate/decisions?limit=N.
 	Decisions Decisions
+	// Health, when set, says whether the backend's dependencies are well
+	// (proxy mode: whether the upstream answered recently). GET /healthz
+	// answers 200 {"status":"ok",...details} when healthy, else 503
+	// {"status":"unhealthy",...details}. Nil: always 200 {"status":"ok"}.
+	Health func(ctx context.Context) (healthy bool, details map[string]any)
 	// Metrics counts requests, errors, latency and in-flight requests and
 	// is served at GET /metrics; nil means a registry of the handler's own.
 	Metrics *metrics.Metrics
@@ -106,6 +112,7 @@ type server struct {
 	auth          AuthMode
 	verifier      *verifier
 	decisions     Decisions
+	health        func(context.Context) (bool, map[string]any)
 	routes        map[string]*route
 	metrics       *metrics.Metrics
 	// unknownOp counts requests whose X-Amz-Target names no operation.
@@ -166,6 +173,7 @@ func newServer(cfg Config, table []route) *server {
 		keys:          cfg.Keys,
 		auth:          cfg.Auth,
 		decisions:     cfg.Decisions,
+		health:        cfg.Health,
 		routes:        make(map[string]*route, len(table)),
 		ctJSON11:      []string{contentTypeJSON11},
 		ctJSON:        []string{"application/json"},
@@ -532,7 +540,27 @@ func principalOrKey(c kmsgate.Caller) string {
 
 func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	stateOf(w).op = "healthz"
-	writeJSON(w, http.StatusOK, s.ctJSON, []byte(`{"status":"ok"}`))
+	if s.health == nil {
+		writeJSON(w, http.StatusOK, s.ctJSON, []byte(`{"status":"ok"}`))
+		return
+	}
+	healthy, details := s.health(r.Context())
+	answer := make(map[string]any, len(details)+1)
+	for k, v := range details {
+		answer[k] = v
+	}
+	status := http.StatusOK
+	answer["status"] = "ok"
+	if !healthy {
+		status = http.StatusServiceUnavailable
+		answer["status"] = "unhealthy"
+	}
+	body, err := json.Marshal(answer)
+	if err != nil {
+		s.writeError(w, stateOf(w), err)
+		return
+	}
+	writeJSON(w, status, s.ctJSON, body)
 }
 
 // serveMetrics answers GET /metrics in the Prometheus text format.

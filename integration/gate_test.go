@@ -353,3 +353,20 @@ func TestGateRecordLogsAllowedCalls(t *testing.T) {
 		t.Fatalf("GET /metrics has no line %q", want)
 	}
 }
+
+func TestGateAWSManagedKeyKeepsItsFixedPolicy(t *testing.T) {
+	ctx := context.Background()
+	in := start(t, withGate(gate.Enforce, gateFiles(t), ""))
+	admin := in.clientAs("AKIAADMIN", "admin-secret")
+	// Reading the key's metadata is what the managed policy lets the
+	// account do directly.
+	md := must(admin.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/aws/s3")}))(t)
+	if md.KeyMetadata.KeyManager != types.KeyManagerTypeAws {
+		t.Fatalf("got KeyManager %s, want AWS", md.KeyMetadata.KeyManager)
+	}
+	// Direct use is not through the service (no kms:ViaService): denied
+	// even for a principal allowed kms:*.
+	_, err := admin.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String("alias/aws/s3"), Plaintext: []byte("x")})
+	wantAPIError(t, err, "AccessDeniedException", "User: "+adminARN+" is not authorized to perform: kms:Encrypt on resource: "+
+		aws.ToString(md.KeyMetadata.Arn)+" because no resource-based policy allows the kms:Encrypt action")
+}

@@ -615,3 +615,52 @@ func TestDueTimeKeySortsAsTime(t *testing.T) {
 		}
 	}
 }
+
+// A key past its deletion date that no sweep has purged yet is left out of
+// every List (the due-time index says which keys to decode and check), and
+// keys with nothing due are listed without decoding their records.
+func TestListsLeaveOutExpiredKeysBeforeTheSweep(t *testing.T) {
+	e := newIdxEnv(t)
+	e.seedMany(t, 5)
+	gone := seedKeyID(2)
+	if _, err := e.s.ScheduleKeyDeletion(e.ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(gone), PendingWindowInDays: aws.Int32(7)}); err != nil {
+		t.Fatal(err)
+	}
+	before := e.decodes()
+	keys, err := e.s.ListKeys(e.ctx, &kms.ListKeysInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys.Keys) != 5 {
+		t.Fatalf("keys while pending deletion: got %d, want 5", len(keys.Keys))
+	}
+	if d := e.decodes() - before; d != 0 {
+		t.Fatalf("ListKeys with nothing due decoded %d records, want 0", d)
+	}
+	e.clock.Advance(8 * 24 * time.Hour)
+	keys, err = e.s.ListKeys(e.ctx, &kms.ListKeysInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliases, err := e.s.ListAliases(e.ctx, &kms.ListAliasesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grants, err := e.s.ListRetirableGrants(e.ctx, &kms.ListRetirableGrantsInput{RetiringPrincipal: aws.String(retiringP)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys.Keys) != 4 || len(aliases.Aliases) != 4 || len(grants.Grants) != 4 {
+		t.Fatalf("after the deletion date: got %d keys, %d aliases, %d retirable grants; want 4 of each", len(keys.Keys), len(aliases.Aliases), len(grants.Grants))
+	}
+	for _, k := range keys.Keys {
+		if aws.ToString(k.KeyId) == gone {
+			t.Fatalf("ListKeys lists %s past its deletion date", gone)
+		}
+	}
+	for _, a := range aliases.Aliases {
+		if aws.ToString(a.TargetKeyId) == gone {
+			t.Fatalf("ListAliases lists %s of %s past its deletion date", aws.ToString(a.AliasName), gone)
+		}
+	}
+}

@@ -72,10 +72,22 @@ func (e *idxEnv) seedMany(t *testing.T, n int) {
 			Grants: []seed.Grant{{Name: "r", GranteePrincipal: granteeP, RetiringPrincipal: retiringP, Operations: []types.GrantOperation{types.GrantOperationEncrypt}}}}
 		f.Keys = append(f.Keys, k)
 	}
-	for i := range n {
-		f.Keys[0].Grants = append(f.Keys[0].Grants, seed.Grant{Name: fmt.Sprintf("g%d", i), GranteePrincipal: granteeP, Operations: []types.GrantOperation{types.GrantOperationDecrypt}})
-	}
 	if err := e.s.ApplySeed(e.ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	// The grants of key 0 go in straight (a seed checks each new grant
+	// against the key's others, which is slow for many).
+	if err := e.db.Update(func(tx *storage.Tx) error {
+		st := &txn{s: e.s, tx: tx, sc: scope{account: idxAccount, region: idxRegion}, now: e.clock.Now()}
+		for i := range n {
+			g := &grantRecord{GrantID: fmt.Sprintf("%064x", i), KeyID: seedKeyID(0), GranteePrincipal: granteeP,
+				Operations: []types.GrantOperation{types.GrantOperationDecrypt}, CreationDate: st.now, Secret: []byte("0123456789abcdef")}
+			if err := st.saveGrant(g); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -662,5 +674,35 @@ func TestListsLeaveOutExpiredKeysBeforeTheSweep(t *testing.T) {
 		if aws.ToString(a.TargetKeyId) == gone {
 			t.Fatalf("ListAliases lists %s of %s past its deletion date", aws.ToString(a.AliasName), gone)
 		}
+	}
+}
+
+// Last-usage notes never pile up in memory: the use that brings them to
+// the limit writes them to the store in the background.
+func TestUsageNotesAreBounded(t *testing.T) {
+	e := newIdxEnv(t)
+	e.seedMany(t, 3)
+	e.s.usage.limit = 2
+	for i := range 2 {
+		if _, err := e.s.Encrypt(e.ctx, &kms.EncryptInput{KeyId: aws.String(seedKeyID(i)), Plaintext: []byte("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.s.usage.flushes.Wait()
+	e.s.usage.mu.Lock()
+	left := len(e.s.usage.notes)
+	e.s.usage.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("notes in memory after reaching the limit: got %d, want 0", left)
+	}
+	if err := e.db.View(func(tx *storage.Tx) error {
+		for i := range 2 {
+			if tx.Peek(bucketLastUsage, idxAccount+"/"+idxRegion+"/"+seedKeyID(i)) == nil {
+				t.Errorf("no last-usage record of key %d in the store", i)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,6 +1,7 @@
 package kmsapi
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -46,6 +47,11 @@ type Config struct {
 	// NewRequestID makes the x-amzn-RequestId of each answer; nil means
 	// UUID-shaped ids, distinct within the server (see requestIDs).
 	NewRequestID func() string
+	// Health, when set, says whether the backend's dependencies are well
+	// (proxy mode: whether the upstream answered recently). GET /healthz
+	// answers 200 {"status":"ok",...details} when healthy, else 503
+	// {"status":"unhealthy",...details}. Nil: always 200 {"status":"ok"}.
+	Health func(ctx context.Context) (healthy bool, details map[string]any)
 	// Metrics counts requests, errors, latency and in-flight requests and
 	// is served at GET /metrics; nil means a registry of the handler's own.
 	Metrics *metrics.Metrics
@@ -67,6 +73,7 @@ type server struct {
 	maxBody       int64
 	clock         *kmsgate.Clock
 	newID         func() string
+	health        func(context.Context) (bool, map[string]any)
 	routes        map[string]*route
 	metrics       *metrics.Metrics
 	// unknownOp counts requests whose X-Amz-Target names no operation.
@@ -124,6 +131,7 @@ func newServer(cfg Config, table []route) *server {
 		maxBody:       cfg.MaxBodyBytes,
 		clock:         cfg.Clock,
 		newID:         cfg.NewRequestID,
+		health:        cfg.Health,
 		routes:        make(map[string]*route, len(table)),
 		ctJSON11:      []string{contentTypeJSON11},
 		ctJSON:        []string{"application/json"},
@@ -147,7 +155,10 @@ func newServer(cfg Config, table []route) *server {
 
 	// Exact path matchers: mux's Path() compiles a regular expression and
 	// runs it on every request.
-	r := mux.NewRouter()
+	// SkipClean: a path such as "//", "/../x" or "/healthz/.." is not
+	// redirected to its clean form (a 301 with an empty body) but answered
+	// as any other unknown path, a JSON 404.
+	r := mux.NewRouter().SkipClean(true)
 	r.Methods(http.MethodPost).MatcherFunc(exactPath("/")).HandlerFunc(s.serveKMS)
 	r.Methods(http.MethodGet).MatcherFunc(exactPath("/healthz")).HandlerFunc(s.serveHealth)
 	r.Methods(http.MethodGet).MatcherFunc(exactPath("/metrics")).HandlerFunc(s.serveMetrics)
@@ -275,20 +286,36 @@ func (s *server) logRequest(st *reqState, status int, d time.Duration) {
 	if status >= 500 {
 		ev = s.log.Error()
 	}
+	// Every field is bounded: the operation, key and region come from
+	// the request, and may be as long as a header or body allows.
 	ev = ev.Str("request_id", st.id).
-		Str("operation", st.op).
-		Str("key_arn", st.keyARN).
-		Str("region", st.region).
+		Str("operation", bounded(st.op)).
+		Str("key_arn", bounded(st.keyARN)).
+		Str("region", bounded(st.region)).
 		Int("status", status).
-		Str("error_code", st.errCode).
+		Str("error_code", bounded(st.errCode)).
 		Float64("duration_ms", float64(d.Microseconds())/1000)
 	if st.internal != nil {
-		ev = ev.AnErr("error", st.internal)
+		ev = ev.Str("error", boundedN(st.internal.Error(), 4*maxLogField))
 	}
 	if st.stack != nil {
 		ev = ev.Bytes("stack", st.stack)
 	}
 	ev.Msg("request")
+}
+
+// maxLogField is the most bytes of a request-given value a log line (or
+// an error message) repeats.
+const maxLogField = 256
+
+// bounded cuts s to maxLogField bytes, saying how long it was.
+func bounded(s string) string { return boundedN(s, maxLogField) }
+
+func boundedN(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "...(" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // serveKMS answers POST /: one KMS operation named by X-Amz-Target.
@@ -418,7 +445,27 @@ func (s *server) identify(r *http.Request, requestID string) (kmsgate.Caller, er
 
 func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	stateOf(w).op = "healthz"
-	writeJSON(w, http.StatusOK, s.ctJSON, []byte(`{"status":"ok"}`))
+	if s.health == nil {
+		writeJSON(w, http.StatusOK, s.ctJSON, []byte(`{"status":"ok"}`))
+		return
+	}
+	healthy, details := s.health(r.Context())
+	answer := make(map[string]any, len(details)+1)
+	for k, v := range details {
+		answer[k] = v
+	}
+	status := http.StatusOK
+	answer["status"] = "ok"
+	if !healthy {
+		status = http.StatusServiceUnavailable
+		answer["status"] = "unhealthy"
+	}
+	body, err := json.Marshal(answer)
+	if err != nil {
+		s.writeError(w, stateOf(w), err)
+		return
+	}
+	writeJSON(w, status, s.ctJSON, body)
 }
 
 // serveMetrics answers GET /metrics in the Prometheus text format.

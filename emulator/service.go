@@ -117,6 +117,7 @@ func New(cfg Config) (*Service, error) {
 		log:     cfg.Logger,
 		loaded:  newKeyCache(),
 	}
+	s.usage.limit = maxUsageNotes
 	if s.account == "" {
 		s.account = DefaultAccount
 	}

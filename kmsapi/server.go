@@ -55,6 +55,11 @@ type Config struct {
 	// Metrics counts requests, errors, latency and in-flight requests and
 	// is served at GET /metrics; nil means a registry of the handler's own.
 	Metrics *metrics.Metrics
+	// Backup, when set, enables GET /_kmsgate/backup: it writes a
+	// consistent copy of the store to the writer start returns (told the
+	// copy's size first) and returns the bytes written
+	// (storage.DB.Backup).
+	Backup func(start func(size int64) io.Writer) (int64, error)
 }
 
 const (
@@ -74,6 +79,7 @@ type server struct {
 	clock         *kmsgate.Clock
 	newID         func() string
 	health        func(context.Context) (bool, map[string]any)
+	backup        func(start func(size int64) io.Writer) (int64, error)
 	routes        map[string]*route
 	metrics       *metrics.Metrics
 	// unknownOp counts requests whose X-Amz-Target names no operation.
@@ -132,6 +138,7 @@ func newServer(cfg Config, table []route) *server {
 		clock:         cfg.Clock,
 		newID:         cfg.NewRequestID,
 		health:        cfg.Health,
+		backup:        cfg.Backup,
 		routes:        make(map[string]*route, len(table)),
 		ctJSON11:      []string{contentTypeJSON11},
 		ctJSON:        []string{"application/json"},
@@ -164,6 +171,9 @@ func newServer(cfg Config, table []route) *server {
 	r.Methods(http.MethodGet).MatcherFunc(exactPath("/metrics")).HandlerFunc(s.serveMetrics)
 	if s.clock != nil {
 		r.Methods(http.MethodPost).MatcherFunc(exactPath("/_kmsgate/clock")).HandlerFunc(s.serveClock)
+	}
+	if s.backup != nil {
+		r.Methods(http.MethodGet).MatcherFunc(exactPath("/_kmsgate/backup")).HandlerFunc(s.serveBackup)
 	}
 	r.NotFoundHandler = http.HandlerFunc(s.serveNotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.serveNotFound)
@@ -218,6 +228,10 @@ type exchange struct {
 	id    [1]string // the x-amzn-RequestId header value
 	match mux.RouteMatch
 }
+
+// Unwrap lets http.ResponseController reach the connection (the backup
+// stream lifts the write deadline).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {

@@ -197,6 +197,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Clock:         s.testClock(),
 		Health:        health,
 		Metrics:       s.metrics,
+		Backup:        s.backupFunc(),
 	})
 	s.http = &http.Server{
 		Handler:           handler,
@@ -224,6 +225,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.Logger.Info().Str("addr", s.Addr).Str("region", cfg.Region).Str("account", cfg.Account).
 		Str("data", s.dataPath()).Msg("kmsgate serving")
 	return s, nil
+}
+
+// backupFunc is what GET /_kmsgate/backup streams: the store, in emulator
+// mode; nil (no such path) in proxy mode.
+func (s *Server) backupFunc() func(func(int64) io.Writer) (int64, error) {
+	if s.db == nil {
+		return nil
+	}
+	return s.db.Backup
 }
 
 func orDefault(d, def time.Duration) time.Duration {

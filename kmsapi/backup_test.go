@@ -70,7 +70,9 @@ func TestBackupEndpoint(t *testing.T) {
 				t.Errorf("got %d bytes (Content-Length %d), want the %d-byte copy", len(body), res.ContentLength, len(tc.wantBody))
 			}
 			if tc.wantCode != 200 {
-				var e struct{ Type string `json:"__type"` }
+				var e struct {
+					Type string `json:"__type"`
+				}
 				if json.Unmarshal(body, &e) != nil || e.Type == "" {
 					t.Errorf("got body %q, want a JSON error", body)
 				}

@@ -30,7 +30,10 @@ var _ smithy.APIError = (*wireError)(nil)
 
 func unknownOperation(target string) error {
 	msg := "Missing X-Amz-Target header."
-	if target != "" {
+	switch {
+	case len(target) > maxLogField:
+		msg = "X-Amz-Target is not an operation of this service."
+	case target != "":
 		msg = fmt.Sprintf("X-Amz-Target '%s' is not an operation of this service.", target)
 	}
 	return &wireError{code: "UnknownOperationException", message: msg, status: http.StatusBadRequest}

@@ -27,7 +27,7 @@ run: build
 # Debian's awscli (/usr/bin/aws), python3-boto3 (for /usr/bin/python3), and
 # node with npm's @aws-sdk/client-kms in integration/node (npm ci).
 test: test-deps lint
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
 
 test-deps:
 	@if [ ! -x $(AWS_CLI) ] || ! /usr/bin/python3 -c 'import boto3' 2>/dev/null || ! command -v node >/dev/null || ! command -v npm >/dev/null; then \

@@ -62,6 +62,10 @@ func isServerFaultCode(code string) bool {
 // a 400, a 503 a 503).
 type httpStatuser interface{ HTTPStatusCode() int }
 
+// upstreamRequestIDer is an error an upstream KMS answered, with the
+// request id it gave the call (the SDK's own response errors have it).
+type upstreamRequestIDer interface{ ServiceRequestID() string }
+
 // writeError is the one place an error becomes a wire answer. An API error
 // keeps its code and message: its own HTTP status when it carries one (an
 // upstream's answer in proxy mode), else 500 for a server fault, 400

@@ -192,6 +192,10 @@ type reqState struct {
 	// a client that has the answer sees it counted).
 	start  time.Time
 	metric *metrics.Op
+	// upstreamID is the request id an upstream KMS gave the call (proxy
+	// mode): answered as x-amzn-RequestId, so that the caller's id is the
+	// one the upstream (and its CloudTrail) knows; the log line has both.
+	upstreamID string
 }
 
 // stateOf is the state of the request answered through w (the
@@ -295,6 +299,9 @@ func (s *server) logRequest(st *reqState, status int, d time.Duration) {
 		Int("status", status).
 		Str("error_code", bounded(st.errCode)).
 		Float64("duration_ms", float64(d.Microseconds())/1000)
+	if st.upstreamID != "" {
+		ev = ev.Str("upstream_request_id", st.upstreamID)
+	}
 	if st.internal != nil {
 		ev = ev.Str("error", boundedN(st.internal.Error(), 4*maxLogField))
 	}
@@ -340,6 +347,15 @@ func (s *server) serveKMS(w http.ResponseWriter, r *http.Request) {
 	defer func() { s.putBuffers(bufs, body, out) }()
 	var err error
 	body, out, err = s.callRoute(w, r, rt, st, body, out)
+	if err != nil {
+		var up upstreamRequestIDer
+		if errors.As(err, &up) {
+			st.upstreamID = up.ServiceRequestID()
+		}
+	}
+	if st.upstreamID != "" {
+		w.Header()[headerRequestID] = []string{st.upstreamID}
+	}
 	if err != nil {
 		s.writeError(w, st, err)
 		return

@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -158,3 +159,39 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 // at a line start ("  -port int") or after a space ("...not defined: -port",
 // "for flag -max-body: ...").
 var singleDashFlag = regexp.MustCompile(`(?m)(^ *|[ \t])-([A-Za-z][A-Za-z0-9_-]*)`)
+
+// List is a repeatable string flag whose variable holds the values
+// comma-separated; flags given on the command line replace the variable's.
+func (e *envFlags) List(p *[]string, name, env, usage string) {
+	e.envName[name] = env
+	if v := e.getenv(env); v != "" {
+		for part := range strings.SplitSeq(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				*p = append(*p, part)
+			}
+		}
+	}
+	e.fs.Var(&listValue{p: p}, name, usage)
+}
+
+// listValue is the flag.Value of List: the first value given on the command
+// line drops the variable's.
+type listValue struct {
+	p       *[]string
+	flagSet bool
+}
+
+func (l *listValue) String() string {
+	if l == nil || l.p == nil {
+		return ""
+	}
+	return strings.Join(*l.p, ",")
+}
+
+func (l *listValue) Set(v string) error {
+	if !l.flagSet {
+		*l.p, l.flagSet = nil, true
+	}
+	*l.p = append(*l.p, v)
+	return nil
+}

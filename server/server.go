@@ -245,6 +245,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// backupFunc is what GET /_kmsgate/backup streams: the store, in emulator
+// mode; nil (no such path) in proxy mode.
+func (s *Server) backupFunc() func(func(int64) io.Writer) (int64, error) {
+	if s.db == nil {
+		return nil
+	}
+	return s.db.Backup
+}
+
 // wire builds the wire's configuration: the backend (emulator or proxy), wrapped in the
 // judging backend when a policy mode is on, and the access keys of the
 // principals file.
@@ -261,6 +270,7 @@ func (s *Server) wire(health func(context.Context) (bool, map[string]any)) (kmsa
 		Metrics:       s.metrics,
 		Auth:          cfg.Auth,
 		Now:           cfg.SignatureClock,
+		Backup:        s.backupFunc(),
 	}
 	if cfg.Auth == kmsapi.AuthVerify && cfg.PrincipalsPath == "" {
 		return wc, errors.New("--auth verify needs --principals: the access keys and secrets to check signatures with")

@@ -20,6 +20,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "serve the KMS API (emulator on a bbolt store)", runServe},
+		{"backup", "copy the store of a running (--url) or stopped (--data) kmsgate", runBackup},
 		{"healthcheck", "ask a running kmsgate whether it is healthy", runHealthcheck},
 		{"version", "print the version", runVersion},
 		{"policy", "simulate, lint, generate and report IAM/KMS policies", runPolicy},

@@ -12,7 +12,7 @@ import (
 
 func TestEverySubcommandAnswersHelp(t *testing.T) {
 	for _, args := range [][]string{
-		{"serve"}, {"healthcheck"}, {"version"}, {"policy"}, {"policy", "simulate"}, {"policy", "lint"},
+		{"serve"}, {"backup"}, {"healthcheck"}, {"version"}, {"policy"}, {"policy", "simulate"}, {"policy", "lint"},
 		{"envelope"}, {"envelope", "encrypt"}, {"envelope", "decrypt"},
 	} {
 		name := strings.Join(args, " ")

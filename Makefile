@@ -51,6 +51,7 @@ lint:
 
 bench: build
 	$(GO) run ./cmd/loadgen --kmsgate ./$(BIN)
+	$(GO) run ./cmd/loadgen --kmsgate ./$(BIN) --gate
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # The scale table of BENCHMARKS.md for one store size: make bench-scale SCALE_KEYS=1000000

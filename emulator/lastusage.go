@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,10 +40,20 @@ type usageNote struct {
 // usageBook holds the notes not yet written, by record key
 // "<account>/<region>/<keyid>". A note is updated in place under mu, so
 // that noting another use of a key already noted allocates nothing.
+// At most limit notes wait in memory: the use that reaches it starts a
+// flush in the background (one at a time), so that memory stays bounded
+// however many keys are used between sweeps.
 type usageBook struct {
 	mu    sync.Mutex
 	notes map[string]*usageNote
+	limit int // maxUsageNotes; tests lower it
+
+	flushing atomic.Bool
+	flushes  sync.WaitGroup // background flushes; Close waits for them
 }
+
+// maxUsageNotes bounds the notes kept in memory between flushes.
+const maxUsageNotes = 65536
 
 // noteUse records a successful use of the key whose ARN is keyARN.
 func (s *Service) noteUse(ctx context.Context, keyARN string, op types.KeyLastUsageTrackingOperation) {
@@ -69,6 +80,16 @@ func (s *Service) noteUse(ctx context.Context, keyARN string, op types.KeyLastUs
 		p := new(usageNote) // not &n: n would then always be on the heap
 		*p = n
 		s.usage.notes[string(dbKey)] = p
+		if len(s.usage.notes) >= s.usage.limit && s.usage.flushing.CompareAndSwap(false, true) {
+			s.usage.flushes.Add(1)
+			go func() {
+				defer s.usage.flushes.Done()
+				defer s.usage.flushing.Store(false)
+				if err := s.FlushKeyUsage(); err != nil {
+					s.log.Error().Err(err).Msg("writing last-usage notes")
+				}
+			}()
+		}
 	} else if !n.Timestamp.Before(old.Timestamp) {
 		*old = n
 	}
@@ -123,7 +144,10 @@ func (s *Service) FlushKeyUsage() error {
 
 // Close writes what is only in memory (the last-usage notes) to the store.
 // Call it before closing the store.
-func (s *Service) Close() error { return s.FlushKeyUsage() }
+func (s *Service) Close() error {
+	s.usage.flushes.Wait()
+	return s.FlushKeyUsage()
+}
 
 func loadUsage(tx *storage.Tx, dbKey string) (usageNote, bool, error) {
 	raw := tx.Get(bucketLastUsage, dbKey)

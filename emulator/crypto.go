@@ -145,7 +145,7 @@ func (s *Service) Encrypt(ctx context.Context, in *kms.EncryptInput, _ ...func(*
 		return nil, err
 	}
 	var out *kms.EncryptOutput
-	err := s.viewShared(ctx, func(t *txn) error {
+	err := s.view(ctx, func(t *txn) error {
 		k, err := t.resolveKey("keyId", in.KeyId, keyOrAlias)
 		if err != nil {
 			return err
@@ -219,7 +219,7 @@ func (s *Service) Decrypt(ctx context.Context, in *kms.DecryptInput, _ ...func(*
 		return nil, unsupported("Recipient (attested enclave) requests")
 	}
 	var out *kms.DecryptOutput
-	err := s.viewShared(ctx, func(t *txn) error {
+	err := s.view(ctx, func(t *txn) error {
 		if isDryRun(in.DryRun) && ignoreCiphertext(in.DryRunModifiers) {
 			// Authorization only: the named key must exist.
 			if in.KeyId != nil {
@@ -363,7 +363,7 @@ func (s *Service) generateDataKey(ctx context.Context, op string, keyID *string,
 	}
 	var blob, pt []byte
 	var arn, mid string
-	err = s.viewShared(ctx, func(t *txn) error {
+	err = s.view(ctx, func(t *txn) error {
 		k, err := t.resolveKey("keyId", keyID, keyOrAlias)
 		if err != nil {
 			return err

@@ -16,19 +16,20 @@ const recordCacheSize = 4096
 // An entry is used only when the stored bytes are exactly the bytes it was
 // decoded from (checkedCache). Callers always get their own deep copy.
 type recordCache struct {
-	c checkedCache[*keyRecord] // records never handed out: clones only
+	c *checkedCache[*keyRecord] // records never handed out: clones only
+}
+
+func newRecordCache() (recordCache, error) {
+	c, err := newCheckedCache[*keyRecord](recordCacheSize)
+	return recordCache{c}, err
 }
 
 // fresh returns a copy of the record under dbKey when its bytes were
-// already seen in the snapshot at (no store read); with shared, the cache's
-// own record, which the caller must never modify.
-func (c *recordCache) fresh(dbKey []byte, at readAt, shared bool) (*keyRecord, bool) {
+// already seen in the snapshot at (no store read).
+func (c recordCache) fresh(dbKey string, at readAt) (*keyRecord, bool) {
 	rec, ok := c.c.fresh(dbKey, at)
-	switch {
-	case !ok:
+	if !ok {
 		return nil, false
-	case shared:
-		return rec, true
 	}
 	return rec.clone(), true
 }
@@ -36,7 +37,7 @@ func (c *recordCache) fresh(dbKey []byte, at readAt, shared bool) (*keyRecord, b
 // decode returns the key record stored as raw under dbKey, read at at. raw
 // may be the store's own memory (storage.Tx.Peek): it is only read here,
 // and copied when kept.
-func (c *recordCache) decode(dbKey string, raw []byte, at readAt) (*keyRecord, error) {
+func (c recordCache) decode(dbKey string, raw []byte, at readAt) (*keyRecord, error) {
 	if rec, ok := c.c.get(dbKey, raw, at); ok {
 		return rec.clone(), nil
 	}
@@ -45,7 +46,7 @@ func (c *recordCache) decode(dbKey string, raw []byte, at readAt) (*keyRecord, e
 	if err := json.Unmarshal(raw, &k); err != nil {
 		return nil, err
 	}
-	c.c.put(dbKey, raw, k.clone(), at, recordCacheSize)
+	c.c.put(dbKey, raw, k.clone(), at)
 	return &k, nil
 }
 

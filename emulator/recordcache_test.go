@@ -97,7 +97,10 @@ func TestKeyRecordCloneSharesNothing(t *testing.T) {
 }
 
 func TestRecordCacheHandsOutCopiesAndFollowsTheStoredBytes(t *testing.T) {
-	var c recordCache
+	c, err := newRecordCache()
+	if err != nil {
+		t.Fatal(err)
+	}
 	rec := keyRecord{KeyID: "k1", Description: "first", Materials: []materialInfo{{ID: "m1"}}}
 	raw, err := json.Marshal(&rec)
 	if err != nil {
@@ -169,35 +172,38 @@ func TestCheckedCacheAnswersUnreadOnlyInASnapshotWhereItsBytesWereSeen(t *testin
 		want  bool
 	}{
 		{"an entry put in snapshot 5 answers in snapshot 5", func(c *checkedCache[string]) {
-			c.put("k", raw, "v", at(5), 8)
+			c.put("k", raw, "v", at(5))
 		}, at(5), true},
 		{"an entry put in snapshot 5 does not answer in snapshot 6", func(c *checkedCache[string]) {
-			c.put("k", raw, "v", at(5), 8)
+			c.put("k", raw, "v", at(5))
 		}, at(6), false},
 		{"an entry checked again in snapshot 6 answers there", func(c *checkedCache[string]) {
-			c.put("k", raw, "v", at(5), 8)
+			c.put("k", raw, "v", at(5))
 			if _, ok := c.get("k", raw, at(6)); !ok {
 				t.Fatal("get with the same bytes missed")
 			}
 		}, at(6), true},
 		{"bytes that differ mark nothing", func(c *checkedCache[string]) {
-			c.put("k", raw, "v", at(5), 8)
+			c.put("k", raw, "v", at(5))
 			if _, ok := c.get("k", []byte("other bytes"), at(6)); ok {
 				t.Fatal("get with other bytes hit")
 			}
 		}, at(6), false},
 		{"an entry put in a writable transaction is seen in no snapshot", func(c *checkedCache[string]) {
-			c.put("k", raw, "v", readAt{}, 8)
+			c.put("k", raw, "v", readAt{})
 		}, at(0), false},
 		{"a writable transaction is never answered unread", func(c *checkedCache[string]) {
-			c.put("k", raw, "v", at(0), 8)
+			c.put("k", raw, "v", at(0))
 		}, readAt{}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var c checkedCache[string]
-			tc.setup(&c)
-			if _, got := c.fresh([]byte("k"), tc.ask); got != tc.want {
+			c, err := newCheckedCache[string](8)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.setup(c)
+			if _, got := c.fresh("k", tc.ask); got != tc.want {
 				t.Errorf("got fresh=%v, want %v", got, tc.want)
 			}
 		})

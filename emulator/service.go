@@ -90,9 +90,9 @@ type Service struct {
 	rand    io.Reader
 	log     zerolog.Logger
 	usage   usageBook   // last cryptographic use per key, see lastusage.go
-	loaded  *keyCache   // parsed asymmetric and HMAC material (keycache.go)
+	loaded  keyCache    // parsed asymmetric and HMAC material (keycache.go)
 	records recordCache // decoded key records (recordcache.go)
-	aeads   aeadCache   // ready ciphers of symmetric material (aeadcache.go)
+	aeads   *aeadCache  // ready ciphers of symmetric material (aeadcache.go)
 }
 
 var _ kmsgate.Backend = (*Service)(nil)
@@ -109,7 +109,16 @@ func New(cfg Config) (*Service, error) {
 		now:     cfg.Now,
 		rand:    cfg.Rand,
 		log:     cfg.Logger,
-		loaded:  newKeyCache(),
+	}
+	var err error
+	if s.loaded, err = newKeyCache(); err != nil {
+		return nil, err
+	}
+	if s.records, err = newRecordCache(); err != nil {
+		return nil, err
+	}
+	if s.aeads, err = newAEADCache(); err != nil {
+		return nil, err
 	}
 	if s.account == "" {
 		s.account = DefaultAccount

@@ -202,8 +202,7 @@ func KeyPolicyContext(ctx iampolicy.Context) iampolicy.Context {
 func Answer(q Question) Check {
 	c := Check{Action: q.Action, Resource: q.Resource}
 	req := iampolicy.Request{Action: q.Action, Resource: q.Resource, Principal: q.Principal, Context: q.Context}
-	var idBuf [4]iampolicy.Match
-	ids := idBuf[:0]
+	var ids []iampolicy.Match
 	for _, p := range q.IdentityPolicies {
 		ids = p.Matches(&req, false, ids)
 	}

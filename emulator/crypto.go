@@ -17,8 +17,8 @@ const (
 	maxRandom     = 1024
 )
 
-// checkEncryptionAlgorithm validates an EncryptionAlgorithm member for a
-// symmetric key: the enum, then SYMMETRIC_DEFAULT only.
+// checkEncryptionAlgorithm validates an EncryptionAlgorithm member against
+// the enum; whether the key takes it is algorithmFits's check.
 func checkEncryptionAlgorithm(field string, alg types.EncryptionAlgorithmSpec) error {
 	if err := validationEnum(field, alg, types.EncryptionAlgorithmSpec("").Values()); err != nil {
 		return err
@@ -63,7 +63,7 @@ func (t *txn) encryptWithNonce(k *keyRecord, plaintext, nonce []byte, ec map[str
 	if !ok {
 		return nil, "", fmt.Errorf("emulator: material %s of key %s is missing", mid, k.KeyID)
 	}
-	blob, err := sealBlobWith(t.sc, k.KeyID, mid, aead, nonce, plaintext, ec)
+	blob, err := sealBlob(t.sc, k.KeyID, mid, aead, nonce, plaintext, ec)
 	return blob, mid, err
 }
 
@@ -120,7 +120,7 @@ func (t *txn) decryptBlob(op string, blob []byte, keyField string, keyID *string
 	if !ok {
 		return nil, nil, "", invalidCiphertext()
 	}
-	pt, err := openBlobWith(t.sc, c, aead, ec)
+	pt, err := openBlob(t.sc, c, aead, ec)
 	if err != nil {
 		return nil, nil, "", invalidCiphertext()
 	}

@@ -184,15 +184,6 @@ func (db *DB) Size() (int64, error) {
 type Tx struct {
 	tx *bolt.Tx
 	db *DB
-	// found remembers the buckets a read-only transaction has opened: its
-	// snapshot never changes, and bbolt itself only remembers them in
-	// writable transactions.
-	found [4]foundBucket
-}
-
-type foundBucket struct {
-	name string
-	b    *bolt.Bucket
 }
 
 // Writable reports whether the transaction can write.
@@ -213,19 +204,6 @@ func (tx *Tx) Snapshot() (id uint64, ok bool) {
 func (tx *Tx) bucket(name string, create bool) (*bolt.Bucket, error) {
 	if tx.tx.Writable() {
 		return tx.writableBucket(name, create)
-	}
-	for i := range tx.found {
-		f := &tx.found[i]
-		if f.b == nil {
-			f.b = tx.tx.Bucket([]byte(name))
-			if f.b != nil {
-				f.name = name
-			}
-			return f.b, nil
-		}
-		if f.name == name {
-			return f.b, nil
-		}
 	}
 	return tx.tx.Bucket([]byte(name)), nil
 }

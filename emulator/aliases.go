@@ -96,7 +96,7 @@ func (t *txn) liveAlias(name string) (*aliasRecord, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, t.tx.Delete(bucketAliases, t.aliasDBKey(name))
+		return nil, t.deleteAlias(a)
 	}
 	return a, nil
 }
@@ -153,7 +153,7 @@ func (s *Service) DeleteAlias(ctx context.Context, in *kms.DeleteAliasInput, _ .
 		if a == nil {
 			return aliasNotFound(t.sc, *in.AliasName)
 		}
-		return t.tx.Delete(bucketAliases, t.aliasDBKey(a.Name))
+		return t.deleteAlias(a)
 	})
 	if err != nil {
 		return nil, err
@@ -173,25 +173,41 @@ func (s *Service) ListAliases(ctx context.Context, in *kms.ListAliasesInput, _ .
 	}
 	var out *kms.ListAliasesOutput
 	err = s.view(ctx, func(t *txn) error {
-		filter := ""
+		var pg []*aliasRecord
+		var next *string
+		var more bool
 		if in.KeyId != nil {
 			k, err := t.resolveKey("keyId", in.KeyId, keyOnly)
 			if err != nil {
 				return err
 			}
-			filter = k.KeyID
-		}
-		all, err := t.liveAliases()
-		if err != nil {
-			return err
-		}
-		var list []aliasRecord
-		for _, a := range all {
-			if filter == "" || a.TargetKeyID == filter {
-				list = append(list, a)
+			pg, next, more, err = scanPage(t.tx, bucketAliasByKey, t.aliasByKeyDBKey(k.KeyID, ""), p, func(name string, _ []byte) (*aliasRecord, bool, error) {
+				a, err := t.loadAlias(name)
+				return a, err == nil && a != nil && a.TargetKeyID == k.KeyID, err
+			})
+			if err != nil {
+				return err
+			}
+		} else {
+			live := map[string]bool{} // target key id -> live, for this page
+			pg, next, more, err = scanPage(t.tx, bucketAliases, t.sc.dbPrefix(), p, func(_ string, v []byte) (*aliasRecord, bool, error) {
+				a, err := t.decodeAlias(v)
+				if err != nil {
+					return nil, false, err
+				}
+				ok, seen := live[a.TargetKeyID]
+				if !seen {
+					if ok, err = t.keyLive(a.TargetKeyID); err != nil {
+						return nil, false, err
+					}
+					live[a.TargetKeyID] = ok
+				}
+				return a, ok, nil
+			})
+			if err != nil {
+				return err
 			}
 		}
-		pg, next, more := paginate(list, func(a aliasRecord) string { return a.Name }, p)
 		out = &kms.ListAliasesOutput{Aliases: make([]types.AliasListEntry, 0, len(pg)), NextMarker: next, Truncated: more}
 		for _, a := range pg {
 			created, updated := a.CreationDate, a.LastUpdatedDate

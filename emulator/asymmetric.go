@@ -376,12 +376,13 @@ func (t *txn) encryptFor(k *keyRecord, alg types.EncryptionAlgorithmSpec, plaint
 	if k.KeySpec == types.KeySpecSymmetricDefault {
 		return t.encryptWith(k, plaintext, ec)
 	}
-	key, mid, err := t.loadCurrent(k)
+	key, _, err := t.loadCurrent(k)
 	if err != nil {
 		return nil, "", err
 	}
+	// No material id: outputs show it for symmetric keys only.
 	blob, err := key.Encrypt(algOrDefault(alg), plaintext, t.s.rand)
-	return blob, mid, err
+	return blob, "", err
 }
 
 // decryptAsymmetric is Decrypt (and ReEncrypt's source side) with a named
@@ -393,7 +394,7 @@ func (t *txn) decryptAsymmetric(k *keyRecord, op string, blob []byte, ec map[str
 	if err := t.checkEncryptKey(k, op, alg, ec); err != nil {
 		return nil, nil, "", err
 	}
-	key, mid, err := t.loadCurrent(k)
+	key, _, err := t.loadCurrent(k)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -401,5 +402,5 @@ func (t *txn) decryptAsymmetric(k *keyRecord, op string, blob []byte, ec map[str
 	if err != nil {
 		return nil, nil, "", err
 	}
-	return k, pt, mid, nil
+	return k, pt, "", nil // no material id for an RSA key
 }

@@ -37,6 +37,15 @@ func algorithmFits(k *keyRecord, alg types.EncryptionAlgorithmSpec) error {
 
 func isDryRun(b *bool) bool { return aws.ToBool(b) }
 
+// materialIDOf is an output's KeyMaterialId member: only symmetric
+// encryption keys have one ("" for the others).
+func materialIDOf(id string) *string {
+	if id == "" {
+		return nil
+	}
+	return aws.String(id)
+}
+
 // stringPair is aws.String(a), aws.String(b) in one allocation, for the
 // outputs of the hot path that carry two strings.
 func stringPair(a, b string) (*string, *string) {
@@ -79,6 +88,11 @@ func (t *txn) decryptBlob(op string, blob []byte, keyField string, keyID *string
 		if err != nil {
 			return nil, nil, "", err
 		}
+		// A blob whose header names another key: IncorrectKeyException,
+		// whatever the named key's type, before its state (checkorder.go).
+		if perr == nil && k.KeyID != c.keyID {
+			return nil, nil, "", incorrectKey()
+		}
 		if k.KeySpec != types.KeySpecSymmetricDefault {
 			return t.decryptAsymmetric(k, op, blob, ec, alg)
 		}
@@ -86,9 +100,6 @@ func (t *txn) decryptBlob(op string, blob []byte, keyField string, keyID *string
 	}
 	if perr != nil {
 		return nil, nil, "", invalidCiphertext()
-	}
-	if named != nil && named.KeyID != c.keyID {
-		return nil, nil, "", incorrectKey()
 	}
 	k := named // when KeyId is given it is the blob's key, read in this transaction
 	if k == nil {
@@ -101,10 +112,10 @@ func (t *txn) decryptBlob(op string, blob []byte, keyField string, keyID *string
 			return nil, nil, "", ciphertextKeyUnknown()
 		}
 	}
-	if err := algorithmFits(k, alg); err != nil {
+	if err := usable(t.sc, k); err != nil {
 		return nil, nil, "", err
 	}
-	if err := usable(t.sc, k); err != nil {
+	if err := algorithmFits(k, alg); err != nil {
 		return nil, nil, "", err
 	}
 	if !k.hasMaterial(c.materialID) {
@@ -237,6 +248,9 @@ func (s *Service) Decrypt(ctx context.Context, in *kms.DecryptInput, _ ...func(*
 			return dryRunError()
 		}
 		arn, midp := stringPair(t.sc.keyARN(k.KeyID), mid)
+		if mid == "" {
+			midp = nil // an RSA key: no material id (symmetric keys only)
+		}
 		out = &kms.DecryptOutput{
 			KeyId:               arn,
 			Plaintext:           pt,
@@ -317,8 +331,8 @@ func (s *Service) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, _ ...fu
 			SourceKeyId:                    aws.String(t.sc.keyARN(src.KeyID)),
 			SourceEncryptionAlgorithm:      algOrDefault(in.SourceEncryptionAlgorithm),
 			DestinationEncryptionAlgorithm: algOrDefault(in.DestinationEncryptionAlgorithm),
-			SourceKeyMaterialId:            aws.String(srcMID),
-			DestinationKeyMaterialId:       aws.String(dstMID),
+			SourceKeyMaterialId:            materialIDOf(srcMID),
+			DestinationKeyMaterialId:       materialIDOf(dstMID),
 		}
 		return nil
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/emulator/keyspec"
 )
 
 // AWS's messages, as in shared/reference/aws-kms-errors.md.
@@ -67,6 +68,7 @@ func validationEnum[T ~string](field string, v T, values []T) error {
 	for i, x := range values {
 		names[i] = string(x)
 	}
+	names = keyspec.EnumOrder(field, names) // AWS's order where recorded
 	return validation(fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", v, field, strings.Join(names, ", ")))
 }
 

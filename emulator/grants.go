@@ -89,54 +89,66 @@ func (t *txn) grantDBKey(keyID, grantID string) string {
 	return t.sc.dbPrefix() + keyID + "/" + grantID
 }
 
+// saveGrant stores a new grant and its index entries (grants never
+// change once made).
 func (t *txn) saveGrant(g *grantRecord) error {
 	raw, err := json.Marshal(g)
 	if err != nil {
 		return fmt.Errorf("emulator: encode grant %s: %w", g.GrantID, err)
 	}
-	return t.tx.Put(bucketGrants, t.grantDBKey(g.KeyID, g.GrantID), raw)
+	if err := t.tx.Put(bucketGrants, t.grantDBKey(g.KeyID, g.GrantID), raw); err != nil {
+		return err
+	}
+	return t.indexGrant(g)
+}
+
+// deleteGrant removes a grant and its index entries.
+func (t *txn) deleteGrant(g *grantRecord) error {
+	if err := t.unindexGrant(g); err != nil {
+		return err
+	}
+	return t.tx.Delete(bucketGrants, t.grantDBKey(g.KeyID, g.GrantID))
 }
 
 func (t *txn) loadGrant(keyID, grantID string) (*grantRecord, error) {
-	raw := t.tx.Get(bucketGrants, t.grantDBKey(keyID, grantID))
+	raw := t.tx.Peek(bucketGrants, t.grantDBKey(keyID, grantID)) // decoded at once
 	if raw == nil {
 		return nil, nil
 	}
+	return t.decodeGrant(raw)
+}
+
+func (t *txn) decodeGrant(raw []byte) (*grantRecord, error) {
+	t.s.decodes.Add(1)
 	var g grantRecord
 	if err := json.Unmarshal(raw, &g); err != nil {
-		return nil, fmt.Errorf("emulator: decode grant %s: %w", grantID, err)
+		return nil, fmt.Errorf("emulator: decode grant: %w", err)
 	}
 	return &g, nil
 }
 
-// grantsWithPrefix returns the grants whose record key starts with the
-// scope prefix and rest, in record-key order.
-func (t *txn) grantsWithPrefix(rest string) ([]grantRecord, error) {
+// keyGrants returns a key's grants in grant-id order.
+func (t *txn) keyGrants(keyID string) ([]grantRecord, error) {
 	var out []grantRecord
-	err := t.tx.Scan(bucketGrants, t.sc.dbPrefix()+rest, "", func(_ string, v []byte) (bool, error) {
-		var g grantRecord
-		if err := json.Unmarshal(v, &g); err != nil {
-			return false, fmt.Errorf("emulator: decode grant: %w", err)
+	err := t.tx.Scan(bucketGrants, t.grantDBKey(keyID, ""), "", func(_ string, v []byte) (bool, error) {
+		g, err := t.decodeGrant(v)
+		if err != nil {
+			return false, err
 		}
-		out = append(out, g)
+		out = append(out, *g)
 		return true, nil
 	})
 	return out, err
 }
 
-// keyGrants returns a key's grants in grant-id order.
-func (t *txn) keyGrants(keyID string) ([]grantRecord, error) {
-	return t.grantsWithPrefix(keyID + "/")
-}
-
 // purgeGrants deletes every grant of a key (the key is being deleted).
 func (t *txn) purgeGrants(keyID string) error {
-	keys, err := t.tx.Keys(bucketGrants, t.sc.dbPrefix()+keyID+"/")
+	grants, err := t.keyGrants(keyID)
 	if err != nil {
 		return err
 	}
-	for _, k := range keys {
-		if err := t.tx.Delete(bucketGrants, k); err != nil {
+	for i := range grants {
+		if err := t.deleteGrant(&grants[i]); err != nil {
 			return err
 		}
 	}
@@ -549,19 +561,41 @@ func (s *Service) ListGrants(ctx context.Context, in *kms.ListGrantsInput, _ ...
 		if err != nil {
 			return err
 		}
-		all, err := t.keyGrants(k.KeyID)
+		match := func(g *grantRecord) bool {
+			return (in.GrantId == nil || g.GrantID == *in.GrantId) &&
+				(in.GranteePrincipal == nil || g.GranteePrincipal == *in.GranteePrincipal) &&
+				(in.GranteeServicePrincipal == nil || g.GranteeServicePrincipal == *in.GranteeServicePrincipal)
+		}
+		var pg []*grantRecord
+		var next *string
+		var more bool
+		switch {
+		case in.GrantId != nil: // at most one grant: read it
+			g, err := t.loadGrant(k.KeyID, *in.GrantId)
+			if err != nil {
+				return err
+			}
+			if g != nil && match(g) && (p.from == "" || g.GrantID >= p.from) {
+				pg = append(pg, g)
+			}
+		case in.GranteePrincipal != nil || in.GranteeServicePrincipal != nil: // through the grantee index
+			who := principalKeys(aws.ToString(in.GranteePrincipal), aws.ToString(in.GranteeServicePrincipal))[0]
+			pg, next, more, err = scanPage(t.tx, bucketGrantee, t.grantDBKey(k.KeyID, who+"\x00"), p, func(grantID string, _ []byte) (*grantRecord, bool, error) {
+				g, err := t.loadGrant(k.KeyID, grantID)
+				return g, err == nil && g != nil && match(g), err
+			})
+		default:
+			pg, next, more, err = scanPage(t.tx, bucketGrants, t.grantDBKey(k.KeyID, ""), p, func(_ string, v []byte) (*grantRecord, bool, error) {
+				g, err := t.decodeGrant(v)
+				return g, err == nil, err
+			})
+		}
 		if err != nil {
 			return err
 		}
-		list := slices.DeleteFunc(all, func(g grantRecord) bool {
-			return (in.GrantId != nil && g.GrantID != *in.GrantId) ||
-				(in.GranteePrincipal != nil && g.GranteePrincipal != *in.GranteePrincipal) ||
-				(in.GranteeServicePrincipal != nil && g.GranteeServicePrincipal != *in.GranteeServicePrincipal)
-		})
-		pg, next, more := paginate(list, func(g grantRecord) string { return g.GrantID }, p)
 		out = &kms.ListGrantsOutput{Grants: make([]types.GrantListEntry, 0, len(pg)), NextMarker: next, Truncated: more}
-		for i := range pg {
-			out.Grants = append(out.Grants, grantEntry(t.sc, &pg[i]))
+		for _, g := range pg {
+			out.Grants = append(out.Grants, grantEntry(t.sc, g))
 		}
 		return nil
 	})
@@ -589,35 +623,37 @@ func (s *Service) ListRetirableGrants(ctx context.Context, in *kms.ListRetirable
 	}
 	var out *kms.ListRetirableGrantsOutput
 	err = s.view(ctx, func(t *txn) error {
-		all, err := t.grantsWithPrefix("")
+		who := principalKeys(aws.ToString(in.RetiringPrincipal), aws.ToString(in.RetiringServicePrincipal))[0]
+		live := map[string]bool{} // key id -> live, for this page
+		pg, next, more, err := scanPage(t.tx, bucketRetiring, t.sc.dbPrefix()+who+"\x00", p, func(sk string, _ []byte) (*grantRecord, bool, error) {
+			keyID, grantID, ok := strings.Cut(sk, "/")
+			if !ok {
+				return nil, false, nil
+			}
+			ok, seen := live[keyID]
+			if !seen {
+				var err error
+				if ok, err = t.keyLive(keyID); err != nil {
+					return nil, false, err
+				}
+				live[keyID] = ok
+			}
+			if !ok {
+				return nil, false, nil
+			}
+			g, err := t.loadGrant(keyID, grantID)
+			if err != nil || g == nil {
+				return nil, false, err
+			}
+			return g, (in.RetiringPrincipal == nil || g.RetiringPrincipal == *in.RetiringPrincipal) &&
+				(in.RetiringServicePrincipal == nil || g.RetiringServicePrincipal == *in.RetiringServicePrincipal), nil
+		})
 		if err != nil {
 			return err
 		}
-		live := map[string]bool{}
-		var list []grantRecord
-		for _, g := range all {
-			if (in.RetiringPrincipal != nil && g.RetiringPrincipal != *in.RetiringPrincipal) ||
-				(in.RetiringServicePrincipal != nil && g.RetiringServicePrincipal != *in.RetiringServicePrincipal) {
-				continue
-			}
-			ok, seen := live[g.KeyID]
-			if !seen {
-				raw := t.tx.Get(bucketKeys, t.keyDBKey(g.KeyID))
-				if raw != nil {
-					if _, ok, err = t.peekKey(raw); err != nil {
-						return err
-					}
-				}
-				live[g.KeyID] = ok
-			}
-			if ok {
-				list = append(list, g)
-			}
-		}
-		pg, next, more := paginate(list, func(g grantRecord) string { return g.KeyID + "/" + g.GrantID }, p)
 		out = &kms.ListRetirableGrantsOutput{Grants: make([]types.GrantListEntry, 0, len(pg)), NextMarker: next, Truncated: more}
-		for i := range pg {
-			out.Grants = append(out.Grants, grantEntry(t.sc, &pg[i]))
+		for _, g := range pg {
+			out.Grants = append(out.Grants, grantEntry(t.sc, g))
 		}
 		return nil
 	})
@@ -654,7 +690,7 @@ func (t *txn) deleteGrantOf(keyID, grantID *string, dryRun *bool) error {
 	if isDryRun(dryRun) {
 		return dryRunError()
 	}
-	return t.tx.Delete(bucketGrants, t.grantDBKey(g.KeyID, g.GrantID))
+	return t.deleteGrant(g)
 }
 
 // RetireGrant deletes a grant named by a grant token, or by KeyId and
@@ -711,7 +747,7 @@ func (s *Service) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, _ .
 		if isDryRun(in.DryRun) {
 			return dryRunError()
 		}
-		return t.tx.Delete(bucketGrants, t.grantDBKey(g.KeyID, g.GrantID))
+		return t.deleteGrant(g)
 	})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,12 +38,18 @@ const (
 )
 
 // importState is the imported-material part of an EXTERNAL key's record.
+// What belongs to one material version (in place or not, expiration,
+// description) is in its materialInfo.
 type importState struct {
-	// HasMaterial is true while imported material is in place.
-	HasMaterial     bool                      `json:",omitempty"`
-	ExpirationModel types.ExpirationModelType `json:",omitempty"`
-	ValidTo         *time.Time                `json:",omitempty"`
-	Description     string                    `json:",omitempty"`
+	// PerVersion marks a record written with per-version import state.
+	// Records written before it kept one material's state in the four
+	// legacy fields below; upgradeImport moves it to the material.
+	PerVersion bool `json:",omitempty"`
+
+	HasMaterial     bool                      `json:",omitempty"` // legacy
+	ExpirationModel types.ExpirationModelType `json:",omitempty"` // legacy
+	ValidTo         *time.Time                `json:",omitempty"` // legacy
+	Description     string                    `json:",omitempty"` // legacy
 
 	// The latest GetParametersForImport answer.
 	TokenID           string                `json:",omitempty"` // hex
@@ -51,24 +58,85 @@ type importState struct {
 	ParametersValidTo *time.Time            `json:",omitempty"`
 }
 
-// importExpired reports whether imported material's ValidTo has passed.
-func (k *keyRecord) importExpired(now time.Time) bool {
+func newImportState() *importState { return &importState{PerVersion: true} }
+
+// upgradeImport moves a legacy record's key-level import state to its
+// (single) material version. Called on every decoded record.
+func (k *keyRecord) upgradeImport() {
 	im := k.Import
-	return im != nil && im.HasMaterial && im.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires &&
-		im.ValidTo != nil && !now.Before(*im.ValidTo)
+	if im == nil || im.PerVersion {
+		return
+	}
+	for i := range k.Materials {
+		m := &k.Materials[i]
+		m.Absent = !im.HasMaterial
+		m.ExpirationModel = im.ExpirationModel
+		if im.ValidTo != nil {
+			m.ValidTo = *im.ValidTo
+		}
+		m.Description = im.Description
+	}
+	im.PerVersion, im.HasMaterial, im.ExpirationModel, im.ValidTo, im.Description = true, false, "", nil, ""
 }
 
-// dropImportedMaterial deletes the imported material's bytes (the record
-// keeps its id) and puts the key in PendingImport. The caller saves k.
-func (t *txn) dropImportedMaterial(k *keyRecord) error {
+// importedInPlace reports whether every material version permanently
+// associated with an EXTERNAL key (all but a pending one) is imported: only
+// then is the key usable.
+func (k *keyRecord) importedInPlace() bool {
+	n := 0
 	for _, m := range k.Materials {
-		if err := t.tx.Delete(bucketMaterial, t.materialDBKey(k.KeyID, m.ID)); err != nil {
-			return err
+		if m.Pending {
+			continue
+		}
+		if m.Absent {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// importRotates reports whether k takes new imported material and rotates
+// into it on demand: single-Region symmetric encryption keys with imported
+// material (AWS's developer guide, "Importing key material").
+func (k *keyRecord) importRotates() bool {
+	return k.Origin == types.OriginTypeExternal && k.KeySpec == types.KeySpecSymmetricDefault && !k.MultiRegion
+}
+
+// materialExpired reports whether material version m has expired at now.
+func (m *materialInfo) materialExpired(now time.Time) bool {
+	return !m.Absent && m.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires && !m.ValidTo.IsZero() && !now.Before(m.ValidTo)
+}
+
+// importExpired reports whether any imported material version's ValidTo
+// has passed.
+func (k *keyRecord) importExpired(now time.Time) bool {
+	if k.Import == nil {
+		return false
+	}
+	for i := range k.Materials {
+		if k.Materials[i].materialExpired(now) {
+			return true
 		}
 	}
-	k.Import.HasMaterial = false
-	k.Import.ExpirationModel = ""
-	k.Import.ValidTo = nil
+	return false
+}
+
+// dropMaterial deletes the bytes of material version i of an EXTERNAL key.
+// Material pending rotation is forgotten (it is not permanently associated
+// with the key); any other becomes Absent and puts the key in PendingImport.
+// The caller saves k.
+func (t *txn) dropMaterial(k *keyRecord, i int) error {
+	m := &k.Materials[i]
+	if err := t.tx.Delete(bucketMaterial, t.materialDBKey(k.KeyID, m.ID)); err != nil {
+		return err
+	}
+	if m.Pending {
+		k.Materials = append(k.Materials[:i:i], k.Materials[i+1:]...)
+		return nil
+	}
+	m.Absent = true
+	m.ExpirationModel, m.ValidTo = "", time.Time{}
 	if k.State != types.KeyStatePendingDeletion {
 		k.State = types.KeyStatePendingImport
 	}
@@ -78,10 +146,15 @@ func (t *txn) dropImportedMaterial(k *keyRecord) error {
 // expireImport is the maintenance done when imported material expires
 // (loadKey saves the key).
 func (t *txn) expireImport(k *keyRecord) error {
-	if err := t.dropImportedMaterial(k); err != nil {
-		return err
+	for i := len(k.Materials) - 1; i >= 0; i-- {
+		if !k.Materials[i].materialExpired(t.now) {
+			continue
+		}
+		if err := t.dropMaterial(k, i); err != nil {
+			return err
+		}
+		t.s.log.Info().Str("account", t.sc.account).Str("region", t.sc.region).Str("key_id", k.KeyID).Msg("imported key material expired")
 	}
-	t.s.log.Info().Str("account", t.sc.account).Str("region", t.sc.region).Str("key_id", k.KeyID).Msg("imported key material expired")
 	return nil
 }
 
@@ -118,17 +191,26 @@ func awaitImport(replica, primary *keyRecord) {
 	if primary.Origin != types.OriginTypeExternal {
 		return
 	}
-	replica.Materials = append([]materialInfo(nil), primary.Materials...)
+	replica.Materials = nil
+	for _, m := range primary.Materials {
+		if !m.Pending {
+			replica.Materials = append(replica.Materials, materialInfo{ID: m.ID, CreatedAt: m.CreatedAt, RotationType: m.RotationType, Absent: true})
+		}
+	}
 	replica.State = types.KeyStatePendingImport
-	replica.Import = &importState{}
+	replica.Import = newImportState()
 }
 
 // externalOnly is the rule of the import operations.
+// The key state first, then the origin (checkorder.go).
 func externalOnly(sc scope, k *keyRecord) error {
+	if err := notPendingDeletion(sc, k); err != nil {
+		return err
+	}
 	if k.Origin != types.OriginTypeExternal || k.Import == nil {
 		return &types.UnsupportedOperationException{Message: aws.String(fmt.Sprintf("%s origin is %s which is not valid for this operation.", sc.keyARN(k.KeyID), k.Origin))}
 	}
-	return notPendingDeletion(sc, k)
+	return nil
 }
 
 // checkWrapping is the model's validation of GetParametersForImport's
@@ -244,10 +326,11 @@ func checkExpiration(model types.ExpirationModelType, validTo *time.Time, now ti
 	if model == "" {
 		model = types.ExpirationModelTypeKeyMaterialExpires
 	}
-	// Unverified against AWS: the texts are the most plausible.
+	// The first text is AWS's (recorded); the others are unverified, the
+	// most plausible.
 	switch {
 	case model == types.ExpirationModelTypeKeyMaterialExpires && validTo == nil:
-		return "", validationPlain("A ValidTo date is required when ExpirationModel is KEY_MATERIAL_EXPIRES (the default).")
+		return "", validationPlain("A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES")
 	case model == types.ExpirationModelTypeKeyMaterialDoesNotExpire && validTo != nil:
 		return "", validationPlain("A ValidTo date must not be given when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.")
 	case validTo != nil && !validTo.After(now):
@@ -328,37 +411,36 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, in *kms.ImportKeyMateri
 			return err
 		}
 		mid := importedMaterialID(k.KeyID, material)
-		if len(k.Materials) > 0 && k.Materials[0].ID != mid {
-			if in.ImportType == types.ImportTypeNewKeyMaterial {
-				return &types.UnsupportedOperationException{Message: aws.String("kmsgate does not support more than one imported key material version per key (ImportType NEW_KEY_MATERIAL on a key that has material).")}
-			}
-			return incorrectKeyMaterial()
-		}
-		if in.KeyMaterialId != nil && *in.KeyMaterialId != mid {
-			return incorrectKeyMaterial()
-		}
-		if err := t.tx.PutSealed(bucketMaterial, t.materialDBKey(k.KeyID, mid), material); err != nil {
+		at, err := t.placeImport(k, in, mid)
+		if err != nil {
+			clear(material)
 			return err
 		}
-		if len(k.Materials) == 0 {
-			k.Materials = append(k.Materials, materialInfo{ID: mid, CreatedAt: t.now})
+		err = t.tx.PutSealed(bucketMaterial, t.materialDBKey(k.KeyID, mid), material)
+		clear(material)
+		if err != nil {
+			return err
 		}
-		im := k.Import
-		im.HasMaterial = true
-		im.ExpirationModel = model
-		im.ValidTo = nil
+		m := &k.Materials[at]
+		m.Absent = false
+		m.ExpirationModel, m.ValidTo = model, time.Time{}
 		if in.ValidTo != nil {
-			v := in.ValidTo.UTC()
-			im.ValidTo = &v
+			m.ValidTo = in.ValidTo.UTC()
 		}
-		im.Description = aws.ToString(in.KeyMaterialDescription)
-		if k.State == types.KeyStatePendingImport {
+		if in.KeyMaterialDescription != nil {
+			m.Description = *in.KeyMaterialDescription
+		}
+		if k.State == types.KeyStatePendingImport && k.importedInPlace() {
 			k.State = types.KeyStateEnabled
 		}
 		if err := t.saveKey(k); err != nil {
 			return err
 		}
-		out = &kms.ImportKeyMaterialOutput{KeyId: aws.String(t.sc.keyARN(k.KeyID)), KeyMaterialId: aws.String(mid)}
+		out = &kms.ImportKeyMaterialOutput{KeyId: aws.String(t.sc.keyARN(k.KeyID))}
+		if k.KeySpec == types.KeySpecSymmetricDefault {
+			// Material ids are shown for symmetric encryption keys only.
+			out.KeyMaterialId = aws.String(mid)
+		}
 		return nil
 	})
 	if err != nil {
@@ -366,6 +448,75 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, in *kms.ImportKeyMateri
 	}
 	s.log.Info().Str("key_id", aws.ToString(out.KeyId)).Msg("key material imported")
 	return out, nil
+}
+
+// placeImport finds (or adds) the material version an import of material
+// mid fills and returns its index in k.Materials:
+//   - the first import makes the key's first (current) material;
+//   - EXISTING_KEY_MATERIAL (the default after the first import) re-imports
+//     a version the key already has;
+//   - NEW_KEY_MATERIAL adds a version pending rotation (single-Region
+//     symmetric keys only, one pending at a time) for RotateKeyOnDemand.
+func (t *txn) placeImport(k *keyRecord, in *kms.ImportKeyMaterialInput, mid string) (int, error) {
+	arn := t.sc.keyARN(k.KeyID)
+	if in.ImportType != "" && k.KeySpec != types.KeySpecSymmetricDefault {
+		// AWS rejects ImportType for asymmetric and HMAC keys (developer
+		// guide); unverified text.
+		return 0, validationPlain("ImportType is only valid for symmetric encryption keys: " + arn + " has key spec " + string(k.KeySpec) + ".")
+	}
+	if in.KeyMaterialId != nil && in.ImportType == types.ImportTypeNewKeyMaterial {
+		// The rule is the API reference's; the text is unverified.
+		return 0, validationPlain("KeyMaterialId cannot be specified when ImportType is NEW_KEY_MATERIAL.")
+	}
+	if in.KeyMaterialId != nil && *in.KeyMaterialId != mid {
+		return 0, incorrectKeyMaterial()
+	}
+	idx := slices.IndexFunc(k.Materials, func(m materialInfo) bool { return m.ID == mid })
+	switch {
+	case len(k.Materials) == 0:
+		if in.ImportType == types.ImportTypeExistingKeyMaterial {
+			return 0, incorrectKeyMaterial()
+		}
+		k.Materials = append(k.Materials, materialInfo{ID: mid, CreatedAt: t.now})
+		return 0, nil
+	case in.ImportType != types.ImportTypeNewKeyMaterial:
+		if idx < 0 {
+			return 0, incorrectKeyMaterial()
+		}
+		return idx, nil
+	}
+	// NEW_KEY_MATERIAL on a key that has material.
+	if !k.importRotates() {
+		// Unverified text: AWS documents that asymmetric, HMAC and
+		// multi-Region keys keep their first material.
+		return 0, &types.UnsupportedOperationException{Message: aws.String(arn + " does not support importing new key material. Only single-Region symmetric encryption keys can have more than one key material.")}
+	}
+	if idx >= 0 {
+		// Unverified text: the material is already associated with the key.
+		return 0, incorrectKeyMaterial()
+	}
+	if last := k.Materials[len(k.Materials)-1]; last.Pending {
+		// Unverified text, after the issue's recording "... another key
+		// material ... is pending rotation".
+		return 0, invalidState("Cannot import new key material into " + arn + " because another key material (" + last.ID + ") is pending rotation.")
+	}
+	k.Materials = append(k.Materials, materialInfo{ID: mid, CreatedAt: t.now, Pending: true})
+	return len(k.Materials) - 1, nil
+}
+
+// rotateToPending is RotateKeyOnDemand on an EXTERNAL key: the material
+// pending rotation becomes current.
+func (t *txn) rotateToPending(k *keyRecord) error {
+	n := len(k.Materials)
+	if n == 0 || !k.Materials[n-1].Pending {
+		return invalidState("No available key material pending rotation for the key: " + t.sc.keyARN(k.KeyID) + ".")
+	}
+	m := &k.Materials[n-1]
+	m.Pending = false
+	m.CreatedAt = t.now
+	m.RotationType = types.RotationTypeOnDemand
+	t.s.log.Info().Str("account", t.sc.account).Str("region", t.sc.region).Str("key_id", k.KeyID).Msg("imported key material rotated on demand")
+	return nil
 }
 
 func checkMaterialID(id string) error {
@@ -391,17 +542,23 @@ func (s *Service) DeleteImportedKeyMaterial(ctx context.Context, in *kms.DeleteI
 	}
 	var out *kms.DeleteImportedKeyMaterialOutput
 	err := s.modifyKey(ctx, "DeleteImportedKeyMaterial", in.KeyId, externalOnly, func(t *txn, k *keyRecord) error {
-		cur := k.currentMaterial().ID
-		if in.KeyMaterialId != nil && *in.KeyMaterialId != cur {
-			// Unverified against AWS: the text is the most plausible.
-			return notFound(fmt.Sprintf("Key material %s does not exist for %s.", *in.KeyMaterialId, t.sc.keyARN(k.KeyID)))
+		target := k.currentMaterial().ID
+		if in.KeyMaterialId != nil {
+			target = *in.KeyMaterialId
 		}
-		if err := t.dropImportedMaterial(k); err != nil {
-			return err
+		i := slices.IndexFunc(k.Materials, func(m materialInfo) bool { return m.ID == target })
+		if in.KeyMaterialId != nil && i < 0 {
+			// Unverified against AWS: the text is the most plausible.
+			return notFound(fmt.Sprintf("Key material %s does not exist for %s.", target, t.sc.keyARN(k.KeyID)))
+		}
+		if i >= 0 {
+			if err := t.dropMaterial(k, i); err != nil {
+				return err
+			}
 		}
 		out = &kms.DeleteImportedKeyMaterialOutput{KeyId: aws.String(t.sc.keyARN(k.KeyID))}
-		if cur != "" {
-			out.KeyMaterialId = aws.String(cur)
+		if target != "" && k.KeySpec == types.KeySpecSymmetricDefault {
+			out.KeyMaterialId = aws.String(target)
 		}
 		return nil
 	})

@@ -192,14 +192,17 @@ func (s *Service) ListKeys(ctx context.Context, in *kms.ListKeysInput, _ ...func
 	}
 	var out *kms.ListKeysOutput
 	err = s.view(ctx, func(t *txn) error {
-		keys, err := t.keys()
+		prefix := t.sc.dbPrefix()
+		ids, next, more, err := scanPage(t.tx, bucketKeys, prefix, p, func(id string, v []byte) (string, bool, error) {
+			_, ok, err := t.peekKey(v)
+			return id, ok, err
+		})
 		if err != nil {
 			return err
 		}
-		pg, next, more := paginate(keys, func(k *keyRecord) string { return k.KeyID }, p)
-		out = &kms.ListKeysOutput{Keys: make([]types.KeyListEntry, 0, len(pg)), NextMarker: next, Truncated: more}
-		for _, k := range pg {
-			out.Keys = append(out.Keys, types.KeyListEntry{KeyId: aws.String(k.KeyID), KeyArn: aws.String(t.sc.keyARN(k.KeyID))})
+		out = &kms.ListKeysOutput{Keys: make([]types.KeyListEntry, 0, len(ids)), NextMarker: next, Truncated: more}
+		for _, id := range ids {
+			out.Keys = append(out.Keys, types.KeyListEntry{KeyId: aws.String(id), KeyArn: aws.String(t.sc.keyARN(id))})
 		}
 		return nil
 	})

@@ -49,7 +49,7 @@ func importable(spec types.KeySpec) bool {
 func (t *txn) initialMaterial(k *keyRecord) error {
 	if k.Origin == types.OriginTypeExternal {
 		k.State = types.KeyStatePendingImport
-		k.Import = &importState{}
+		k.Import = newImportState()
 		return nil
 	}
 	raw, err := keyspec.Generate(k.KeySpec, t.s.rand)
@@ -71,13 +71,16 @@ func keyTypeMetadata(md *types.KeyMetadata, k *keyRecord) {
 		md.KeyAgreementAlgorithms = a.KeyAgreementAlgorithms
 		md.EncapsulationAlgorithms = a.EncapsulationAlgorithms
 	}
-	if len(k.Materials) > 0 {
-		md.CurrentKeyMaterialId = aws.String(k.currentMaterial().ID)
+	cur := k.currentMaterial()
+	// Only symmetric encryption keys show their material id (AWS, as
+	// recorded by LocalStack's AWS-validated snapshots).
+	if cur.ID != "" && k.KeySpec == types.KeySpecSymmetricDefault {
+		md.CurrentKeyMaterialId = aws.String(cur.ID)
 	}
-	if k.Import != nil && k.Import.ExpirationModel != "" {
-		md.ExpirationModel = k.Import.ExpirationModel
-		if k.Import.ValidTo != nil {
-			v := *k.Import.ValidTo
+	if k.Import != nil && cur.ExpirationModel != "" && !cur.Absent {
+		md.ExpirationModel = cur.ExpirationModel
+		if !cur.ValidTo.IsZero() {
+			v := cur.ValidTo
 			md.ValidTo = &v
 		}
 	}
@@ -86,7 +89,7 @@ func keyTypeMetadata(md *types.KeyMetadata, k *keyRecord) {
 // stateAfterCancel is the state CancelKeyDeletion leaves: Disabled, or
 // PendingImport for an EXTERNAL key without material.
 func stateAfterCancel(k *keyRecord) types.KeyState {
-	if k.Import != nil && !k.Import.HasMaterial {
+	if k.Import != nil && !k.importedInPlace() {
 		return types.KeyStatePendingImport
 	}
 	return types.KeyStateDisabled

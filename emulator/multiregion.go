@@ -13,7 +13,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -55,23 +54,26 @@ type relatedKey struct {
 // multi-Region key id, in region order (including the one in scope).
 func (t *txn) relatedKeys(id string) ([]relatedKey, error) {
 	var out []relatedKey
-	prefix := t.sc.account + "/"
-	err := t.tx.Scan(bucketKeys, prefix, "", func(dbKey string, v []byte) (bool, error) {
-		rest := strings.TrimPrefix(dbKey, prefix)
-		region, keyID, ok := strings.Cut(rest, "/")
-		if !ok || keyID != id {
-			return true, nil
+	prefix := t.sc.account + "/" + id + "/"
+	regions, err := t.tx.Keys(bucketMultiRegion, prefix)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range regions {
+		region := r[len(prefix):]
+		raw := t.tx.Peek(bucketKeys, t.sc.account+"/"+region+"/"+id) // decoded at once
+		if raw == nil {
+			continue
 		}
-		k, live, err := t.peekKey(v)
+		k, live, err := t.peekKey(raw)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		if live && k.MultiRegion {
 			out = append(out, relatedKey{region, k})
 		}
-		return true, nil
-	})
-	return out, err
+	}
+	return out, nil
 }
 
 // multiRegionConfig is DescribeKey's MultiRegionConfiguration of k.
@@ -179,11 +181,12 @@ func (s *Service) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, _
 		if err != nil {
 			return err
 		}
-		if !k.MultiRegion || k.isReplica() {
-			return notMultiRegionPrimary(t.sc, k)
-		}
+		// The key state first, then the key's type (checkorder.go).
 		if err := notPendingDeletion(t.sc, k); err != nil {
 			return err
+		}
+		if !k.MultiRegion || k.isReplica() {
+			return notMultiRegionPrimary(t.sc, k)
 		}
 		rt := t.inRegion(*in.ReplicaRegion)
 		if rt.sc.partition() != t.sc.partition() {
@@ -263,11 +266,11 @@ func (s *Service) UpdatePrimaryRegion(ctx context.Context, in *kms.UpdatePrimary
 		if err != nil {
 			return err
 		}
-		if !k.MultiRegion || k.isReplica() {
-			return notMultiRegionPrimary(t.sc, k)
-		}
 		if err := notPendingDeletion(t.sc, k); err != nil {
 			return err
+		}
+		if !k.MultiRegion || k.isReplica() {
+			return notMultiRegionPrimary(t.sc, k)
 		}
 		if *in.PrimaryRegion == t.sc.region {
 			return nil

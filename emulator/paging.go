@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/kmsgate/kmsgate/storage"
 )
 
 // Markers are opaque to clients: base64url of markerTag and the sort key of
@@ -63,4 +65,38 @@ func paginate[T any](items []T, key func(T) string, p page) ([]T, *string, bool)
 		return out, aws.String(encodeMarker(key(items[end]))), true
 	}
 	return out, nil, false
+}
+
+// scanPage reads one page of a List from bucket b in key order: the
+// entries whose key starts with prefix, from the marker on. An entry's sort
+// key (what a marker holds) is its key without prefix, so the cursor seeks
+// straight to the marker and reads only the page: keep decodes an entry
+// and says whether it is listed (false skips it, e.g. an expired key). One
+// listed entry past the page is read to make the NextMarker (nil and false
+// on the last page). Markers stay valid across writes: a marker whose entry
+// was deleted starts at the next entry after it.
+func scanPage[T any](tx *storage.Tx, b, prefix string, p page, keep func(sortKey string, v []byte) (T, bool, error)) ([]T, *string, bool, error) {
+	from := ""
+	if p.from != "" {
+		from = prefix + p.from
+	}
+	var out []T
+	var next *string
+	err := tx.Scan(b, prefix, from, func(k string, v []byte) (bool, error) {
+		sk := k[len(prefix):]
+		item, ok, err := keep(sk, v)
+		if err != nil || !ok {
+			return err == nil, err
+		}
+		if len(out) == p.limit {
+			next = aws.String(encodeMarker(sk))
+			return false, nil
+		}
+		out = append(out, item)
+		return true, nil
+	})
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return out, next, next != nil, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 )
@@ -17,16 +18,18 @@ const recordCacheSize = 4096
 // decoded from (checkedCache). Callers always get their own deep copy.
 type recordCache struct {
 	c *checkedCache[*keyRecord] // records never handed out: clones only
+	// decodes counts records decoded (cache misses).
+	decodes atomic.Int64
 }
 
-func newRecordCache() (recordCache, error) {
+func newRecordCache() (*recordCache, error) {
 	c, err := newCheckedCache[*keyRecord](recordCacheSize)
-	return recordCache{c}, err
+	return &recordCache{c: c}, err
 }
 
 // fresh returns a copy of the record under dbKey when its bytes were
 // already seen in the snapshot at (no store read).
-func (c recordCache) fresh(dbKey string, at readAt) (*keyRecord, bool) {
+func (c *recordCache) fresh(dbKey string, at readAt) (*keyRecord, bool) {
 	rec, ok := c.c.fresh(dbKey, at)
 	if !ok {
 		return nil, false
@@ -37,15 +40,17 @@ func (c recordCache) fresh(dbKey string, at readAt) (*keyRecord, bool) {
 // decode returns the key record stored as raw under dbKey, read at at. raw
 // may be the store's own memory (storage.Tx.Peek): it is only read here,
 // and copied when kept.
-func (c recordCache) decode(dbKey string, raw []byte, at readAt) (*keyRecord, error) {
+func (c *recordCache) decode(dbKey string, raw []byte, at readAt) (*keyRecord, error) {
 	if rec, ok := c.c.get(dbKey, raw, at); ok {
 		return rec.clone(), nil
 	}
+	c.decodes.Add(1)
 	raw = bytes.Clone(raw)
 	var k keyRecord
 	if err := json.Unmarshal(raw, &k); err != nil {
 		return nil, err
 	}
+	k.upgradeImport()
 	c.c.put(dbKey, raw, k.clone(), at)
 	return &k, nil
 }

@@ -16,16 +16,32 @@ const (
 	maxOnDemandRotations  = 25
 )
 
-// rotationState is the key-type and key-state rule of EnableKeyRotation,
-// DisableKeyRotation and RotateKeyOnDemand.
+// rotationState is the key-state and key-type rule of EnableKeyRotation
+// and DisableKeyRotation: the state first, then the key's fit (see
+// checkorder.go).
 func rotationState(sc scope, k *keyRecord) error {
+	if err := usable(sc, k); err != nil {
+		return err
+	}
 	if err := rotatable(k); err != nil {
 		return err
 	}
-	if err := replicaRotation(sc, k); err != nil {
+	return replicaRotation(sc, k)
+}
+
+// onDemandState is RotateKeyOnDemand's rule: rotationState, except that a
+// symmetric key with imported material rotates on demand too (into the
+// material imported with ImportType NEW_KEY_MATERIAL).
+func onDemandState(sc scope, k *keyRecord) error {
+	if err := usable(sc, k); err != nil {
 		return err
 	}
-	return usable(sc, k)
+	if !k.importRotates() {
+		if err := rotatable(k); err != nil {
+			return err
+		}
+	}
+	return replicaRotation(sc, k)
 }
 
 // EnableKeyRotation turns on automatic rotation every RotationPeriodInDays
@@ -105,15 +121,23 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, in *kms.RotateKeyOnDema
 		in = &kms.RotateKeyOnDemandInput{}
 	}
 	var out *kms.RotateKeyOnDemandOutput
-	err := s.modifyKey(ctx, "RotateKeyOnDemand", in.KeyId, rotationState, func(t *txn, k *keyRecord) error {
-		if k.OnDemandRotations >= maxOnDemandRotations {
-			return &types.LimitExceededException{Message: aws.String("The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: " + t.sc.keyARN(k.KeyID))}
-		}
-		if err := t.addMaterial(k, nil, t.now, types.RotationTypeOnDemand); err != nil {
-			return err
+	err := s.modifyKey(ctx, "RotateKeyOnDemand", in.KeyId, onDemandState, func(t *txn, k *keyRecord) error {
+		if k.Origin == types.OriginTypeExternal {
+			// Imported material: the pending version becomes current.
+			if err := t.rotateToPending(k); err != nil {
+				return err
+			}
+		} else {
+			if k.OnDemandRotations >= maxOnDemandRotations {
+				return &types.LimitExceededException{Message: aws.String("The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: " + t.sc.keyARN(k.KeyID))}
+			}
+			if err := t.addMaterial(k, nil, t.now, types.RotationTypeOnDemand); err != nil {
+				return err
+			}
 		}
 		k.OnDemandRotations++
-		out = &kms.RotateKeyOnDemandOutput{KeyId: aws.String(k.KeyID)}
+		// AWS answers the key ARN (recorded).
+		out = &kms.RotateKeyOnDemandOutput{KeyId: aws.String(t.sc.keyARN(k.KeyID))}
 		return nil
 	})
 	if err != nil {
@@ -148,8 +172,11 @@ func (s *Service) ListKeyRotations(ctx context.Context, in *kms.ListKeyRotations
 			m   materialInfo
 		}
 		var list []entry
+		all := in.IncludeKeyMaterial == types.IncludeKeyMaterialAllKeyMaterial
 		for i, m := range k.Materials {
-			if i == 0 && in.IncludeKeyMaterial != types.IncludeKeyMaterialAllKeyMaterial {
+			// The first material and material pending rotation only with
+			// ALL_KEY_MATERIAL (API reference).
+			if (i == 0 || m.Pending) && !all {
 				continue
 			}
 			list = append(list, entry{i, m})
@@ -163,17 +190,42 @@ func (s *Service) ListKeyRotations(ctx context.Context, in *kms.ListKeyRotations
 				KeyMaterialId:    aws.String(e.m.ID),
 				KeyMaterialState: types.KeyMaterialStateNonCurrent,
 			}
-			if e.m.ID == cur {
+			switch {
+			case e.m.Pending:
+				r.KeyMaterialState = types.KeyMaterialStatePendingRotation
+			case e.m.ID == cur:
 				r.KeyMaterialState = types.KeyMaterialStateCurrent
 			}
-			if e.idx > 0 {
+			if e.idx > 0 && !e.m.Pending {
 				at := e.m.CreatedAt
 				r.RotationDate = &at
 				r.RotationType = e.m.RotationType
+			}
+			if k.Import != nil && k.KeySpec == types.KeySpecSymmetricDefault {
+				importFields(&r, e.m)
 			}
 			out.Rotations = append(out.Rotations, r)
 		}
 		return nil
 	})
 	return out, err
+}
+
+// importFields fills the members a rotation entry has only for symmetric
+// encryption keys with imported material (API reference,
+// RotationsListEntry).
+func importFields(r *types.RotationsListEntry, m materialInfo) {
+	r.ImportState = types.ImportStateImported
+	if m.Absent {
+		r.ImportState = types.ImportStatePendingImport
+		return
+	}
+	r.ExpirationModel = m.ExpirationModel
+	if !m.ValidTo.IsZero() {
+		v := m.ValidTo
+		r.ValidTo = &v
+	}
+	if m.Description != "" {
+		r.KeyMaterialDescription = aws.String(m.Description)
+	}
 }

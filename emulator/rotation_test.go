@@ -79,8 +79,8 @@ func TestOnDemandRotationKeepsOldBlobsDecrypting(t *testing.T) {
 	old := e.encrypt(id, "before", nil)
 	out, err := e.svc.RotateKeyOnDemand(e.ctx, &kms.RotateKeyOnDemandInput{KeyId: aws.String(id)})
 	ok(t, err)
-	if aws.ToString(out.KeyId) != id {
-		t.Errorf("RotateKeyOnDemand KeyId: got %s, want %s", aws.ToString(out.KeyId), id)
+	if want := arnPrefix + "key/" + id; aws.ToString(out.KeyId) != want {
+		t.Errorf("RotateKeyOnDemand KeyId: got %s, want the key ARN %s", aws.ToString(out.KeyId), want)
 	}
 	second := aws.ToString(e.describe(id).KeyMetadata.CurrentKeyMaterialId)
 	if second == first || !reMaterialID.MatchString(second) {

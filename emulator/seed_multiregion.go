@@ -90,7 +90,7 @@ func (t *txn) applySeedReplica(keyID string, r *seed.Replica) (*txn, error) {
 	materials := copiedMaterials(src)
 	// A seed gives an EXTERNAL key its material in every region: a replica
 	// of one whose material is in place gets it imported too.
-	imported := src.Origin == types.OriginTypeExternal && src.Import != nil && src.Import.HasMaterial
+	imported := src.Origin == types.OriginTypeExternal && src.Import != nil && src.importedInPlace()
 	if imported {
 		materials = src.Materials
 	}
@@ -110,7 +110,7 @@ func (t *txn) applySeedReplica(keyID string, r *seed.Replica) (*txn, error) {
 		replica.Materials = append(replica.Materials, m)
 	}
 	if imported {
-		replica.Import = &importState{HasMaterial: true, ExpirationModel: src.Import.ExpirationModel, ValidTo: clonePtr(src.Import.ValidTo)}
+		replica.Import = newImportState()
 	} else {
 		awaitImport(replica, src)
 	}

@@ -104,7 +104,7 @@ func (t *txn) initialSeedMaterial(k *keyRecord, st *seedType) error {
 		}
 		return t.addMaterialWithID(k, seedMaterialID(t.sc, k.KeyID, 0), raw, t.now, "")
 	}
-	k.Import = &importState{}
+	k.Import = newImportState()
 	if st.imported == nil {
 		k.State = types.KeyStatePendingImport
 		return nil
@@ -113,7 +113,6 @@ func (t *txn) initialSeedMaterial(k *keyRecord, st *seedType) error {
 	if err := t.addMaterialWithID(k, mid, st.imported, t.now, ""); err != nil {
 		return err
 	}
-	k.Import.HasMaterial = true
-	k.Import.ExpirationModel = types.ExpirationModelTypeKeyMaterialDoesNotExpire
+	k.Materials[len(k.Materials)-1].ExpirationModel = types.ExpirationModelTypeKeyMaterialDoesNotExpire
 	return nil
 }

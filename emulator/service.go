@@ -46,6 +46,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -89,10 +90,14 @@ type Service struct {
 	now     func() time.Time
 	rand    io.Reader
 	log     zerolog.Logger
-	usage   usageBook   // last cryptographic use per key, see lastusage.go
-	loaded  keyCache    // parsed asymmetric and HMAC material (keycache.go)
-	records recordCache // decoded key records (recordcache.go)
-	aeads   *aeadCache  // ready ciphers of symmetric material (aeadcache.go)
+	usage   usageBook    // last cryptographic use per key, see lastusage.go
+	loaded  keyCache     // parsed asymmetric and HMAC material (keycache.go)
+	records *recordCache // decoded key records (recordcache.go)
+	aeads   *aeadCache   // ready ciphers of symmetric material (aeadcache.go)
+	// decodes counts key, alias and grant records decoded from the store
+	// outside the record cache (tests check that a List decodes only its
+	// page).
+	decodes atomic.Int64
 }
 
 var _ kmsgate.Backend = (*Service)(nil)
@@ -131,6 +136,14 @@ func New(cfg Config) (*Service, error) {
 	}
 	if s.rand == nil {
 		s.rand = rand.Reader
+	}
+	start := time.Now()
+	n, err := s.migrateIndexes(migrateChunk)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: build the indexes of a store made before them: %w", err)
+	}
+	if n > 0 {
+		s.log.Info().Int("records", n).Dur("took", time.Since(start)).Msg("store indexes built (once, for a store made by an older kmsgate)")
 	}
 	return s, nil
 }

@@ -60,17 +60,32 @@ type keyRecord struct {
 
 type materialInfo struct {
 	ID           string
-	CreatedAt    time.Time
+	CreatedAt    time.Time          // for a rotation, its date
 	RotationType types.RotationType `json:",omitempty"` // empty for the first
+
+	// Imported material (EXTERNAL keys) only, per version (import.go).
+
+	// Pending is material imported with ImportType NEW_KEY_MATERIAL that
+	// RotateKeyOnDemand has not made current yet (PENDING_ROTATION); it is
+	// always the last entry.
+	Pending bool `json:",omitempty"`
+	// Absent is material deleted or expired (ImportState PENDING_IMPORT):
+	// its id stays, its bytes are gone until the same material is imported.
+	Absent          bool                      `json:",omitempty"`
+	ExpirationModel types.ExpirationModelType `json:",omitempty"`
+	ValidTo         time.Time                 `json:",omitzero"`
+	Description     string                    `json:",omitempty"`
 }
 
-// currentMaterial is the last material version (zero for an EXTERNAL key
-// that never had material imported).
+// currentMaterial is the last material version that is not pending
+// rotation (zero for an EXTERNAL key that never had material imported).
 func (k *keyRecord) currentMaterial() materialInfo {
-	if len(k.Materials) == 0 {
-		return materialInfo{}
+	for i := len(k.Materials) - 1; i >= 0; i-- {
+		if !k.Materials[i].Pending {
+			return k.Materials[i]
+		}
 	}
-	return k.Materials[len(k.Materials)-1]
+	return materialInfo{}
 }
 
 func (k *keyRecord) hasMaterial(id string) bool {
@@ -215,10 +230,12 @@ func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
 // peekKey reads a key without maintenance: expired keys read as absent,
 // due rotations are not done. For listings.
 func (t *txn) peekKey(raw []byte) (*keyRecord, bool, error) {
+	t.s.decodes.Add(1)
 	var k keyRecord
 	if err := json.Unmarshal(raw, &k); err != nil {
 		return nil, false, fmt.Errorf("emulator: decode key: %w", err)
 	}
+	k.upgradeImport()
 	if k.expired(t.now) {
 		return nil, false, nil
 	}
@@ -230,7 +247,10 @@ func (t *txn) saveKey(k *keyRecord) error {
 	if err != nil {
 		return fmt.Errorf("emulator: encode key %s: %w", k.KeyID, err)
 	}
-	return t.tx.Put(bucketKeys, t.keyDBKey(k.KeyID), raw)
+	if err := t.tx.Put(bucketKeys, t.keyDBKey(k.KeyID), raw); err != nil {
+		return err
+	}
+	return t.indexKey(k)
 }
 
 // purgeKey deletes a key for good: record, every material version, and the
@@ -247,16 +267,11 @@ func (t *txn) purgeKey(k *keyRecord) error {
 	if err := t.purgeKeyData(k); err != nil {
 		return err
 	}
-	aliases, err := t.aliases()
-	if err != nil {
+	if err := t.purgeAliasesOf(k.KeyID); err != nil {
 		return err
 	}
-	for _, a := range aliases {
-		if a.TargetKeyID == k.KeyID {
-			if err := t.tx.Delete(bucketAliases, t.aliasDBKey(a.Name)); err != nil {
-				return err
-			}
-		}
+	if err := t.unindexKey(k); err != nil {
+		return err
 	}
 	t.s.log.Info().Str("account", t.sc.account).Str("region", t.sc.region).Str("key_id", k.KeyID).Msg("key deleted after its waiting period")
 	return t.tx.Delete(bucketKeys, t.keyDBKey(k.KeyID))
@@ -311,71 +326,84 @@ func (t *txn) material(k *keyRecord, id string) ([]byte, bool, error) {
 }
 
 func (t *txn) loadAlias(name string) (*aliasRecord, error) {
-	raw := t.tx.Get(bucketAliases, t.aliasDBKey(name))
+	raw := t.tx.Peek(bucketAliases, t.aliasDBKey(name)) // decoded at once
 	if raw == nil {
 		return nil, nil
 	}
+	return t.decodeAlias(raw)
+}
+
+func (t *txn) decodeAlias(raw []byte) (*aliasRecord, error) {
+	t.s.decodes.Add(1)
 	var a aliasRecord
 	if err := json.Unmarshal(raw, &a); err != nil {
-		return nil, fmt.Errorf("emulator: decode alias %s: %w", name, err)
+		return nil, fmt.Errorf("emulator: decode alias: %w", err)
 	}
 	return &a, nil
 }
 
+// saveAlias stores a and keeps the aliases-by-key index in line (an
+// alias pointed at another key leaves its old key's entry).
 func (t *txn) saveAlias(a *aliasRecord) error {
+	old, err := t.loadAlias(a.Name)
+	if err != nil {
+		return err
+	}
+	if old != nil && old.TargetKeyID != a.TargetKeyID {
+		if err := t.tx.Delete(bucketAliasByKey, t.aliasByKeyDBKey(old.TargetKeyID, old.Name)); err != nil {
+			return err
+		}
+	}
 	raw, err := json.Marshal(a)
 	if err != nil {
 		return fmt.Errorf("emulator: encode alias %s: %w", a.Name, err)
 	}
-	return t.tx.Put(bucketAliases, t.aliasDBKey(a.Name), raw)
+	if err := t.tx.Put(bucketAliases, t.aliasDBKey(a.Name), raw); err != nil {
+		return err
+	}
+	return t.tx.Put(bucketAliasByKey, t.aliasByKeyDBKey(a.TargetKeyID, a.Name), nil)
 }
 
-// aliases returns every alias of the scope in name order, including those
-// whose key has expired but is not purged yet (see liveAliases).
-func (t *txn) aliases() ([]aliasRecord, error) {
-	var out []aliasRecord
-	err := t.tx.Scan(bucketAliases, t.sc.dbPrefix(), "", func(_ string, v []byte) (bool, error) {
-		var a aliasRecord
-		if err := json.Unmarshal(v, &a); err != nil {
-			return false, fmt.Errorf("emulator: decode alias: %w", err)
-		}
-		out = append(out, a)
-		return true, nil
-	})
-	return out, err
+// deleteAlias removes a and its index entry.
+func (t *txn) deleteAlias(a *aliasRecord) error {
+	if err := t.tx.Delete(bucketAliasByKey, t.aliasByKeyDBKey(a.TargetKeyID, a.Name)); err != nil {
+		return err
+	}
+	return t.tx.Delete(bucketAliases, t.aliasDBKey(a.Name))
 }
 
-// liveAliases is aliases without those pointing at missing or expired keys.
-func (t *txn) liveAliases() ([]aliasRecord, error) {
-	all, err := t.aliases()
+// purgeAliasesOf deletes every alias that points at keyID (found through
+// the aliases-by-key index).
+func (t *txn) purgeAliasesOf(keyID string) error {
+	prefix := t.aliasByKeyDBKey(keyID, "")
+	names, err := t.tx.Keys(bucketAliasByKey, prefix)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := all[:0]
-	for _, a := range all {
-		raw := t.tx.Get(bucketKeys, t.keyDBKey(a.TargetKeyID))
-		if raw == nil {
-			continue
+	for _, ik := range names {
+		a, err := t.loadAlias(ik[len(prefix):])
+		if err != nil {
+			return err
 		}
-		if _, ok, err := t.peekKey(raw); err != nil {
-			return nil, err
-		} else if ok {
-			out = append(out, a)
+		if a != nil && a.TargetKeyID == keyID {
+			if err := t.tx.Delete(bucketAliases, t.aliasDBKey(a.Name)); err != nil {
+				return err
+			}
+		}
+		if err := t.tx.Delete(bucketAliasByKey, ik); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
-// keys returns every live key of the scope in key-id order, without
-// maintenance (expired keys are left out).
-func (t *txn) keys() ([]*keyRecord, error) {
-	var out []*keyRecord
-	err := t.tx.Scan(bucketKeys, t.sc.dbPrefix(), "", func(_ string, v []byte) (bool, error) {
-		k, ok, err := t.peekKey(v)
-		if ok {
-			out = append(out, k)
-		}
-		return err == nil, err
-	})
-	return out, err
+// keyLive reports whether the key id of the scope exists and has not
+// expired, without maintenance (for listings).
+func (t *txn) keyLive(id string) (bool, error) {
+	raw := t.tx.Peek(bucketKeys, t.keyDBKey(id)) // decoded at once
+	if raw == nil {
+		return false, nil
+	}
+	_, ok, err := t.peekKey(raw)
+	return ok, err
 }

@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/kmsgate/kmsgate/storage"
@@ -17,57 +19,91 @@ type SweepResult struct {
 	Expired int
 }
 
+// sweepBatch is how many due keys one write transaction of Sweep handles.
+const sweepBatch = 100
+
 // Sweep purges every key (in every account and region) whose deletion date
 // has passed and performs every automatic rotation that is due, judged by
 // the injected clock. Operations do the same lazily for the keys they
-// touch; Sweep makes it happen for keys nobody touches.
+// touch; Sweep makes it happen for keys nobody touches. It finds due keys
+// through the due-time index (emulator.idx.due) in a read-only
+// transaction, then handles them sweepBatch at a time in short write
+// transactions: with nothing due it takes no write lock at all.
 func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
-	err := s.db.Update(func(tx *storage.Tx) error {
+	from := ""
+	for ctx.Err() == nil {
 		now := s.now()
-		type due struct {
-			sc      scope
-			id      string
-			expired bool // imported material expired (no rotation for such keys)
-		}
-		var work []due
-		err := tx.Scan(bucketKeys, "", "", func(dbKey string, v []byte) (bool, error) {
-			parts := strings.SplitN(dbKey, "/", 3)
-			if len(parts) != 3 {
-				return true, nil
-			}
-			t := &txn{s: s, tx: tx, sc: scope{account: parts[0], region: parts[1]}, now: now}
-			k, ok, err := t.peekKey(v)
-			if err != nil {
-				return false, err
-			}
-			if !ok || k.rotationDue(now) || k.importExpired(now) {
-				work = append(work, due{t.sc, parts[2], ok && k.importExpired(now)})
-			}
-			return ctx.Err() == nil, ctx.Err()
+		limit := dueTimeKey(now)
+		var batch []string
+		err := s.db.View(func(tx *storage.Tx) error {
+			return tx.Scan(bucketDue, "", from, func(k string, _ []byte) (bool, error) {
+				if len(k) < dueTimeLen || k[:dueTimeLen] > limit {
+					return false, nil
+				}
+				batch = append(batch, k)
+				return len(batch) < sweepBatch, nil
+			})
 		})
-		if err != nil {
-			return err
-		}
-		for _, w := range work {
-			t := &txn{s: s, tx: tx, sc: w.sc, now: now}
-			_, ok, err := t.loadKey(w.id)
+		if err != nil || len(batch) == 0 {
 			if err != nil {
-				return err
+				return SweepResult{}, err
 			}
-			switch {
-			case !ok:
-				res.Deleted++
-			case w.expired:
-				res.Expired++
-			default:
-				res.Rotated++
-			}
+			break
 		}
-		return nil
-	})
-	if err != nil {
-		return SweepResult{}, err
+		if err := s.db.Update(func(tx *storage.Tx) error {
+			for _, dk := range batch {
+				if err := s.sweepOne(tx, dk, &res); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return SweepResult{}, err
+		}
+		// Go on after the batch: an entry still there was not due after
+		// all (or came due again), and waits for the next Sweep.
+		from = batch[len(batch)-1] + "\x00"
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
 	}
 	return res, s.FlushKeyUsage()
+}
+
+// sweepOne does the maintenance of the key of the due-index entry dk.
+func (s *Service) sweepOne(tx *storage.Tx, dk string, res *SweepResult) error {
+	if tx.Peek(bucketDue, dk) == nil {
+		return nil // handled since the read (a call touched the key)
+	}
+	parts := strings.SplitN(dk[min(len(dk), dueTimeLen+1):], "/", 3)
+	if len(parts) != 3 {
+		return tx.Delete(bucketDue, dk)
+	}
+	t := &txn{s: s, tx: tx, sc: scope{account: parts[0], region: parts[1]}, now: s.now()}
+	raw := tx.Peek(bucketKeys, t.keyDBKey(parts[2]))
+	if raw == nil { // no such key: a stray entry
+		if err := tx.Delete(bucketDue, dk); err != nil {
+			return err
+		}
+		return tx.Delete(bucketDueByKey, t.keyDBKey(parts[2]))
+	}
+	var k keyRecord
+	if err := json.Unmarshal(raw, &k); err != nil {
+		return fmt.Errorf("emulator: decode key %s: %w", parts[2], err)
+	}
+	k.upgradeImport()
+	expired, importExpired, rotate := k.expired(t.now), k.importExpired(t.now), k.rotationDue(t.now)
+	if _, _, err := t.loadKey(parts[2]); err != nil {
+		return err
+	}
+	switch {
+	case expired:
+		res.Deleted++
+	case importExpired:
+		res.Expired++
+	case rotate:
+		res.Rotated++
+	}
+	return nil
 }

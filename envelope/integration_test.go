@@ -1,9 +1,9 @@
 package envelope_test
 
-// These tests run the envelope against a real kmsgate (kmsapi over the
-// emulator on a bbolt file in t.TempDir(), httptest on 127.0.0.1) through the
-// real aws-sdk-go-v2 client. KMS calls are counted on the server, from its
-// GET /metrics (Prometheus) endpoint.
+// These tests run the envelope against a real kmsgate (kmsgatetest: the
+// server `kmsgate serve` runs, on a bbolt file in t.TempDir() and a loopback
+// port) through the real aws-sdk-go-v2 client. KMS calls are counted on the
+// server, by its Prometheus metrics (kmsgatetest's Server.Requests).
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/envelope"
-	"github.com/kmsgate/kmsgate/envelope/envelopetest"
+	"github.com/kmsgate/kmsgate/kmsgatetest"
 )
 
 func newEnvelope(t testing.TB, client envelope.KMS, cfg envelope.Config) *envelope.Envelope {
@@ -63,7 +63,7 @@ func keyState(t *testing.T, c *kms.Client, keyID string) types.KeyState {
 }
 
 func TestFirstStartCreatesTheMasterKeyAndAliasAndTheSecondReusesThem(t *testing.T) {
-	srv := envelopetest.Start(t)
+	srv := kmsgatetest.New(t)
 	client := srv.Client()
 	ctx := context.Background()
 
@@ -111,7 +111,7 @@ func TestFirstStartCreatesTheMasterKeyAndAliasAndTheSecondReusesThem(t *testing.
 }
 
 func TestEncryptRestartEverythingDecrypt(t *testing.T) {
-	srv := envelopetest.Start(t)
+	srv := kmsgatetest.New(t)
 	ctx := context.Background()
 	e := newEnvelope(t, srv.Client(), envelope.Config{KeyName: "app", Tenant: "org1"})
 	fields := []string{"", "x", "someone@example.com", strings.Repeat("long ", 1000)}
@@ -125,7 +125,7 @@ func TestEncryptRestartEverythingDecrypt(t *testing.T) {
 	}
 	e.Close()
 
-	srv = srv.Restart()
+	srv.Restart()
 	fresh := newEnvelope(t, srv.Client(), envelope.Config{KeyName: "app", Tenant: "org1"})
 	for i, s := range sealed {
 		pt, err := fresh.DecryptText(ctx, s)
@@ -145,7 +145,7 @@ func TestEncryptRestartEverythingDecrypt(t *testing.T) {
 }
 
 func TestTenThousandDecryptsUnderOneDataKeyMakeOneKMSDecrypt(t *testing.T) {
-	srv := envelopetest.Start(t)
+	srv := kmsgatetest.New(t)
 	ctx := context.Background()
 	writer := newEnvelope(t, srv.Client(), envelope.Config{KeyName: "app"})
 	const fields = 10000
@@ -235,7 +235,7 @@ func (r *raceKMS) CreateKey(ctx context.Context, in *kms.CreateKeyInput, opts ..
 func TestConcurrentStartsEndWithOneAliasAndBothWork(t *testing.T) {
 	for _, n := range []int{2, 5} {
 		t.Run(fmt.Sprintf("%d processes racing to create the alias", n), func(t *testing.T) {
-			srv := envelopetest.Start(t)
+			srv := kmsgatetest.New(t)
 			admin := srv.Client()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -301,7 +301,7 @@ func TestConcurrentStartsEndWithOneAliasAndBothWork(t *testing.T) {
 }
 
 func TestATamperedByteAnywhereFailsCleanly(t *testing.T) {
-	srv := envelopetest.Start(t)
+	srv := kmsgatetest.New(t)
 	ctx := context.Background()
 	e := newEnvelope(t, srv.Client(), envelope.Config{KeyName: "app", Tenant: "org1"})
 	secret := "4111-1111-1111-1111"
@@ -361,7 +361,7 @@ func TestATamperedByteAnywhereFailsCleanly(t *testing.T) {
 }
 
 func TestDecryptRefusesAnotherTenantWithoutCallingKMS(t *testing.T) {
-	srv := envelopetest.Start(t)
+	srv := kmsgatetest.New(t)
 	ctx := context.Background()
 	org1 := newEnvelope(t, srv.Client(), envelope.Config{KeyName: "app", Tenant: "org1"})
 	ct, err := org1.Encrypt(ctx, []byte("org1's"))
@@ -390,7 +390,7 @@ func TestDecryptRefusesAnotherTenantWithoutCallingKMS(t *testing.T) {
 }
 
 func TestADisabledMasterKeyGivesDisabledException(t *testing.T) {
-	srv := envelopetest.Start(t)
+	srv := kmsgatetest.New(t)
 	ctx := context.Background()
 	admin := srv.Client()
 	e := newEnvelope(t, srv.Client(), envelope.Config{KeyName: "app", Tenant: "org1"})
@@ -441,7 +441,7 @@ func TestADisabledMasterKeyGivesDisabledException(t *testing.T) {
 func aws(s string) *string { return &s }
 
 func TestRotateMakesANewDataKeyAndOldFieldsStillOpen(t *testing.T) {
-	srv := envelopetest.Start(t)
+	srv := kmsgatetest.New(t)
 	ctx := context.Background()
 	e := newEnvelope(t, srv.Client(), envelope.Config{KeyName: "app"})
 	old, err := e.Encrypt(ctx, []byte("old"))
@@ -484,7 +484,7 @@ func TestDataKeysRotateAutomatically(t *testing.T) {
 		return len(seen)
 	}
 	t.Run("after N encryptions", func(t *testing.T) {
-		srv := envelopetest.Start(t)
+		srv := kmsgatetest.New(t)
 		e := newEnvelope(t, srv.Client(), envelope.Config{KeyName: "app", RotateAfterEncryptions: 3})
 		var cts [][]byte
 		for i := range 7 {
@@ -506,7 +506,7 @@ func TestDataKeysRotateAutomatically(t *testing.T) {
 		}
 	})
 	t.Run("after a duration", func(t *testing.T) {
-		srv := envelopetest.Start(t)
+		srv := kmsgatetest.New(t)
 		clock := kmsgate.NewClock(nil)
 		e := newEnvelope(t, srv.Client(), envelope.Config{KeyName: "app", RotateAfter: time.Hour, Now: clock.Now})
 		a, _ := e.Encrypt(ctx, []byte("a"))
@@ -525,7 +525,7 @@ func TestDataKeysRotateAutomatically(t *testing.T) {
 		}
 	})
 	t.Run("concurrent encryptions past the limit rotate once per limit", func(t *testing.T) {
-		srv := envelopetest.Start(t)
+		srv := kmsgatetest.New(t)
 		e := newEnvelope(t, srv.Client(), envelope.Config{KeyName: "app", RotateAfterEncryptions: 100})
 		if err := e.Start(ctx); err != nil {
 			t.Fatal(err)
@@ -551,7 +551,7 @@ func TestDataKeysRotateAutomatically(t *testing.T) {
 }
 
 func TestAKeyARNOrKeyIDIsUsedAsIsAndNeverCreated(t *testing.T) {
-	srv := envelopetest.Start(t)
+	srv := kmsgatetest.New(t)
 	ctx := context.Background()
 	admin := srv.Client()
 	ck, err := admin.CreateKey(ctx, &kms.CreateKeyInput{})
@@ -580,10 +580,9 @@ func TestAKeyARNOrKeyIDIsUsedAsIsAndNeverCreated(t *testing.T) {
 }
 
 func TestAnUnreachableKMSIsReportedAsSuch(t *testing.T) {
-	srv := envelopetest.Start(t)
-	url := srv.URL
-	srv.Stop()
-	e := newEnvelope(t, envelopetest.NewClient(url), envelope.Config{})
+	srv := kmsgatetest.New(t)
+	srv.Stop() // its client still points at the closed port
+	e := newEnvelope(t, srv.Client(), envelope.Config{})
 	err := e.Start(context.Background())
 	if !errors.Is(err, envelope.ErrKMSUnreachable) {
 		t.Fatalf("got %v, want ErrKMSUnreachable", err)
@@ -596,7 +595,7 @@ func TestAnUnreachableKMSIsReportedAsSuch(t *testing.T) {
 // Cold decrypt: every iteration is a new envelope (nothing cached), so each
 // field costs one KMS Decrypt round trip over loopback HTTP.
 func BenchmarkDecryptFieldCold(b *testing.B) {
-	srv := envelopetest.Start(b)
+	srv := kmsgatetest.New(b)
 	ctx := context.Background()
 	client := srv.Client()
 	w := newEnvelope(b, client, envelope.Config{KeyName: "bench"})

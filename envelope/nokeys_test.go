@@ -11,14 +11,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
-	"github.com/kmsgate/kmsgate/envelope/envelopetest"
+	"github.com/kmsgate/kmsgate/kmsgatetest"
 )
 
 // TestErrorsNeverCarryKeyMaterial provokes every kind of failure against a
 // real kmsgate and checks that no error text, in any fmt verb, holds the
 // plaintext data key (raw, hex or base64) or the field's plaintext.
 func TestErrorsNeverCarryKeyMaterial(t *testing.T) {
-	srv := envelopetest.Start(t)
+	srv := kmsgatetest.New(t)
 	ctx := context.Background()
 	e, err := New(Config{KMS: srv.Client(), KeyName: "app", Tenant: "org1"})
 	if err != nil {

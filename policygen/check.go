@@ -141,36 +141,56 @@ func (d *Document) Parse(name string) (*iampolicy.Policy, error) {
 	return iampolicy.Parse(name, b)
 }
 
-// unique returns one call per distinct (principal, checks, context without
-// the clock keys): the representatives trial evaluations need.
-func unique(calls []Call) []*Call {
-	seen := map[string]bool{}
-	var out []*Call
+// callKey identifies a call for evaluation: principal, checks and context
+// without the clock keys (which no generated statement reads).
+func callKey(c *Call) string {
+	var b strings.Builder
+	b.WriteString(c.Principal)
+	for _, ch := range c.Checks {
+		b.WriteString("\x00" + ch.Action + "\x00" + ch.Resource)
+		keys := make([]string, 0, len(ch.Context))
+		for k := range ch.Context {
+			if k != "aws:currenttime" && k != "aws:epochtime" {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := ch.Context[k]
+			b.WriteString("\x01" + k + "=" + strings.Join(v.Strings(), "\x02"))
+			if v.IsSet() {
+				b.WriteString("[]")
+			}
+		}
+	}
+	return b.String()
+}
+
+// uniqueIndex returns the index of one representative per distinct call,
+// and for every call the position of its representative in reps.
+func uniqueIndex(calls []Call) (reps []int, repOf []int) {
+	seen := map[string]int{}
+	repOf = make([]int, len(calls))
 	for i := range calls {
-		c := &calls[i]
-		var b strings.Builder
-		b.WriteString(c.Principal)
-		for _, ch := range c.Checks {
-			b.WriteString("\x00" + ch.Action + "\x00" + ch.Resource)
-			keys := make([]string, 0, len(ch.Context))
-			for k := range ch.Context {
-				if k != "aws:currenttime" && k != "aws:epochtime" {
-					keys = append(keys, k)
-				}
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				v := ch.Context[k]
-				b.WriteString("\x01" + k + "=" + strings.Join(v.Strings(), "\x02"))
-				if v.IsSet() {
-					b.WriteString("[]")
-				}
-			}
+		k := callKey(&calls[i])
+		r, ok := seen[k]
+		if !ok {
+			r = len(reps)
+			seen[k] = r
+			reps = append(reps, i)
 		}
-		if !seen[b.String()] {
-			seen[b.String()] = true
-			out = append(out, c)
-		}
+		repOf[i] = r
+	}
+	return reps, repOf
+}
+
+// unique returns one call per distinct callKey: the representatives trial
+// evaluations need.
+func unique(calls []Call) []*Call {
+	reps, _ := uniqueIndex(calls)
+	out := make([]*Call, len(reps))
+	for i, r := range reps {
+		out[i] = &calls[r]
 	}
 	return out
 }
@@ -264,29 +284,39 @@ func Check(doc Document, calls []Call) (*CheckReport, error) {
 		return nil, err
 	}
 	rep := &CheckReport{Calls: len(calls)}
-	ok := make([]bool, len(calls))
+	// Calls that differ only in their clock keys decide alike: evaluate one
+	// of each.
+	reps, repOf := uniqueIndex(calls)
+	ok := make([]bool, len(reps))
+	denied := make([]authz.Check, len(reps))
+	for r, i := range reps {
+		denied[r], ok[r] = Evaluate(&calls[i], ids)
+	}
 	for i := range calls {
-		d, allowed := Evaluate(&calls[i], ids)
-		ok[i] = allowed
-		if !allowed {
+		if r := repOf[i]; !ok[r] {
+			d := denied[r]
 			rep.Denied = append(rep.Denied, DeniedCall{Call: calls[i], Action: d.Action, Resource: d.Resource, Message: d.Message, Reason: d.Reason})
 		}
 	}
-	for i, st := range doc.Statement {
-		without := Document{Version: doc.Version, Statement: append(append([]Statement{}, doc.Statement[:i]...), doc.Statement[i+1:]...)}
+	for si, st := range doc.Statement {
+		without := Document{Version: doc.Version, Statement: append(append([]Statement{}, doc.Statement[:si]...), doc.Statement[si+1:]...)}
 		wids, err := without.identity("generated policy without " + st.Sid)
 		if err != nil {
 			return nil, err
 		}
-		use := StatementUse{Index: i, Sid: st.Sid}
-		for j := range calls {
-			if !ok[j] {
-				continue
+		use := StatementUse{Index: si, Sid: st.Sid}
+		lost := make([]bool, len(reps))
+		for r, i := range reps {
+			if ok[r] {
+				_, allowed := Evaluate(&calls[i], wids)
+				lost[r] = !allowed
 			}
-			if _, allowed := Evaluate(&calls[j], wids); !allowed {
+		}
+		for i := range calls {
+			if lost[repOf[i]] {
 				use.Needed++
 				if use.First == nil {
-					use.First = &calls[j]
+					use.First = &calls[i]
 				}
 			}
 		}

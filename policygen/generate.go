@@ -342,6 +342,45 @@ type entry struct {
 	names, arns map[string]bool
 	cond        Condition
 	condKey     string
+	// tags are the tag conditions every call of the entry met
+	// (aws:RequestTag/K of CreateKey, aws:ResourceTag/K of a key without
+	// its alias yet): keys common to all calls, values of any of them.
+	tags     map[string]map[string]bool
+	tagsSeen bool
+}
+
+// noteTags narrows the entry's tag conditions to the keys pairs has too.
+func (e *entry) noteTags(pairs map[string]string) {
+	if !e.tagsSeen {
+		e.tagsSeen = true
+		e.tags = map[string]map[string]bool{}
+		for k, v := range pairs {
+			e.tags[k] = map[string]bool{v: true}
+		}
+		return
+	}
+	for k := range e.tags {
+		v, ok := pairs[k]
+		if !ok {
+			delete(e.tags, k)
+			continue
+		}
+		e.tags[k][v] = true
+	}
+}
+
+// tagPairs returns the record's condition keys under prefix (compared
+// without case), spelled prefix+TAG, with their string values.
+func tagPairs(ctx map[string]any, prefix string) map[string]string {
+	out := map[string]string{}
+	for k, v := range ctx {
+		if len(k) > len(prefix) && strings.EqualFold(k[:len(prefix)], prefix) {
+			if ss := asStrings(v); len(ss) == 1 {
+				out[prefix+k[len(prefix):]] = ss[0]
+			}
+		}
+	}
+	return out
 }
 
 // eKey identifies an entry.
@@ -513,7 +552,12 @@ func (g *generator) add(r *read) {
 	for _, c := range r.checks {
 		switch {
 		case c.resource == "*":
-			g.entry(kindStar, c.action, nil, "").arns["*"] = true
+			e := g.entry(kindStar, c.action, nil, "")
+			e.arns["*"] = true
+			if r.operation() == "CreateKey" {
+				// A tagged CreateKey keeps its tags: aws:RequestTag/K.
+				e.noteTags(tagPairs(r.ctx, "aws:RequestTag/"))
+			}
 		case c.alias:
 			e := g.entry(kindAlias, c.action, nil, "")
 			if g.opts.Exact {
@@ -557,12 +601,15 @@ func (g *generator) addKey(r *read, c rcheck) {
 		}
 		e = g.entry(kindAliasesAny, c.action, cond, condKey)
 	case c.primary:
-		// The key had no alias yet (the key side of CreateAlias).
+		// The key had no alias yet (the key side of CreateAlias): any key
+		// without another alias would do, so the key's tags narrow it.
 		e, names = g.entry(kindAliasesAll, c.action, cond, condKey), g.names.preferred(c.resource)
+		e.noteTags(tagPairs(r.ctx, "aws:ResourceTag/"))
 	default:
-		// A second key of the call: its aliases at the time are not in the
-		// log, so every alias it is known by may be there.
+		// A second key of the call: its aliases and tags at the time are not
+		// in the log, so every alias it is known by may be there.
 		e, names = g.entry(kindAliasesAll, c.action, cond, condKey), sortedSet(g.names.all[c.resource])
+		e.noteTags(nil)
 	}
 	for _, n := range names {
 		e.names[n] = true

@@ -300,7 +300,29 @@ func TestGenerateCases(t *testing.T) {
 			name: "CreateKey with tags from a record without checks",
 			recs: []authz.LogRecord{{Operation: "CreateKey", Principal: tApp, Decision: "ImplicitDeny", Resources: []string{"*"},
 				Context: map[string]any{"aws:TagKeys": []any{"team"}, "aws:RequestTag/team": "payments"}}},
-			want: []Statement{{Sid: "AccountLevelOperations", Effect: "Allow", Action: List{"kms:CreateKey", "kms:TagResource"}, Resource: List{"*"}}},
+			want: []Statement{{Sid: "CreateKeysWithTags", Effect: "Allow", Action: List{"kms:CreateKey", "kms:TagResource"}, Resource: List{"*"},
+				Condition: Condition{"StringEquals": {"aws:RequestTag/team": {"payments"}}}}},
+		},
+		{
+			name: "tags every CreateKey and every not-yet-aliased key had become conditions",
+			recs: []authz.LogRecord{
+				{Operation: "CreateKey", Principal: tApp, Decision: "ImplicitDeny", Checks: []authz.LogCheck{chk("kms:CreateKey", "*"), chk("kms:TagResource", "*")},
+					Context: map[string]any{"aws:TagKeys": []any{"owner", "team"}, "aws:RequestTag/owner": "jumpwire", "aws:RequestTag/team": "a"}},
+				{Operation: "CreateKey", Principal: tApp, Decision: "ImplicitDeny", Checks: []authz.LogCheck{chk("kms:CreateKey", "*"), chk("kms:TagResource", "*")},
+					Context: map[string]any{"aws:TagKeys": []any{"owner"}, "aws:RequestTag/owner": "jumpwire-ci"}},
+				{Operation: "ListKeys", Principal: tApp, Decision: "ImplicitDeny", Checks: []authz.LogCheck{chk("kms:ListKeys", "*")}},
+				{Operation: "CreateAlias", Principal: tApp, Decision: "ImplicitDeny", Checks: []authz.LogCheck{chk("kms:CreateAlias", tAlias1), chk("kms:CreateAlias", tKey1)},
+					Context: map[string]any{"aws:ResourceTag/owner": "jumpwire", "aws:ResourceTag/team": "a"}},
+			},
+			want: []Statement{
+				{Sid: "CreateKeysWithTags", Effect: "Allow", Action: List{"kms:CreateKey", "kms:TagResource"}, Resource: List{"*"},
+					Condition: Condition{"StringEquals": {"aws:RequestTag/owner": {"jumpwire", "jumpwire-ci"}}}},
+				{Sid: "AccountLevelOperations", Effect: "Allow", Action: List{"kms:ListKeys"}, Resource: List{"*"}},
+				{Sid: "ManageAliasesJumpwireOrg1", Effect: "Allow", Action: List{"kms:CreateAlias"}, Resource: List{"arn:aws:kms:*:*:alias/jumpwire/org1"}},
+				{Sid: "KeysWithNoOtherAliasThanJumpwireOrg1", Effect: "Allow", Action: List{"kms:CreateAlias"}, Resource: List{"arn:aws:kms:*:*:key/*"},
+					Condition: Condition{"ForAllValues:StringLike": {"kms:ResourceAliases": {"alias/jumpwire/org1"}},
+						"StringEquals": {"aws:ResourceTag/owner": {"jumpwire"}, "aws:ResourceTag/team": {"a"}}}},
+			},
 		},
 		{
 			name: "star operations",
@@ -471,6 +493,41 @@ func TestReadLog(t *testing.T) {
 		_, err := ReadLog(strings.NewReader(tt.in), "log")
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("ReadLog(%q): got %v, want %q", tt.in, err, tt.want)
+		}
+	}
+}
+
+// With keys created tagged, the key side of CreateAlias needs the tag: the
+// alias cannot be put on an untagged key that has no alias yet.
+func TestTaggedKeysNarrowTheKeySideOfCreateAlias(t *testing.T) {
+	tagged := map[string]any{"aws:ResourceTag/owner": "jumpwire"}
+	recs := []authz.LogRecord{
+		{Operation: "CreateKey", Principal: tApp, Decision: "ImplicitDeny", Checks: []authz.LogCheck{chk("kms:CreateKey", "*"), chk("kms:TagResource", "*")},
+			Context: map[string]any{"aws:TagKeys": []any{"owner"}, "aws:RequestTag/owner": "jumpwire"}},
+		{Operation: "CreateAlias", Principal: tApp, Decision: "ImplicitDeny", Checks: []authz.LogCheck{chk("kms:CreateAlias", tAlias1), chk("kms:CreateAlias", tKey1)},
+			Context: tagged},
+	}
+	res := Generate(recs, Options{})
+	p, err := res.Document.Parse("generated")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		rec    authz.LogRecord
+		denied bool
+	}{
+		{"the recorded CreateAlias", recs[1], false},
+		{"CreateAlias onto an untagged key", authz.LogRecord{Operation: "CreateAlias", Principal: tApp, Decision: "Allow",
+			Checks: []authz.LogCheck{chk("kms:CreateAlias", tAlias1), chk("kms:CreateAlias", tKey3)}}, true},
+		{"CreateKey with another tag value", authz.LogRecord{Operation: "CreateKey", Principal: tApp, Decision: "Allow",
+			Checks:  []authz.LogCheck{chk("kms:CreateKey", "*"), chk("kms:TagResource", "*")},
+			Context: map[string]any{"aws:TagKeys": []any{"owner"}, "aws:RequestTag/owner": "mallory"}}, true},
+		{"CreateKey without tags", authz.LogRecord{Operation: "CreateKey", Principal: tApp, Decision: "Allow",
+			Checks: []authz.LogCheck{chk("kms:CreateKey", "*")}}, true},
+	} {
+		if got := len(allowed(t, p, []authz.LogRecord{tt.rec})) == 1; got != tt.denied {
+			t.Errorf("%s: got denied %v, want %v", tt.name, got, tt.denied)
 		}
 	}
 }

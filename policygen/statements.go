@@ -131,6 +131,9 @@ func (g *generator) specs() []*statementSpec {
 		case kindARN:
 			s.resources = sortedSet(e.arns)
 		}
+		for k, vs := range e.tags {
+			s.cond["StringEquals"] = mergeList(s.cond["StringEquals"], k, sortedSet(vs))
+		}
 		if len(s.cond) == 0 {
 			s.cond = nil
 		}
@@ -216,6 +219,9 @@ func sidFor(s *statementSpec) string {
 	switch s.kind {
 	case kindStar:
 		base = "AccountLevelOperations"
+		if len(s.cond) > 0 {
+			base = "CreateKeysWithTags"
+		}
 	case kindAlias:
 		base = "ManageAliases"
 	case kindRequestAlias:

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/kmsgate/kmsgate/envelope"
-	"github.com/kmsgate/kmsgate/envelope/envelopetest"
+	"github.com/kmsgate/kmsgate/kmsgatetest"
 )
 
 // kmsgateCmd runs the built binary with the test's AWS environment
@@ -110,7 +110,7 @@ func cliAcrossServeRestart(t *testing.T, bin string) {
 }
 
 func cliRoundTrip(t *testing.T, bin string) {
-	srv := envelopetest.Start(t)
+	srv := kmsgatetest.New(t)
 	plaintext := "card 4111-1111-1111-1111\nwith a newline and \x00\xff bytes"
 
 	text, stderr, code := kmsgateCmd(t, bin, srv.URL, plaintext, "envelope", "encrypt", "--key-name", "jumpwire", "--tenant", "org1")
@@ -151,7 +151,7 @@ func cliRoundTrip(t *testing.T, bin string) {
 }
 
 func cliFailures(t *testing.T, bin string) {
-	srv := envelopetest.Start(t)
+	srv := kmsgatetest.New(t)
 	text, stderr, code := kmsgateCmd(t, bin, srv.URL, "secret", "envelope", "encrypt", "--key-name", "app")
 	if code != 0 {
 		t.Fatalf("encrypt: exit %d, stderr %q", code, stderr)

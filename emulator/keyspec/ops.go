@@ -75,11 +75,13 @@ func (k *Key) DeriveSharedSecret(alg types.KeyAgreementAlgorithmSpec, peerPublic
 	if !slices.Contains(k.spec.KeyAgreementAlgorithms, alg) || k.ec == nil {
 		return nil, errIncompatible(alg, k.spec.KeySpec)
 	}
-	// AWS's texts for a bad peer key are not recorded; these say what is
-	// wrong in the same ValidationException shape.
+	// A peer key that is not DER: AWS answers a ValidationException with
+	// an empty message (recorded). Its texts for a key on another curve or
+	// off the curve are not recorded; these say what is wrong in the same
+	// shape.
 	pub, err := x509.ParsePKIXPublicKey(peerPublicKey)
 	if err != nil {
-		return nil, kmsgate.NewValidationException("PublicKey is not a valid DER-encoded X.509 public key.")
+		return nil, kmsgate.NewValidationException("")
 	}
 	peer, ok := pub.(*ecdsa.PublicKey)
 	if !ok || peer.Curve != k.ec.Curve {

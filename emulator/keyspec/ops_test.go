@@ -384,7 +384,7 @@ func TestHMAC(t *testing.T) {
 	t.Run("an unknown MAC algorithm fails the enum as AWS words it", func(t *testing.T) {
 		_, err := load(t, types.KeySpecHmac256).GenerateMac("INVALID", []byte("m"))
 		_, msg := apiError(t, err)
-		want := "1 validation error detected: Value 'INVALID' at 'macAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]"
+		want := "1 validation error detected: Value 'INVALID' at 'macAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [HMAC_SHA_384, HMAC_SHA_256, HMAC_SHA_224, HMAC_SHA_512]" // AWS's recorded order
 		if msg != want {
 			t.Fatalf("got %q, want %q", msg, want)
 		}

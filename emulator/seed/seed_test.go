@@ -545,7 +545,7 @@ func TestExampleFiles(t *testing.T) {
 		keys, aliases int
 		specs         []types.KeySpec
 	}{
-		{"testdata/kmsgate-example.yaml", 4, 2, []types.KeySpec{types.KeySpecSymmetricDefault, types.KeySpecHmac256, types.KeySpecEccNistP256, types.KeySpecRsa2048}},
+		{"testdata/kmsgate-example.yaml", 4, 1, []types.KeySpec{types.KeySpecSymmetricDefault, types.KeySpecHmac256, types.KeySpecEccNistP256, types.KeySpecRsa2048}},
 		{"testdata/local-kms-example.yaml", 4, 1, []types.KeySpec{types.KeySpecSymmetricDefault, types.KeySpecSymmetricDefault, types.KeySpecRsa2048, types.KeySpecEccNistP256}},
 	}
 	for _, c := range cases {

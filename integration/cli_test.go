@@ -54,6 +54,23 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
+// stop sends SIGTERM and waits for a clean exit (exit status 0), after which
+// every log line of the process is in p.logs.
+func (p *process) stop(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Errorf("got exit %v, want 0\n%s", err, p.logs)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("kmsgate did not stop on SIGTERM\n%s", p.logs)
+	}
+}
+
 // startBinary runs the built kmsgate binary with args after `serve` and waits
 // for its "kmsgate serving" log line to learn the address.
 func startBinary(t *testing.T, args ...string) *process {
@@ -210,17 +227,7 @@ func TestAWSCLIRoundTripAgainstTheBinary(t *testing.T) {
 	})
 
 	t.Run("SIGTERM stops the server cleanly", func(t *testing.T) {
-		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case err := <-p.done:
-			if err != nil {
-				t.Errorf("got exit %v, want 0\n%s", err, p.logs)
-			}
-		case <-time.After(15 * time.Second):
-			t.Fatal("kmsgate did not stop on SIGTERM")
-		}
+		p.stop(t)
 		if !strings.Contains(p.logs.String(), "store closed") {
 			t.Errorf("got logs without the store-closed line:\n%s", p.logs)
 		}
@@ -238,19 +245,17 @@ func TestLogsNeverCarryPlaintext(t *testing.T) {
 	awsJSON(t, p.url, &enc, "kms", "encrypt", "--key-id", created.KeyMetadata.KeyId, "--plaintext", "fileb://"+plainFile)
 	var dk struct{ Plaintext string }
 	awsJSON(t, p.url, &dk, "kms", "generate-data-key", "--key-id", created.KeyMetadata.KeyId, "--key-spec", "AES_256")
-	// Wait until the request line of the last call has been read.
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(p.logs.String(), `"operation":"GenerateDataKey"`) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	p.stop(t) // once it has exited, every line it logged has been read
 	logs := p.logs.String()
 	for _, leak := range []string{secret, base64.StdEncoding.EncodeToString([]byte(secret)), dk.Plaintext, enc.CiphertextBlob} {
 		if strings.Contains(logs, leak) {
 			t.Errorf("log contains %q:\n%s", leak, logs)
 		}
 	}
-	if !strings.Contains(logs, `"operation":"Encrypt"`) {
-		t.Errorf("got no request line for Encrypt in:\n%s", logs)
+	for _, op := range []string{"CreateKey", "Encrypt", "GenerateDataKey"} {
+		if !strings.Contains(logs, `"operation":"`+op+`"`) {
+			t.Errorf("got no request line for %s in:\n%s", op, logs)
+		}
 	}
 }
 

@@ -54,19 +54,28 @@ func isServerFaultCode(code string) bool {
 	return false
 }
 
+// httpStatuser is an API error that carries the HTTP status it must be
+// answered with: an upstream's error in proxy mode (a throttling 400 stays
+// a 400, a 503 a 503).
+type httpStatuser interface{ HTTPStatusCode() int }
+
 // writeError is the one place an error becomes a wire answer. An API error
-// keeps its code and message: 500 for a server fault, 400 otherwise. Any
-// other error is recorded in st for the log line and answered as
-// KMSInternalException without its text.
+// keeps its code and message: its own HTTP status when it carries one (an
+// upstream's answer in proxy mode), else 500 for a server fault, 400
+// otherwise. Any other error is recorded in st for the log line and
+// answered as KMSInternalException without its text.
 func (s *server) writeError(w http.ResponseWriter, st *reqState, err error) {
 	code, message, status := "KMSInternalException", internalMessage, http.StatusInternalServerError
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) && apiErr.ErrorCode() != "" {
 		code, message, status = apiErr.ErrorCode(), apiErr.ErrorMessage(), http.StatusBadRequest
 		var we *wireError
+		var hs httpStatuser
 		switch {
 		case errors.As(err, &we):
 			status = we.status
+		case errors.As(err, &hs) && hs.HTTPStatusCode() >= 400 && hs.HTTPStatusCode() <= 599:
+			status = hs.HTTPStatusCode()
 		case apiErr.ErrorFault() == smithy.FaultServer || isServerFaultCode(code):
 			status = http.StatusInternalServerError
 		}

@@ -1,6 +1,7 @@
 package kmsapi
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -46,6 +47,11 @@ type Config struct {
 	// NewRequestID makes the x-amzn-RequestId of each answer; nil means
 	// UUID-shaped ids, distinct within the server (see requestIDs).
 	NewRequestID func() string
+	// Health, when set, says whether the backend's dependencies are well
+	// (proxy mode: whether the upstream answered recently). GET /healthz
+	// answers 200 {"status":"ok",...details} when healthy, else 503
+	// {"status":"unhealthy",...details}. Nil: always 200 {"status":"ok"}.
+	Health func(ctx context.Context) (healthy bool, details map[string]any)
 	// Metrics counts requests, errors, latency and in-flight requests and
 	// is served at GET /metrics; nil means a registry of the handler's own.
 	Metrics *metrics.Metrics
@@ -67,6 +73,7 @@ type server struct {
 	maxBody       int64
 	clock         *kmsgate.Clock
 	newID         func() string
+	health        func(context.Context) (bool, map[string]any)
 	routes        map[string]*route
 	metrics       *metrics.Metrics
 	// unknownOp counts requests whose X-Amz-Target names no operation.
@@ -124,6 +131,7 @@ func newServer(cfg Config, table []route) *server {
 		maxBody:       cfg.MaxBodyBytes,
 		clock:         cfg.Clock,
 		newID:         cfg.NewRequestID,
+		health:        cfg.Health,
 		routes:        make(map[string]*route, len(table)),
 		ctJSON11:      []string{contentTypeJSON11},
 		ctJSON:        []string{"application/json"},
@@ -408,7 +416,27 @@ func (s *server) identify(r *http.Request, requestID string) (kmsgate.Caller, er
 
 func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	stateOf(w).op = "healthz"
-	writeJSON(w, http.StatusOK, s.ctJSON, []byte(`{"status":"ok"}`))
+	if s.health == nil {
+		writeJSON(w, http.StatusOK, s.ctJSON, []byte(`{"status":"ok"}`))
+		return
+	}
+	healthy, details := s.health(r.Context())
+	answer := make(map[string]any, len(details)+1)
+	for k, v := range details {
+		answer[k] = v
+	}
+	status := http.StatusOK
+	answer["status"] = "ok"
+	if !healthy {
+		status = http.StatusServiceUnavailable
+		answer["status"] = "unhealthy"
+	}
+	body, err := json.Marshal(answer)
+	if err != nil {
+		s.writeError(w, stateOf(w), err)
+		return
+	}
+	writeJSON(w, status, s.ctJSON, body)
 }
 
 // serveMetrics answers GET /metrics in the Prometheus text format.

@@ -39,7 +39,8 @@ func (g *Group) Denied() bool { return g.Decision != decAllow }
 
 // Report is what a dry-run's decision log says a policy forgets.
 type Report struct {
-	// Calls is the number of judged calls read.
+	// Calls is the number of decisions read (a dry-run logs only the
+	// would-deny ones; record mode logs every one).
 	Calls int
 	// Denied are the would-deny groups; Allowed the others (JUnit lists
 	// both).
@@ -196,11 +197,11 @@ func (rep *Report) WriteText(w io.Writer) error {
 		denied += g.Count
 	}
 	if len(rep.Denied) == 0 {
-		fmt.Fprintf(&b, "no would-deny decisions among %d judged call(s)\n", rep.Calls)
+		fmt.Fprintf(&b, "no would-deny decisions among %d logged decision(s)\n", rep.Calls)
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	fmt.Fprintf(&b, "%d would-deny group(s), %d of %d judged call(s)\n", len(rep.Denied), denied, rep.Calls)
+	fmt.Fprintf(&b, "%d would-deny group(s), %d of %d logged decision(s)\n", len(rep.Denied), denied, rep.Calls)
 	for _, g := range rep.Denied {
 		fmt.Fprintf(&b, "\n%s %s on %s by %s: %d call(s) (%s), first request %s\n",
 			denyWord(&g), g.Action, g.Resource, g.Principal, g.Count, strings.Join(g.Operations, ", "), orNone(g.FirstRequestID))
@@ -252,7 +253,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("## kmsgate policy report\n\n")
 	if len(rep.Denied) == 0 {
-		fmt.Fprintf(&b, "No would-deny decisions among %d judged call(s).\n", rep.Calls)
+		fmt.Fprintf(&b, "No would-deny decisions among %d logged decision(s).\n", rep.Calls)
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -260,7 +261,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	for _, g := range rep.Denied {
 		denied += g.Count
 	}
-	fmt.Fprintf(&b, "**%d would-deny group(s)**: %d of %d judged call(s).\n\n", len(rep.Denied), denied, rep.Calls)
+	fmt.Fprintf(&b, "**%d would-deny group(s)**: %d of %d logged decision(s).\n\n", len(rep.Denied), denied, rep.Calls)
 	b.WriteString("| Principal | Action | Resource | Decision | Calls | First request |\n|---|---|---|---|---|---|\n")
 	for _, g := range rep.Denied {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s |\n", mdCode(g.Principal), mdCode(g.Action), mdCode(g.Resource), g.Decision, g.Count, mdCode(orNone(g.FirstRequestID)))

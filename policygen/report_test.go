@@ -77,7 +77,7 @@ func TestReportKeyDenialSuggestsAnAliasStatement(t *testing.T) {
 	if err := rep.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"2 would-deny group(s), 2 of 2 judged call(s)", "explicitly denied by Deny statement 2 of key policy (Sid DenyAll): no Allow statement overrides it"} {
+	for _, w := range []string{"2 would-deny group(s), 2 of 2 logged decision(s)", "explicitly denied by Deny statement 2 of key policy (Sid DenyAll): no Allow statement overrides it"} {
 		if !strings.Contains(text.String(), w) {
 			t.Errorf("text report lacks %q:\n%s", w, text.String())
 		}
@@ -90,7 +90,7 @@ func TestReportFormats(t *testing.T) {
 	if err := rep.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	wantText := `1 would-deny group(s), 2 of 3 judged call(s)
+	wantText := `1 would-deny group(s), 2 of 3 logged decision(s)
 
 WOULD DENY kms:CreateKey on * by ` + tApp + `: 2 call(s) (CreateKey), first request c1
   message: ` + createKeyDenied + `
@@ -144,10 +144,10 @@ func TestReportWithoutDenials(t *testing.T) {
 	var text, md strings.Builder
 	rep.WriteText(&text)
 	rep.WriteMarkdown(&md)
-	if got, want := text.String(), "no would-deny decisions among 1 judged call(s)\n"; got != want {
+	if got, want := text.String(), "no would-deny decisions among 1 logged decision(s)\n"; got != want {
 		t.Errorf("text %q, want %q", got, want)
 	}
-	if !strings.Contains(md.String(), "No would-deny decisions among 1 judged call(s).") {
+	if !strings.Contains(md.String(), "No would-deny decisions among 1 logged decision(s).") {
 		t.Errorf("markdown %q", md.String())
 	}
 }

@@ -1,8 +1,10 @@
-// Package server assembles a running kmsgate from its parts: the bbolt store
-// with its root key, the emulator over it, the kmsapi wire handler, the
-// background sweeper (deletion and automatic rotation), and an HTTP listener
-// with graceful shutdown. cmd/kmsgate and the integration tests start kmsgate
-// through it, so both run the same wiring.
+// Package server assembles a running kmsgate from its parts: the backend by
+// mode (emulator mode: the bbolt store with its root key, the emulator over
+// it and the background sweeper for deletion and automatic rotation; proxy
+// mode: the proxy to the upstream KMS, with no store, seed or sweeper), the
+// kmsapi wire handler, and an HTTP listener with graceful shutdown.
+// cmd/kmsgate and the integration tests start kmsgate through it, so both
+// run the same wiring.
 package server
 
 import (
@@ -17,6 +19,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate"
@@ -24,6 +27,7 @@ import (
 	"github.com/kmsgate/kmsgate/emulator/seed"
 	"github.com/kmsgate/kmsgate/kmsapi"
 	"github.com/kmsgate/kmsgate/metrics"
+	"github.com/kmsgate/kmsgate/proxy"
 	"github.com/kmsgate/kmsgate/storage"
 )
 
@@ -60,7 +64,27 @@ type Config struct {
 	// Now and Rand are injected for tests; nil means wall time and crypto/rand.
 	Now  func() time.Time
 	Rand io.Reader
+
+	// Upstream, when set, is proxy mode: "aws" or the URL of a
+	// KMS-compatible endpoint. There is then no store, seed or sweeper.
+	Upstream string
+	// UpstreamTimeout bounds each upstream call (0: proxy.DefaultTimeout).
+	UpstreamTimeout time.Duration
+	// FactsTTL is how long upstream key facts are cached (0:
+	// proxy.DefaultFactsTTL).
+	FactsTTL time.Duration
+	// UpstreamAWS is the SDK configuration the proxy signs with; nil means
+	// the SDK's default chain (tests give static credentials here).
+	UpstreamAWS *aws.Config
 }
+
+// Proxy-mode health: the upstream counts as healthy when it answered within
+// healthMaxAge; otherwise /healthz asks it once, for at most
+// healthProbeTimeout (kmsgate healthcheck waits 3s).
+const (
+	healthMaxAge       = 30 * time.Second
+	healthProbeTimeout = 2 * time.Second
+)
 
 // Server is a started kmsgate.
 type Server struct {
@@ -72,6 +96,8 @@ type Server struct {
 	metrics  *metrics.Metrics
 	db       *storage.DB
 	emu      *emulator.Service
+	proxy    *proxy.Proxy
+	backend  kmsgate.Backend
 	http     *http.Server
 	served   chan error
 	stopSwp  context.CancelFunc
@@ -80,14 +106,21 @@ type Server struct {
 	closeErr error
 }
 
-// Start opens the store, applies the seed, and begins serving. The caller
+// Start builds the backend by mode (emulator: opens the store and applies
+// the seed; proxy: the upstream's clients) and begins serving. The caller
 // must Shutdown the Server.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, served: make(chan error, 1), swpDone: make(chan struct{}), metrics: cfg.Metrics}
 	if s.metrics == nil {
 		s.metrics = metrics.New(metrics.Options{Version: cfg.Version})
 	}
-	if err := s.open(ctx); err != nil {
+	var health func(context.Context) (bool, map[string]any)
+	if cfg.Upstream != "" {
+		if err := s.openProxy(ctx); err != nil {
+			return nil, err
+		}
+		health = s.proxyHealth
+	} else if err := s.open(ctx); err != nil {
 		s.closeStore()
 		return nil, err
 	}
@@ -98,23 +131,63 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.Addr = ln.Addr().String()
 	handler := kmsapi.New(kmsapi.Config{
-		Backend:       s.emu,
+		Backend:       s.backend,
 		Logger:        cfg.Logger,
 		DefaultRegion: cfg.Region,
 		Account:       cfg.Account,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Clock:         s.testClock(),
+		Health:        health,
 		Metrics:       s.metrics,
 	})
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.served <- s.http.Serve(ln) }()
 
+	if s.proxy != nil {
+		close(s.swpDone)
+		cfg.Logger.Info().Str("addr", s.Addr).Str("region", cfg.Region).Str("upstream", cfg.Upstream).
+			Msg("kmsgate serving (proxy mode)")
+		return s, nil
+	}
 	sweepCtx, cancel := context.WithCancel(context.Background())
 	s.stopSwp = cancel
 	go s.sweep(sweepCtx)
 	cfg.Logger.Info().Str("addr", s.Addr).Str("region", cfg.Region).Str("account", cfg.Account).
 		Str("data", s.dataPath()).Msg("kmsgate serving")
 	return s, nil
+}
+
+// openProxy builds proxy mode's backend. The emulator-only settings are
+// refused rather than silently ignored.
+func (s *Server) openProxy(ctx context.Context) error {
+	cfg := s.cfg
+	switch {
+	case cfg.SeedPath != "":
+		return errors.New("--seed is for emulator mode: in proxy mode (--upstream) keys live upstream")
+	case cfg.TestClock:
+		return errors.New("--test-clock is for emulator mode: in proxy mode (--upstream) time is the upstream's")
+	}
+	s.Clock = kmsgate.NewClock(cfg.Now)
+	p, err := proxy.New(ctx, proxy.Config{
+		Upstream:      cfg.Upstream,
+		Timeout:       cfg.UpstreamTimeout,
+		DefaultRegion: cfg.Region,
+		FactsTTL:      cfg.FactsTTL,
+		AWS:           cfg.UpstreamAWS,
+		Logger:        cfg.Logger,
+		Metrics:       s.metrics,
+		Now:           cfg.Now,
+	})
+	if err != nil {
+		return err
+	}
+	s.proxy, s.backend = p, p
+	return nil
+}
+
+func (s *Server) proxyHealth(ctx context.Context) (bool, map[string]any) {
+	h := s.proxy.Health(ctx, healthMaxAge, healthProbeTimeout)
+	return h.Reachable, map[string]any{"mode": "proxy", "upstream": h}
 }
 
 func (s *Server) testClock() *kmsgate.Clock {
@@ -167,6 +240,7 @@ func (s *Server) open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start emulator: %w", err)
 	}
+	s.backend = s.emu
 	if cfg.SeedPath != "" {
 		f, err := seed.Load(cfg.SeedPath)
 		if err != nil {
@@ -210,9 +284,14 @@ func (s *Server) sweep(ctx context.Context) {
 	}
 }
 
-// Emulator is the backend behind the server (for tests that need to reach
-// past the wire, e.g. to sweep at once).
+// Emulator is the backend behind the server in emulator mode (for tests
+// that need to reach past the wire, e.g. to sweep at once); nil in proxy
+// mode.
 func (s *Server) Emulator() *emulator.Service { return s.emu }
+
+// Proxy is the backend behind the server in proxy mode; nil in emulator
+// mode.
+func (s *Server) Proxy() *proxy.Proxy { return s.proxy }
 
 // Metrics is the server's registry (GET /metrics): the judging backend and
 // the proxy report through it.
@@ -232,10 +311,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = serr
 	}
 	s.http = nil
-	s.stopSwp()
+	if s.stopSwp != nil {
+		s.stopSwp()
+	}
 	<-s.swpDone
-	if cerr := s.emu.Close(); err == nil {
-		err = cerr
+	if s.emu != nil {
+		if cerr := s.emu.Close(); err == nil {
+			err = cerr
+		}
 	}
 	if cerr := s.closeStore(); err == nil {
 		err = cerr

@@ -179,7 +179,7 @@ func TestPolicyReportCLI(t *testing.T) {
 		{"text", []string{"--from", denied}, 1, []string{"WOULD DENY kms:CreateKey on * by " + genApp + ": 1 call(s) (CreateKey), first request c1", "message: " + msg, `"Action": "kms:CreateKey"`}},
 		{"markdown", []string{"--from", denied, "--format", "markdown"}, 1, []string{"| `" + genApp + "` | `kms:CreateKey` | `*` | ImplicitDeny | 1 | `c1` |", "> " + msg}},
 		{"junit", []string{"--from", denied, "--format", "junit"}, 1, []string{`<testcase classname="` + genApp + `" name="kms:CreateKey on *">`, `failures="1"`}},
-		{"clean text", []string{"--from", clean}, 0, []string{"no would-deny decisions among 1 judged call(s)"}},
+		{"clean text", []string{"--from", clean}, 0, []string{"no would-deny decisions among 1 logged decision(s)"}},
 		{"clean junit", []string{"--from", clean, "--format", "junit"}, 0, []string{`failures="0"`, `name="kms:ListKeys on *"`}},
 	}
 	for _, tt := range tests {

@@ -36,43 +36,42 @@ type usageNote struct {
 	RequestID string `json:",omitempty"`
 }
 
-// usageBook holds the notes not yet written, by record key
-// "<account>/<region>/<keyid>". A note is updated in place under mu, so
-// that noting another use of a key already noted allocates nothing.
+// usageBook holds the notes not yet written, by key ARN (what every
+// cryptographic output names). FlushKeyUsage turns an ARN into the key's
+// record key.
 type usageBook struct {
 	mu    sync.Mutex
-	notes map[string]*usageNote
+	notes map[string]usageNote
 }
 
 // noteUse records a successful use of the key whose ARN is keyARN.
 func (s *Service) noteUse(ctx context.Context, keyARN string, op types.KeyLastUsageTrackingOperation) {
-	// arn:<partition>:kms:<region>:<account>:key/<id>, cut without
-	// allocating: this runs on every cryptographic call.
+	n := usageNote{Operation: op, Timestamp: s.now()}
+	if c, ok := kmsgate.CallerFrom(ctx); ok {
+		n.RequestID = c.RequestID
+	}
+	s.usage.mu.Lock()
+	defer s.usage.mu.Unlock()
+	if s.usage.notes == nil {
+		s.usage.notes = map[string]usageNote{}
+	}
+	if old, ok := s.usage.notes[keyARN]; !ok || !n.Timestamp.Before(old.Timestamp) {
+		s.usage.notes[keyARN] = n
+	}
+}
+
+// usageDBKey is the record key "<account>/<region>/<id>" of the key named by
+// arn:<partition>:kms:<region>:<account>:key/<id>; ok is false for anything
+// else.
+func usageDBKey(keyARN string) (string, bool) {
 	_, rest, _ := strings.Cut(keyARN, ":kms:")
 	region, rest, _ := strings.Cut(rest, ":")
 	account, res, _ := strings.Cut(rest, ":")
 	id, isKey := strings.CutPrefix(res, "key/")
 	if region == "" || account == "" || !isKey || id == "" {
-		return
+		return "", false
 	}
-	n := usageNote{Operation: op, Timestamp: s.now()}
-	if c, ok := kmsgate.CallerFrom(ctx); ok {
-		n.RequestID = c.RequestID
-	}
-	var buf [160]byte
-	dbKey := append(append(append(append(append(buf[:0], account...), '/'), region...), '/'), id...)
-	s.usage.mu.Lock()
-	if s.usage.notes == nil {
-		s.usage.notes = map[string]*usageNote{}
-	}
-	if old := s.usage.notes[string(dbKey)]; old == nil {
-		p := new(usageNote) // not &n: n would then always be on the heap
-		*p = n
-		s.usage.notes[string(dbKey)] = p
-	} else if !n.Timestamp.Before(old.Timestamp) {
-		*old = n
-	}
-	s.usage.mu.Unlock()
+	return account + "/" + region + "/" + id, true
 }
 
 // FlushKeyUsage writes the in-memory last-usage notes to the store, in one
@@ -86,8 +85,9 @@ func (s *Service) FlushKeyUsage() error {
 		return nil
 	}
 	err := s.db.Update(func(tx *storage.Tx) error {
-		for dbKey, n := range notes {
-			if tx.Get(bucketKeys, dbKey) == nil {
+		for keyARN, n := range notes {
+			dbKey, ok := usageDBKey(keyARN)
+			if !ok || tx.Get(bucketKeys, dbKey) == nil {
 				continue
 			}
 			if old, ok, err := loadUsage(tx, dbKey); err != nil {
@@ -109,7 +109,7 @@ func (s *Service) FlushKeyUsage() error {
 		// Put the notes back (newer ones taken since win) for the next flush.
 		s.usage.mu.Lock()
 		if s.usage.notes == nil {
-			s.usage.notes = map[string]*usageNote{}
+			s.usage.notes = map[string]usageNote{}
 		}
 		for k, n := range notes {
 			if _, ok := s.usage.notes[k]; !ok {
@@ -139,18 +139,13 @@ func loadUsage(tx *storage.Tx, dbKey string) (usageNote, bool, error) {
 
 // lastUse is the newest note of a key: in memory, else in the store.
 func (t *txn) lastUse(keyID string) (usageNote, bool, error) {
-	dbKey := t.keyDBKey(keyID)
 	t.s.usage.mu.Lock()
-	var n usageNote
-	p := t.s.usage.notes[dbKey]
-	if p != nil {
-		n = *p // a copy taken under the lock: noteUse updates notes in place
-	}
+	n, ok := t.s.usage.notes[t.sc.keyARN(keyID)]
 	t.s.usage.mu.Unlock()
-	if p != nil {
+	if ok {
 		return n, true, nil
 	}
-	return loadUsage(t.tx, dbKey)
+	return loadUsage(t.tx, t.keyDBKey(keyID))
 }
 
 // purgeKeyData deletes what is stored beside a key that is being deleted:
@@ -165,7 +160,7 @@ func (t *txn) purgeKeyData(k *keyRecord) error {
 		return err
 	}
 	t.s.usage.mu.Lock()
-	delete(t.s.usage.notes, t.keyDBKey(keyID))
+	delete(t.s.usage.notes, t.sc.keyARN(keyID))
 	t.s.usage.mu.Unlock()
 	return t.tx.Delete(bucketLastUsage, t.keyDBKey(keyID))
 }

@@ -19,7 +19,7 @@ run: build
 # aws-sdk-go-v2) and the AWS CLI v2 and boto3 tests, which need Debian's awscli
 # (/usr/bin/aws) and python3-boto3 (for /usr/bin/python3).
 test: test-deps lint
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
 
 test-deps:
 	@if [ ! -x $(AWS_CLI) ] || ! /usr/bin/python3 -c 'import boto3' 2>/dev/null; then \

@@ -24,15 +24,29 @@ func validationNull(field string) error {
 	return validation("Value null at '" + field + "' failed to satisfy constraint: Member must not be null")
 }
 
+// maxEcho is the longest value a validation message repeats; a longer one
+// is left out ("Value at 'field' failed to satisfy constraint: ..."), so
+// that no answer repeats a huge input (a 900,000-character KeyId).
+const maxEcho = 16 << 10
+
+// valueAt is the "Value 'v' at 'field'" head of a validation message, or
+// "Value at 'field'" when v is longer than maxEcho.
+func valueAt(v, field string) string {
+	if len(v) > maxEcho {
+		return "Value at '" + field + "'"
+	}
+	return "Value '" + v + "' at '" + field + "'"
+}
+
 // validationLen checks a string member's length; the value is echoed as AWS
-// does for plain strings.
+// does for plain strings, unless it is longer than maxEcho.
 func validationLen(field, v string, lo, hi int) error {
 	n := len([]rune(v))
 	switch {
 	case n < lo:
-		return validation(fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", v, field, lo))
+		return validation(fmt.Sprintf("%s failed to satisfy constraint: Member must have length greater than or equal to %d", valueAt(v, field), lo))
 	case n > hi:
-		return validation(fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", v, field, hi))
+		return validation(fmt.Sprintf("%s failed to satisfy constraint: Member must have length less than or equal to %d", valueAt(v, field), hi))
 	}
 	return nil
 }
@@ -69,16 +83,16 @@ func validationEnum[T ~string](field string, v T, values []T) error {
 		names[i] = string(x)
 	}
 	names = keyspec.EnumOrder(field, names) // AWS's order where recorded
-	return validation(fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", v, field, strings.Join(names, ", ")))
+	return validation(fmt.Sprintf("%s failed to satisfy constraint: Member must satisfy enum value set: [%s]", valueAt(string(v), field), strings.Join(names, ", ")))
 }
 
 func validationPattern(field, v, pattern string) error {
-	return validation(fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", v, field, pattern))
+	return validation(fmt.Sprintf("%s failed to satisfy constraint: Member must satisfy regular expression pattern: %s", valueAt(v, field), pattern))
 }
 
 func checkGrantTokens(tokens []string) error {
 	if len(tokens) > 10 {
-		return validation(fmt.Sprintf("Value '[%s]' at 'grantTokens' failed to satisfy constraint: Member must have length less than or equal to 10", strings.Join(tokens, ", ")))
+		return validation(fmt.Sprintf("%s failed to satisfy constraint: Member must have length less than or equal to 10", valueAt("["+strings.Join(tokens, ", ")+"]", "grantTokens")))
 	}
 	for i, tok := range tokens {
 		if err := validationLen(fmt.Sprintf("grantTokens.%d.member", i+1), tok, 1, 8192); err != nil {

@@ -11,7 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 )
 
-func TestGrantLifecycleThroughTheSDK(t *testing.T) {
+func TestGrantLifecycleThroughTheSDK(t *testing.T) { onEveryBackend(t, grantLifecycleThroughTheSDK) }
+
+func grantLifecycleThroughTheSDK(t *testing.T, start starter) {
 	ctx := context.Background()
 	c := start(t).client(testRegion)
 	id := aws.ToString(must(c.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId)
@@ -84,6 +86,10 @@ func TestGrantLifecycleThroughTheSDK(t *testing.T) {
 }
 
 func TestMultiRegionKeyDecryptsAcrossRegionsThroughTheSDK(t *testing.T) {
+	onEveryBackend(t, multiRegionKeyDecryptsAcrossRegionsThroughTheSDK)
+}
+
+func multiRegionKeyDecryptsAcrossRegionsThroughTheSDK(t *testing.T, start starter) {
 	ctx := context.Background()
 	in := start(t)
 	east, west := in.client(testRegion), in.client("eu-west-1")
@@ -148,7 +154,9 @@ func TestMultiRegionKeyDecryptsAcrossRegionsThroughTheSDK(t *testing.T) {
 	})
 }
 
-func TestAWSManagedKeyThroughTheSDK(t *testing.T) {
+func TestAWSManagedKeyThroughTheSDK(t *testing.T) { onEveryBackend(t, aWSManagedKeyThroughTheSDK) }
+
+func aWSManagedKeyThroughTheSDK(t *testing.T, start starter) {
 	ctx := context.Background()
 	c := start(t).client(testRegion)
 	enc := must(c.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String("alias/aws/s3"), Plaintext: []byte("object")}))(t)
@@ -167,6 +175,10 @@ func TestAWSManagedKeyThroughTheSDK(t *testing.T) {
 }
 
 func TestCustomKeyStoresAnswerThroughTheSDK(t *testing.T) {
+	onEveryBackend(t, customKeyStoresAnswerThroughTheSDK)
+}
+
+func customKeyStoresAnswerThroughTheSDK(t *testing.T, start starter) {
 	ctx := context.Background()
 	c := start(t).client(testRegion)
 	out := must(c.DescribeCustomKeyStores(ctx, &kms.DescribeCustomKeyStoresInput{}))(t)
@@ -195,7 +207,9 @@ func TestCustomKeyStoresAnswerThroughTheSDK(t *testing.T) {
 	wantAPIError(t, err, "CloudHsmClusterNotFoundException", "-")
 }
 
-func TestGetKeyLastUsageThroughTheSDK(t *testing.T) {
+func TestGetKeyLastUsageThroughTheSDK(t *testing.T) { onEveryBackend(t, getKeyLastUsageThroughTheSDK) }
+
+func getKeyLastUsageThroughTheSDK(t *testing.T, start starter) {
 	ctx := context.Background()
 	c := start(t).client(testRegion)
 	id := aws.ToString(must(c.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId)

@@ -1,11 +1,17 @@
 package integration
 
 import (
+	"context"
 	"errors"
+	"io"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/smithy-go"
+	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate/kmsgatetest"
 	"github.com/kmsgate/kmsgate/server"
@@ -19,9 +25,63 @@ const (
 // instance is a real kmsgate on 127.0.0.1 (kmsgatetest: the server
 // `kmsgate serve --test-clock` runs) with a bbolt store in a temp dir that
 // outlives restarts within one test.
+//
+// Behind a proxy (startBehindProxy), srv is still the emulator (the
+// upstream: its clock and admin paths) and clients talk to proxy.
 type instance struct {
-	ks  *kmsgatetest.Server
-	srv *server.Server // the running server; a restart replaces it
+	ks    *kmsgatetest.Server
+	srv   *server.Server // the running server; a restart replaces it
+	proxy *server.Server // kmsgate in proxy mode in front of srv, or nil
+}
+
+// starter starts the kmsgate a test talks to, opts applied to the
+// emulator's server.Config.
+type starter func(t *testing.T, opts ...func(*server.Config)) *instance
+
+// onEveryBackend runs one test of the conformance suite (go-cloud's
+// drivertest pattern: one suite, every backend) against the emulator
+// direct and against a proxy in front of an emulator. The assertions are
+// the same: the proxy answers exactly as its upstream.
+func onEveryBackend(t *testing.T, test func(*testing.T, starter)) {
+	t.Run("emulator", func(t *testing.T) { test(t, start) })
+	t.Run("proxy", func(t *testing.T) { test(t, startBehindProxy) })
+}
+
+// Credentials of the proxy's own upstream calls; callers sign with
+// kmsgatetest.AccessKeyID.
+const (
+	proxyAccessKeyID     = "AKIAKMSGATEPROXY0001"
+	proxySecretAccessKey = "kmsgate-proxy-secret"
+)
+
+// startBehindProxy starts an emulator (opts applied to it) and kmsgate in
+// proxy mode in front of it, signing upstream with its own credentials.
+func startBehindProxy(t *testing.T, opts ...func(*server.Config)) *instance {
+	t.Helper()
+	in := start(t, opts...)
+	px, err := server.Start(context.Background(), server.Config{
+		Listen:   "127.0.0.1:0",
+		Region:   testRegion,
+		Account:  testAccount,
+		Logger:   zerolog.New(io.Discard),
+		Upstream: in.ks.URL,
+		// RSA wrapping keys (GetParametersForImport) take seconds under
+		// -race on a loaded machine; timeouts are tested in ./proxy.
+		UpstreamTimeout: time.Minute,
+		UpstreamAWS:     &aws.Config{Credentials: credentials.NewStaticCredentialsProvider(proxyAccessKeyID, proxySecretAccessKey, "")},
+	})
+	if err != nil {
+		t.Fatalf("start the proxy: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := px.Shutdown(ctx); err != nil {
+			t.Errorf("proxy shutdown: %v", err)
+		}
+	})
+	in.proxy = px
+	return in
 }
 
 // start runs kmsgate on a free loopback port, opts applied to its
@@ -44,9 +104,20 @@ func (in *instance) restart() {
 	in.srv = in.ks.Server()
 }
 
-// client is a real aws-sdk-go-v2 KMS client signed for region; it keeps
-// working across restarts, which listen on the same address.
-func (in *instance) client(region string) *kms.Client { return in.ks.ClientIn(region) }
+// client is a real aws-sdk-go-v2 KMS client signed for region (through the
+// proxy when there is one); it keeps working across restarts, which listen
+// on the same address.
+func (in *instance) client(region string) *kms.Client {
+	if in.proxy == nil {
+		return in.ks.ClientIn(region)
+	}
+	return kms.New(kms.Options{
+		Region:           region,
+		BaseEndpoint:     aws.String(in.proxy.URL()),
+		Credentials:      credentials.NewStaticCredentialsProvider(kmsgatetest.AccessKeyID, kmsgatetest.SecretAccessKey, ""),
+		RetryMaxAttempts: 1,
+	})
+}
 
 // wantAPIError asserts err is an AWS API error with code (and message when msg
 // is not "-") and returns it.

@@ -212,6 +212,10 @@ func opensslVerify(t *testing.T, c signCase, der, text, sig []byte) {
 }
 
 func TestEverySigningSpecThroughTheSDK(t *testing.T) {
+	onEveryBackend(t, everySigningSpecThroughTheSDK)
+}
+
+func everySigningSpecThroughTheSDK(t *testing.T, start starter) {
 	ctx := context.Background()
 	in := start(t)
 	c := in.client(testRegion)
@@ -266,6 +270,10 @@ func TestEverySigningSpecThroughTheSDK(t *testing.T) {
 }
 
 func TestEncryptionKeyAgreementKEMAndMACKeysThroughTheSDK(t *testing.T) {
+	onEveryBackend(t, encryptionKeyAgreementKEMAndMACKeysThroughTheSDK)
+}
+
+func encryptionKeyAgreementKEMAndMACKeysThroughTheSDK(t *testing.T, start starter) {
 	ctx := context.Background()
 	in := start(t)
 	c := in.client(testRegion)
@@ -408,7 +416,9 @@ func advance(t *testing.T, in *instance, d time.Duration) {
 	}
 }
 
-func TestImportRoundTripThroughTheSDK(t *testing.T) {
+func TestImportRoundTripThroughTheSDK(t *testing.T) { onEveryBackend(t, importRoundTripThroughTheSDK) }
+
+func importRoundTripThroughTheSDK(t *testing.T, start starter) {
 	ctx := context.Background()
 	in := start(t)
 	c := in.client(testRegion)
@@ -538,7 +548,9 @@ func TestImportRoundTripThroughTheSDK(t *testing.T) {
 	})
 }
 
-func TestDataKeyPairsThroughTheSDK(t *testing.T) {
+func TestDataKeyPairsThroughTheSDK(t *testing.T) { onEveryBackend(t, dataKeyPairsThroughTheSDK) }
+
+func dataKeyPairsThroughTheSDK(t *testing.T, start starter) {
 	ctx := context.Background()
 	in := start(t)
 	c := in.client(testRegion)
@@ -586,7 +598,9 @@ func TestDataKeyPairsThroughTheSDK(t *testing.T) {
 	})
 }
 
-func TestKeyTypeRulesThroughTheSDK(t *testing.T) {
+func TestKeyTypeRulesThroughTheSDK(t *testing.T) { onEveryBackend(t, keyTypeRulesThroughTheSDK) }
+
+func keyTypeRulesThroughTheSDK(t *testing.T, start starter) {
 	ctx := context.Background()
 	in := start(t)
 	c := in.client(testRegion)

@@ -19,7 +19,9 @@ func keyARN(region, id string) string {
 	return fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", region, testAccount, id)
 }
 
-func TestKeyLifecycleThroughTheSDK(t *testing.T) {
+func TestKeyLifecycleThroughTheSDK(t *testing.T) { onEveryBackend(t, keyLifecycleThroughTheSDK) }
+
+func keyLifecycleThroughTheSDK(t *testing.T, start starter) {
 	ctx := context.Background()
 	in := start(t)
 	c := in.client(testRegion)
@@ -233,7 +235,9 @@ func TestKeyLifecycleThroughTheSDK(t *testing.T) {
 	})
 }
 
-func TestIdentifiersAndRegions(t *testing.T) {
+func TestIdentifiersAndRegions(t *testing.T) { onEveryBackend(t, identifiersAndRegions) }
+
+func identifiersAndRegions(t *testing.T, start starter) {
 	ctx := context.Background()
 	in := start(t)
 	east := in.client(testRegion)
@@ -263,7 +267,9 @@ func TestIdentifiersAndRegions(t *testing.T) {
 	})
 }
 
-func TestListPagination(t *testing.T) {
+func TestListPagination(t *testing.T) { onEveryBackend(t, listPagination) }
+
+func listPagination(t *testing.T, start starter) {
 	ctx := context.Background()
 	in := start(t)
 	c := in.client(testRegion)
@@ -300,7 +306,9 @@ func TestListPagination(t *testing.T) {
 	wantAPIError(t, err, "ValidationException", "-")
 }
 
-func TestGenerateRandom(t *testing.T) {
+func TestGenerateRandom(t *testing.T) { onEveryBackend(t, generateRandom) }
+
+func generateRandom(t *testing.T, start starter) {
 	ctx := context.Background()
 	c := start(t).client(testRegion)
 	r := must(c.GenerateRandom(ctx, &kms.GenerateRandomInput{NumberOfBytes: aws.Int32(64)}))(t)
@@ -311,7 +319,9 @@ func TestGenerateRandom(t *testing.T) {
 	wantAPIError(t, err, "ValidationException", "NumberOfBytes is required.")
 }
 
-func TestDryRun(t *testing.T) {
+func TestDryRun(t *testing.T) { onEveryBackend(t, dryRun) }
+
+func dryRun(t *testing.T, start starter) {
 	ctx := context.Background()
 	c := start(t).client(testRegion)
 	id := aws.ToString(must(c.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId)
@@ -323,6 +333,10 @@ func TestDryRun(t *testing.T) {
 }
 
 func TestBlobMadeBeforeRestartDecryptsAfter(t *testing.T) {
+	onEveryBackend(t, blobMadeBeforeRestartDecryptsAfter)
+}
+
+func blobMadeBeforeRestartDecryptsAfter(t *testing.T, start starter) {
 	ctx := context.Background()
 	in := start(t)
 	c := in.client(testRegion)
@@ -340,6 +354,10 @@ func TestBlobMadeBeforeRestartDecryptsAfter(t *testing.T) {
 }
 
 func TestTestClockDeletesKeyAfterItsWindow(t *testing.T) {
+	onEveryBackend(t, testClockDeletesKeyAfterItsWindow)
+}
+
+func testClockDeletesKeyAfterItsWindow(t *testing.T, start starter) {
 	ctx := context.Background()
 	in := start(t)
 	c := in.client(testRegion)

@@ -30,7 +30,10 @@ var _ smithy.APIError = (*wireError)(nil)
 
 func unknownOperation(target string) error {
 	msg := "Missing X-Amz-Target header."
-	if target != "" {
+	switch {
+	case len(target) > maxLogField:
+		msg = "X-Amz-Target is not an operation of this service."
+	case target != "":
 		msg = fmt.Sprintf("X-Amz-Target '%s' is not an operation of this service.", target)
 	}
 	return &wireError{code: "UnknownOperationException", message: msg, status: http.StatusBadRequest}
@@ -58,6 +61,10 @@ func isServerFaultCode(code string) bool {
 // answered with: an upstream's error in proxy mode (a throttling 400 stays
 // a 400, a 503 a 503).
 type httpStatuser interface{ HTTPStatusCode() int }
+
+// upstreamRequestIDer is an error an upstream KMS answered, with the
+// request id it gave the call (the SDK's own response errors have it).
+type upstreamRequestIDer interface{ ServiceRequestID() string }
 
 // writeError is the one place an error becomes a wire answer. An API error
 // keeps its code and message: its own HTTP status when it carries one (an

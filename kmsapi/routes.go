@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"reflect"
 
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/kmsapi/internal/awsjson"
@@ -48,9 +50,12 @@ func (e errNilOutput) Error() string {
 func op[In, Out any](c *awsjson.Codec, name string, call backendMethod[In, Out]) route {
 	inPlan := mustPlan(c, reflect.TypeFor[In]())
 	outPlan := mustPlan(c, reflect.TypeFor[Out]())
-	metaIdx := -1
+	metaIdx, resultIdx := -1, -1
 	if f, ok := reflect.TypeFor[Out]().FieldByName("KeyMetadata"); ok && f.Type == reflect.TypeFor[*types.KeyMetadata]() {
 		metaIdx = f.Index[0]
+	}
+	if f, ok := reflect.TypeFor[Out]().FieldByName("ResultMetadata"); ok && f.Type == reflect.TypeFor[middleware.Metadata]() {
+		resultIdx = f.Index[0]
 	}
 	return route{name: name, inType: reflect.TypeFor[In](), serve: func(ctx context.Context, b kmsgate.Backend, body []byte, st *reqState, dst []byte) ([]byte, error) {
 		in := new(In)
@@ -67,6 +72,12 @@ func op[In, Out any](c *awsjson.Codec, name string, call backendMethod[In, Out])
 			return nil, errNilOutput(name)
 		}
 		outV := reflect.ValueOf(out).Elem()
+		if resultIdx >= 0 {
+			// An upstream's answer (the SDK's output) carries its request id.
+			if md, _ := outV.Field(resultIdx).Addr().Interface().(*middleware.Metadata); md != nil {
+				st.upstreamID, _ = awsmiddleware.GetRequestIDMetadata(*md)
+			}
+		}
 		if k := outPlan.KeyID(outV); k != "" {
 			st.keyARN = k
 		} else if metaIdx >= 0 {

@@ -155,7 +155,10 @@ func newServer(cfg Config, table []route) *server {
 
 	// Exact path matchers: mux's Path() compiles a regular expression and
 	// runs it on every request.
-	r := mux.NewRouter()
+	// SkipClean: a path such as "//", "/../x" or "/healthz/.." is not
+	// redirected to its clean form (a 301 with an empty body) but answered
+	// as any other unknown path, a JSON 404.
+	r := mux.NewRouter().SkipClean(true)
 	r.Methods(http.MethodPost).MatcherFunc(exactPath("/")).HandlerFunc(s.serveKMS)
 	r.Methods(http.MethodGet).MatcherFunc(exactPath("/healthz")).HandlerFunc(s.serveHealth)
 	r.Methods(http.MethodGet).MatcherFunc(exactPath("/metrics")).HandlerFunc(s.serveMetrics)
@@ -189,6 +192,10 @@ type reqState struct {
 	// a client that has the answer sees it counted).
 	start  time.Time
 	metric *metrics.Op
+	// upstreamID is the request id an upstream KMS gave the call (proxy
+	// mode): answered as x-amzn-RequestId, so that the caller's id is the
+	// one the upstream (and its CloudTrail) knows; the log line has both.
+	upstreamID string
 }
 
 // stateOf is the state of the request answered through w (the
@@ -273,20 +280,39 @@ func (s *server) logRequest(st *reqState, status int, d time.Duration) {
 	if status >= 500 {
 		ev = s.log.Error()
 	}
+	// Every field is bounded: the operation, key and region come from
+	// the request, and may be as long as a header or body allows.
 	ev = ev.Str("request_id", st.id).
-		Str("operation", st.op).
-		Str("key_arn", st.keyARN).
-		Str("region", st.region).
+		Str("operation", bounded(st.op)).
+		Str("key_arn", bounded(st.keyARN)).
+		Str("region", bounded(st.region)).
 		Int("status", status).
-		Str("error_code", st.errCode).
+		Str("error_code", bounded(st.errCode)).
 		Float64("duration_ms", float64(d.Microseconds())/1000)
+	if st.upstreamID != "" {
+		ev = ev.Str("upstream_request_id", st.upstreamID)
+	}
 	if st.internal != nil {
-		ev = ev.AnErr("error", st.internal)
+		ev = ev.Str("error", boundedN(st.internal.Error(), 4*maxLogField))
 	}
 	if st.stack != nil {
 		ev = ev.Bytes("stack", st.stack)
 	}
 	ev.Msg("request")
+}
+
+// maxLogField is the most bytes of a request-given value a log line (or
+// an error message) repeats.
+const maxLogField = 256
+
+// bounded cuts s to maxLogField bytes, saying how long it was.
+func bounded(s string) string { return boundedN(s, maxLogField) }
+
+func boundedN(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "...(" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // serveKMS answers POST /: one KMS operation named by X-Amz-Target.
@@ -311,6 +337,15 @@ func (s *server) serveKMS(w http.ResponseWriter, r *http.Request) {
 	defer func() { s.putBuffers(bufs, body, out) }()
 	var err error
 	body, out, err = s.callRoute(w, r, rt, st, body, out)
+	if err != nil {
+		var up upstreamRequestIDer
+		if errors.As(err, &up) {
+			st.upstreamID = up.ServiceRequestID()
+		}
+	}
+	if st.upstreamID != "" {
+		w.Header()[headerRequestID] = []string{st.upstreamID}
+	}
 	if err != nil {
 		s.writeError(w, st, err)
 		return

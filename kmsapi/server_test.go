@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -591,8 +592,9 @@ func TestEveryOperationThroughTheSDKCarriesEveryMember(t *testing.T) {
 	}
 }
 
-// Routing goes through the mux route table: paths that are not clean are
-// redirected to their clean form, exact paths reach their handler.
+// Routing goes through the mux route table: exact paths reach their
+// handler; every other path, clean or not ("//", "/../x", "/healthz/.."),
+// is a JSON 404 as the README promises, never a redirect with an empty body.
 func TestRoutingKeepsMuxBehaviourForEveryPath(t *testing.T) {
 	h := New(Config{Backend: &testBackend{}, Logger: zerolog.Nop(), Account: testAccount})
 	tests := []struct {
@@ -601,8 +603,12 @@ func TestRoutingKeepsMuxBehaviourForEveryPath(t *testing.T) {
 		wantLocation string
 	}{
 		{http.MethodGet, "/healthz", http.StatusOK, ""},
-		{http.MethodGet, "//healthz", http.StatusMovedPermanently, "/healthz"},
-		{http.MethodPost, "/./", http.StatusMovedPermanently, "/"},
+		{http.MethodGet, "//healthz", http.StatusNotFound, ""},
+		{http.MethodPost, "/./", http.StatusNotFound, ""},
+		{http.MethodPost, "//", http.StatusNotFound, ""},
+		{http.MethodPost, "/../x", http.StatusNotFound, ""},
+		{http.MethodGet, "/healthz/..", http.StatusNotFound, ""},
+		{http.MethodPost, "/healthz/..", http.StatusNotFound, ""},
 		{http.MethodGet, "/healthz/", http.StatusNotFound, ""},
 		{http.MethodPost, "/healthz", http.StatusNotFound, ""},
 		{http.MethodGet, "/HEALTHZ", http.StatusNotFound, ""},
@@ -619,6 +625,14 @@ func TestRoutingKeepsMuxBehaviourForEveryPath(t *testing.T) {
 			}
 			if len(rec.Header()[headerRequestID]) != 1 {
 				t.Error("got no request id")
+			}
+			if rec.Code == http.StatusNotFound {
+				var body struct {
+					Type string `json:"__type"`
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Type != "UnknownOperationException" {
+					t.Errorf("got body %q, want a JSON UnknownOperationException", rec.Body.String())
+				}
 			}
 		})
 	}

@@ -5,8 +5,11 @@ import (
 	"net/http"
 	"testing"
 
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/smithy-go"
+
+	"github.com/kmsgate/kmsgate"
 )
 
 // statusError is an API error that carries its HTTP status, as the proxy's
@@ -70,4 +73,50 @@ func TestHealthzReportsTheBackendsHealth(t *testing.T) {
 			}
 		})
 	}
+}
+
+// upstreamBackend answers GenerateRandom as an SDK client does: the output
+// carries the upstream's request id in its ResultMetadata.
+type upstreamBackend struct {
+	testBackend
+	id string
+}
+
+func (b *upstreamBackend) GenerateRandom(context.Context, *kms.GenerateRandomInput, ...func(*kms.Options)) (*kms.GenerateRandomOutput, error) {
+	out := &kms.GenerateRandomOutput{Plaintext: []byte{1}}
+	awsmiddleware.SetRequestIDMetadata(&out.ResultMetadata, b.id)
+	return out, nil
+}
+
+type idError struct {
+	smithy.GenericAPIError
+	id string
+}
+
+func (e *idError) ServiceRequestID() string { return e.id }
+
+func TestAnUpstreamsRequestIDIsAnswered(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		backend kmsgate.Backend
+		wantID  string
+	}{
+		{"an output from upstream", &upstreamBackend{id: "upstream-ok-1"}, "upstream-ok-1"},
+		{"an error from upstream", &failingBackend{err: &idError{smithy.GenericAPIError{Code: "NotFoundException", Message: "x"}, "upstream-err-2"}}, "upstream-err-2"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, func(cfg *Config) { cfg.Backend = c.backend })
+			a := h.call(t, "GenerateRandom", `{"NumberOfBytes":1}`)
+			if got := a.header.Get(headerRequestID); got != c.wantID {
+				t.Errorf("got x-amzn-RequestId %q, want the upstream's %q", got, c.wantID)
+			}
+		})
+	}
+	t.Run("the emulator's answers keep kmsgate's own id", func(t *testing.T) {
+		h := newHarness(t, func(cfg *Config) { cfg.NewRequestID = func() string { return "kmsgate-id" } })
+		a := h.call(t, "GenerateRandom", `{"NumberOfBytes":1}`)
+		if got := a.header.Get(headerRequestID); got != "kmsgate-id" {
+			t.Errorf("got %q, want kmsgate-id", got)
+		}
+	})
 }

@@ -28,6 +28,8 @@ type UpstreamError struct {
 	API smithy.APIError
 	// Status is the answer's HTTP status.
 	Status int
+	// RequestID is the id the upstream gave the call (x-amzn-RequestId).
+	RequestID string
 }
 
 func (e *UpstreamError) Error() string {
@@ -50,6 +52,10 @@ func (e *UpstreamError) ErrorFault() smithy.ErrorFault {
 // HTTPStatusCode is the status the wire layer answers with.
 func (e *UpstreamError) HTTPStatusCode() int { return e.Status }
 
+// ServiceRequestID is the upstream's request id, which the wire layer
+// answers as x-amzn-RequestId.
+func (e *UpstreamError) ServiceRequestID() string { return e.RequestID }
+
 func (e *UpstreamError) Unwrap() error { return e.API }
 
 var _ smithy.APIError = (*UpstreamError)(nil)
@@ -66,7 +72,7 @@ func (p *Proxy) upstreamError(ctx context.Context, region string, timeout time.D
 		p.health.answered()
 		var api smithy.APIError
 		if errors.As(err, &api) {
-			return &UpstreamError{API: api, Status: resp.HTTPStatusCode()}
+			return &UpstreamError{API: api, Status: resp.HTTPStatusCode(), RequestID: resp.ServiceRequestID()}
 		}
 		return fmt.Errorf("upstream %s answered HTTP %d that kmsgate could not read: %w", p.describe(region), resp.HTTPStatusCode(), err)
 	}

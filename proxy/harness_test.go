@@ -36,7 +36,7 @@ const (
 
 // startEmulator runs a real kmsgate emulator (bbolt in a temp dir) on a
 // free loopback port; it is stopped when the test ends.
-func startEmulator(t *testing.T, opts ...func(*server.Config)) *server.Server {
+func startEmulator(t testing.TB, opts ...func(*server.Config)) *server.Server {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := server.Config{
@@ -52,7 +52,7 @@ func startEmulator(t *testing.T, opts ...func(*server.Config)) *server.Server {
 	return startServer(t, cfg)
 }
 
-func startServer(t *testing.T, cfg server.Config) *server.Server {
+func startServer(t testing.TB, cfg server.Config) *server.Server {
 	t.Helper()
 	srv, err := server.Start(context.Background(), cfg)
 	if err != nil {
@@ -62,7 +62,7 @@ func startServer(t *testing.T, cfg server.Config) *server.Server {
 	return srv
 }
 
-func stopServer(t *testing.T, srv *server.Server) {
+func stopServer(t testing.TB, srv *server.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
@@ -76,7 +76,7 @@ func gateAWS() *aws.Config {
 }
 
 // startProxy runs kmsgate in proxy mode in front of upstream.
-func startProxy(t *testing.T, upstream string, opts ...func(*server.Config)) *server.Server {
+func startProxy(t testing.TB, upstream string, opts ...func(*server.Config)) *server.Server {
 	t.Helper()
 	cfg := server.Config{
 		Listen:      "127.0.0.1:0",
@@ -113,6 +113,7 @@ type hop struct {
 	mu      sync.Mutex
 	targets []string
 	auths   []string
+	ids     []string // the upstream's x-amzn-RequestId of each answer
 	refuse  map[string]cannedAnswer
 }
 
@@ -129,6 +130,12 @@ func startHop(t *testing.T, upstream string) *hop {
 	}
 	h := &hop{refuse: map[string]cannedAnswer{}}
 	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ModifyResponse = func(resp *http.Response) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.ids = append(h.ids, resp.Header.Get("x-amzn-RequestId"))
+		return nil
+	}
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
 		h.mu.Lock()
@@ -167,6 +174,16 @@ func (h *hop) answer(op string, status int, body string) {
 	h.refuse[op] = cannedAnswer{status, body}
 }
 
+// lastID is the request id of the upstream's last answer.
+func (h *hop) lastID() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.ids) == 0 {
+		return ""
+	}
+	return h.ids[len(h.ids)-1]
+}
+
 func (h *hop) authorizations() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -175,6 +192,13 @@ func (h *hop) authorizations() []string {
 
 // rawCall posts one KMS request and returns the HTTP status and body.
 func rawCall(t *testing.T, endpoint, op, body string) (int, string) {
+	t.Helper()
+	status, b, _ := rawCallHeader(t, endpoint, op, body)
+	return status, b
+}
+
+// rawCallHeader is rawCall with the answer's headers.
+func rawCallHeader(t *testing.T, endpoint, op, body string) (int, string, http.Header) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, endpoint+"/", bytes.NewBufferString(body))
 	if err != nil {
@@ -188,7 +212,7 @@ func rawCall(t *testing.T, endpoint, op, body string) (int, string) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, string(b), resp.Header
 }
 
 // apiError is err's AWS error code and message.

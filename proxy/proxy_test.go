@@ -59,6 +59,17 @@ func TestProxyForwardsAndAnswersAsTheUpstream(t *testing.T) {
 			t.Errorf("got %s for the eu-west-1 key in us-east-1, want NotFoundException", code)
 		}
 	})
+	t.Run("the answer carries the upstream's request id", func(t *testing.T) {
+		for _, c := range []struct{ op, body string }{
+			{"GenerateRandom", `{"NumberOfBytes":4}`},
+			{"DescribeKey", `{"KeyId":"alias/missing"}`},
+		} {
+			_, _, header := rawCallHeader(t, px.URL(), c.op, c.body)
+			if got, want := header.Get("x-amzn-RequestId"), h.lastID(); got != want || want == "" {
+				t.Errorf("%s: got x-amzn-RequestId %q, want the upstream's %q", c.op, got, want)
+			}
+		}
+	})
 	t.Run("every upstream call is signed with kmsgate's credentials, never the caller's", func(t *testing.T) {
 		auths := h.authorizations()
 		if len(auths) == 0 {

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -51,6 +52,23 @@ type Config struct {
 	TestClock bool
 	// MaxBodyBytes limits request bodies (0: the wire default).
 	MaxBodyBytes int64
+	// Init allows a fresh store where a root key file shows one existed
+	// (--init): without it, a missing or empty store beside its root key
+	// is refused.
+	Init bool
+	// SkipCheck skips the consistency check of the store at start-up;
+	// CheckTimeout bounds it (0: storage.DefaultCheckTimeout).
+	SkipCheck    bool
+	CheckTimeout time.Duration
+	// ReadTimeout bounds reading one whole request (0: DefaultReadTimeout),
+	// WriteTimeout the time from the end of the request headers to the
+	// end of the answer (0: DefaultWriteTimeout), IdleTimeout how long a
+	// keep-alive connection may wait for its next request (0:
+	// DefaultIdleTimeout). MaxConns is the most connections open at once
+	// (0: DefaultMaxConns); beyond it new connections wait in the
+	// listen queue until one closes.
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	MaxConns                               int
 	// SweepInterval is how often expired keys are purged and due rotations
 	// run in the background (0: one minute).
 	SweepInterval time.Duration
@@ -78,6 +96,17 @@ type Config struct {
 	UpstreamAWS *aws.Config
 }
 
+// Defaults of the server limits (Config fields left zero).
+const (
+	DefaultReadTimeout  = 30 * time.Second
+	DefaultWriteTimeout = 60 * time.Second
+	DefaultIdleTimeout  = 120 * time.Second
+	DefaultMaxConns     = 4096
+	// readHeaderTimeout bounds the request line and headers (within
+	// ReadTimeout when that is shorter).
+	readHeaderTimeout = 10 * time.Second
+)
+
 // Proxy-mode health: the upstream counts as healthy when it answered within
 // healthMaxAge; otherwise /healthz asks it once, for at most
 // healthProbeTimeout (kmsgate healthcheck waits 3s).
@@ -92,44 +121,73 @@ type Server struct {
 	Addr  string
 	Clock *kmsgate.Clock
 
-	cfg      Config
-	metrics  *metrics.Metrics
-	db       *storage.DB
-	emu      *emulator.Service
-	proxy    *proxy.Proxy
-	backend  kmsgate.Backend
-	http     *http.Server
-	served   chan error
-	stopSwp  context.CancelFunc
-	swpDone  chan struct{}
-	tempDir  string
+	cfg     Config
+	metrics *metrics.Metrics
+	db      *storage.DB
+	emu     *emulator.Service
+	proxy   *proxy.Proxy
+	backend kmsgate.Backend
+	http    *http.Server
+	served  chan error
+	stopSwp context.CancelFunc
+	swpDone chan struct{}
+	tempDir string
+	// created are the files this Start made, removed when it fails.
+	created  []string
 	closeErr error
 }
 
-// Start builds the backend by mode (emulator: opens the store and applies
-// the seed; proxy: the upstream's clients) and begins serving. The caller
-// must Shutdown the Server.
+// Start builds the backend by mode and begins serving. Emulator mode
+// checks the configuration, binds the listener, opens the store (refusing a
+// damaged one, a missing one beside its root key, one in use) and applies
+// the seed: no file is created before the listener is bound, and a Start
+// that fails removes the files it created. Proxy mode builds the upstream's
+// clients. The caller must Shutdown the Server.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, served: make(chan error, 1), swpDone: make(chan struct{}), metrics: cfg.Metrics}
 	if s.metrics == nil {
 		s.metrics = metrics.New(metrics.Options{Version: cfg.Version})
 	}
-	var health func(context.Context) (bool, map[string]any)
+	var (
+		health   func(context.Context) (bool, map[string]any)
+		rootKey  []byte
+		seedFile *seed.File
+	)
 	if cfg.Upstream != "" {
 		if err := s.openProxy(ctx); err != nil {
 			return nil, err
 		}
 		health = s.proxyHealth
-	} else if err := s.open(ctx); err != nil {
-		s.closeStore()
-		return nil, err
+	} else {
+		if !cfg.Ephemeral && cfg.DataPath == "" {
+			return nil, errors.New("no data path: give --data or --ephemeral")
+		}
+		if cfg.RootKeyHex != "" {
+			var err error
+			if rootKey, err = storage.ParseRootKey(cfg.RootKeyHex); err != nil {
+				return nil, fmt.Errorf("KMSGATE_ROOT_KEY: %w", err)
+			}
+		}
+		if cfg.SeedPath != "" {
+			f, err := seed.Load(cfg.SeedPath)
+			if err != nil {
+				return nil, err
+			}
+			seedFile = f
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		s.closeStore()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	s.Addr = ln.Addr().String()
+	if cfg.Upstream == "" {
+		if err := s.open(ctx, rootKey, seedFile); err != nil {
+			ln.Close()
+			s.failed()
+			return nil, err
+		}
+	}
 	handler := kmsapi.New(kmsapi.Config{
 		Backend:       s.backend,
 		Logger:        cfg.Logger,
@@ -140,8 +198,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Health:        health,
 		Metrics:       s.metrics,
 	})
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() { s.served <- s.http.Serve(ln) }()
+	s.http = &http.Server{
+		Handler:           handler,
+		ReadTimeout:       orDefault(cfg.ReadTimeout, DefaultReadTimeout),
+		ReadHeaderTimeout: min(readHeaderTimeout, orDefault(cfg.ReadTimeout, DefaultReadTimeout)),
+		WriteTimeout:      orDefault(cfg.WriteTimeout, DefaultWriteTimeout),
+		IdleTimeout:       orDefault(cfg.IdleTimeout, DefaultIdleTimeout),
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	maxConns := cfg.MaxConns
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
+	go func() { s.served <- s.http.Serve(limitListener(ln, maxConns)) }()
 
 	if s.proxy != nil {
 		close(s.swpDone)
@@ -155,6 +224,25 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.Logger.Info().Str("addr", s.Addr).Str("region", cfg.Region).Str("account", cfg.Account).
 		Str("data", s.dataPath()).Msg("kmsgate serving")
 	return s, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// failed undoes a Start that did not finish: the store closed, the files
+// this Start created removed.
+func (s *Server) failed() {
+	if s.emu != nil {
+		_ = s.emu.Close()
+	}
+	_ = s.closeStore()
+	for i := len(s.created) - 1; i >= 0; i-- {
+		_ = os.Remove(s.created[i])
+	}
 }
 
 // openProxy builds proxy mode's backend. The emulator-only settings are
@@ -204,7 +292,7 @@ func (s *Server) dataPath() string {
 	return s.cfg.DataPath
 }
 
-func (s *Server) open(ctx context.Context) error {
+func (s *Server) open(ctx context.Context, rootKey []byte, seedFile *seed.File) error {
 	cfg := s.cfg
 	if cfg.Ephemeral {
 		dir, err := os.MkdirTemp("", "kmsgate-")
@@ -212,16 +300,31 @@ func (s *Server) open(ctx context.Context) error {
 			return fmt.Errorf("ephemeral store: %w", err)
 		}
 		s.tempDir = dir
-	} else if cfg.DataPath == "" {
-		return errors.New("no data path: give --data or --ephemeral")
 	}
-	rootKey, err := s.rootKey()
-	if err != nil {
-		return err
+	data := s.dataPath()
+	if rootKey == nil {
+		var err error
+		if rootKey, err = s.rootKeyFile(data); err != nil {
+			return err
+		}
+	} else if absent(data) {
+		s.created = append(s.created, data)
 	}
-	s.db, err = storage.Open(s.dataPath(), storage.Options{RootKey: rootKey, ObserveTx: s.metrics.StoreTx})
+	var err error
+	s.db, err = storage.Open(data, storage.Options{RootKey: rootKey, SkipCheck: cfg.SkipCheck, CheckTimeout: cfg.CheckTimeout, ObserveTx: s.metrics.StoreTx})
 	if err != nil {
-		return fmt.Errorf("open store %s: %w", s.dataPath(), err)
+		if isStoreError(err) {
+			return err // one line that names the store already
+		}
+		return fmt.Errorf("open store %s: %w", data, err)
+	}
+	if rep := s.db.CheckReport(); rep.Ran {
+		ev := cfg.Logger.Info()
+		msg := "store checked"
+		if !rep.Complete {
+			ev, msg = cfg.Logger.Warn(), "store check stopped at --check-timeout; the rest of the store is unchecked"
+		}
+		ev.Str("data", data).Int("records", rep.Records).Dur("took", rep.Took).Msg(msg)
 	}
 	s.metrics.WatchStoreSize(s.db.Size)
 	s.Clock = kmsgate.NewClock(cfg.Now)
@@ -241,27 +344,64 @@ func (s *Server) open(ctx context.Context) error {
 		return fmt.Errorf("start emulator: %w", err)
 	}
 	s.backend = s.emu
-	if cfg.SeedPath != "" {
-		f, err := seed.Load(cfg.SeedPath)
-		if err != nil {
-			return err
-		}
-		if err := s.emu.ApplySeed(ctx, f); err != nil {
+	if seedFile != nil {
+		if err := s.emu.ApplySeed(ctx, seedFile); err != nil {
 			return fmt.Errorf("seed %s: %w", cfg.SeedPath, err)
 		}
 	}
 	return nil
 }
 
-func (s *Server) rootKey() ([]byte, error) {
-	if s.cfg.RootKeyHex != "" {
-		key, err := storage.ParseRootKey(s.cfg.RootKeyHex)
-		if err != nil {
-			return nil, fmt.Errorf("KMSGATE_ROOT_KEY: %w", err)
+func isStoreError(err error) bool {
+	var (
+		de *storage.DamagedError
+		ie *storage.InUseError
+		se *storage.SchemaError
+	)
+	return errors.As(err, &de) || errors.As(err, &ie) || errors.As(err, &se)
+}
+
+// exists reports whether path is a file with something in it: an empty
+// store file is as good as none (bbolt would make a new store in it).
+func exists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Size() > 0
+}
+
+func absent(path string) bool {
+	_, err := os.Stat(path)
+	return errors.Is(err, os.ErrNotExist)
+}
+
+// rootKeyFile reads the root key beside the store, or creates it for a new
+// store. The root key file proves a store existed: a missing or empty
+// store beside it is refused (unless --init), and a store without its
+// root key file is refused; a root key file is never written over.
+func (s *Server) rootKeyFile(data string) ([]byte, error) {
+	keyPath := data + ".rootkey"
+	_, kerr := os.Stat(keyPath)
+	keyExists := kerr == nil
+	storeExists := exists(data)
+	switch {
+	case keyExists && !storeExists && !s.cfg.Init:
+		return nil, fmt.Errorf("store %s is missing or empty but its root key %s exists, so a store was there: restore the store from a backup, or start a new empty store with --init (or remove %s)", data, keyPath, keyPath)
+	case !keyExists && storeExists:
+		return nil, fmt.Errorf("store %s exists but its root key %s is missing: restore the root key file (or give it in KMSGATE_ROOT_KEY); without it the store's keys cannot be opened", data, keyPath)
+	case keyExists:
+		if absent(data) {
+			s.created = append(s.created, data)
 		}
-		return key, nil
+		return storage.LoadRootKey(keyPath)
 	}
-	return storage.LoadOrCreateRootKey(s.dataPath() + ".rootkey")
+	key, err := storage.CreateRootKey(keyPath)
+	if err != nil {
+		return nil, err
+	}
+	s.created = append(s.created, keyPath)
+	if absent(data) {
+		s.created = append(s.created, data)
+	}
+	return key, nil
 }
 
 func (s *Server) sweep(ctx context.Context) {

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -49,8 +50,16 @@ type Options struct {
 	RootKey []byte
 	// Rand is the nonce source for sealing; crypto/rand when nil.
 	Rand io.Reader
-	// Timeout bounds the wait for the file lock; 5s when zero.
+	// Timeout bounds the wait for the file lock; 5s when zero. A lock not
+	// had in time is an *InUseError.
 	Timeout time.Duration
+	// SkipCheck skips the consistency check of an existing store.
+	SkipCheck bool
+	// CheckTimeout bounds the consistency check of an existing store
+	// (DefaultCheckTimeout when zero): the walk over every record stops
+	// there, and the store is served with the rest unchecked (see
+	// DB.CheckReport). Negative means no bound.
+	CheckTimeout time.Duration
 	// ObserveTx, when set, is told each Update's and View's duration
 	// (writable for Update, commit and fsync included); the server feeds
 	// it to the metrics (metrics.Metrics.StoreTx).
@@ -63,6 +72,10 @@ type DB struct {
 	aead cipher.AEAD
 	rand io.Reader
 	path string
+	// schema is the schema version the store holds (SchemaVersion for a
+	// new store).
+	schema int
+	check  CheckReport
 	// observe is Options.ObserveTx (nil: transactions are not timed).
 	observe func(writable bool, d time.Duration)
 
@@ -71,7 +84,12 @@ type DB struct {
 }
 
 // Open opens (creating when missing, mode 0600) the bbolt file at path.
-// It fails with ErrWrongRootKey when the store was made under another root key.
+// It fails with ErrWrongRootKey when the store was made under another root
+// key, with an *InUseError when another process holds the file, with a
+// *DamagedError when the file is not a sound bbolt store (checked before
+// Open returns, unless Options.SkipCheck), and with a *SchemaError when the
+// store is of a schema version this code does not read. Opening never
+// panics and never dies of a fault on a damaged file.
 func Open(path string, opts Options) (*DB, error) {
 	if len(opts.RootKey) != RootKeySize {
 		return nil, fmt.Errorf("storage: root key must be %d bytes, got %d", RootKeySize, len(opts.RootKey))
@@ -88,9 +106,13 @@ func Open(path string, opts Options) (*DB, error) {
 	if timeout == 0 {
 		timeout = 5 * time.Second
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	existed := false
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		existed = true
+	}
+	bdb, err := openBolt(path, &bolt.Options{Timeout: timeout})
 	if err != nil {
-		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+		return nil, err
 	}
 	// bbolt honours the mode only when it creates the file; tighten an
 	// existing file too, since it holds sealed material and metadata.
@@ -102,8 +124,23 @@ func Open(path string, opts Options) (*DB, error) {
 	if db.rand == nil {
 		db.rand = rand.Reader
 	}
+	if existed && !opts.SkipCheck {
+		bound := opts.CheckTimeout
+		if bound == 0 {
+			bound = DefaultCheckTimeout
+		}
+		db.check, err = db.consistencyCheck(bound)
+		if err != nil {
+			_ = bdb.Close()
+			return nil, err
+		}
+	}
 	if err := db.checkRootKey(); err != nil {
 		_ = bdb.Close()
+		var fe *FaultError
+		if errors.As(err, &fe) {
+			return nil, &DamagedError{Path: path, Cause: fe.Error()}
+		}
 		return nil, err
 	}
 	return db, nil
@@ -111,6 +148,11 @@ func Open(path string, opts Options) (*DB, error) {
 
 func (db *DB) checkRootKey() error {
 	return db.Update(func(tx *Tx) error {
+		schema, err := tx.readSchemaVersion()
+		if err != nil {
+			return err
+		}
+		db.schema = schema
 		got, ok, err := tx.GetSealed(metaBucket, checkRecord)
 		if errors.Is(err, ErrSealed) {
 			return ErrWrongRootKey
@@ -137,31 +179,27 @@ func (db *DB) Close() error {
 	return db.closeErr
 }
 
-// Check runs bbolt's consistency check and returns the first problem found.
-func (db *DB) Check() error {
-	return db.bolt.View(func(tx *bolt.Tx) error {
-		var errs []error
-		for err := range tx.Check() {
-			errs = append(errs, err)
-		}
-		return errors.Join(errs...)
-	})
-}
-
 // Update runs fn in a read-write transaction, committed (and synced) when fn
-// returns nil, rolled back otherwise.
-func (db *DB) Update(fn func(*Tx) error) error {
+// returns nil, rolled back otherwise. A fault or panic while reading the
+// store (a damaged file) fails the transaction with a *FaultError instead
+// of ending the process.
+func (db *DB) Update(fn func(*Tx) error) (err error) {
 	if db.observe != nil {
 		defer db.observed(true, time.Now())
 	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverFault(&err)
 	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
 }
 
-// View runs fn in a read-only transaction.
-func (db *DB) View(fn func(*Tx) error) error {
+// View runs fn in a read-only transaction; a fault or panic while reading
+// the store fails it with a *FaultError, as in Update.
+func (db *DB) View(fn func(*Tx) error) (err error) {
 	if db.observe != nil {
 		defer db.observed(false, time.Now())
 	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverFault(&err)
 	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
 }
 
@@ -394,6 +432,36 @@ func LoadOrCreateRootKey(path string) ([]byte, error) {
 		return nil, fmt.Errorf("storage: read root key file: %w", err)
 	}
 	return ParseRootKey(string(data))
+}
+
+// LoadRootKey reads the hex root key in the file at path.
+func LoadRootKey(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("storage: read root key file: %w", err)
+	}
+	return ParseRootKey(string(data))
+}
+
+// CreateRootKey writes a fresh random root key to a new file at path (mode
+// 0600, synced); it never writes over an existing file.
+func CreateRootKey(path string) ([]byte, error) {
+	key := make([]byte, RootKeySize)
+	if _, err := io.ReadFull(rand.Reader, key); err != nil {
+		return nil, fmt.Errorf("storage: root key: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("storage: create root key file: %w", err)
+	}
+	_, werr := f.WriteString(hex.EncodeToString(key) + "\n")
+	serr := f.Sync()
+	cerr := f.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		_ = os.Remove(path)
+		return nil, fmt.Errorf("storage: write root key file: %w", err)
+	}
+	return key, nil
 }
 
 // ParseRootKey decodes a hex root key (surrounding space ignored), as the

@@ -85,6 +85,19 @@ func (e *envFlags) Int64(p *int64, name, env string, def int64, usage string) {
 	e.fs.Int64Var(p, name, def, usage)
 }
 
+func (e *envFlags) Int(p *int, name, env string, def int, usage string) {
+	e.envName[name] = env
+	if v := e.getenv(env); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			e.badEnv = append(e.badEnv, fmt.Sprintf("$%s=%q is not a whole number", env, v))
+		} else {
+			def = n
+		}
+	}
+	e.fs.IntVar(p, name, def, usage)
+}
+
 // parse parses args; it returns the exit code to use when it fails (0 for
 // --help), and ok=false then.
 func (e *envFlags) parse(args []string, stderr io.Writer) (code int, ok bool) {

@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate/server"
+	"github.com/kmsgate/kmsgate/storage"
 )
 
 func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
@@ -32,6 +33,13 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 	f.Bool(&cfg.TestClock, "test-clock", "KMSGATE_TEST_CLOCK", false, "enable POST /_kmsgate/clock to move time forward")
 	f.Int64(&cfg.MaxBodyBytes, "max-body", "KMSGATE_MAX_BODY", 1<<20, "largest request body in bytes")
 	f.Duration(&cfg.SweepInterval, "sweep-interval", "KMSGATE_SWEEP_INTERVAL", time.Minute, "how often expired keys are deleted and due rotations run")
+	f.Bool(&cfg.Init, "init", "KMSGATE_INIT", false, "start a new empty store even though the root key file shows a store existed")
+	f.Bool(&cfg.SkipCheck, "skip-check", "KMSGATE_SKIP_CHECK", false, "skip the store's consistency check at start-up")
+	f.Duration(&cfg.CheckTimeout, "check-timeout", "KMSGATE_CHECK_TIMEOUT", storage.DefaultCheckTimeout, "bound on the store's consistency check at start-up; the rest is served unchecked")
+	f.Duration(&cfg.ReadTimeout, "read-timeout", "KMSGATE_READ_TIMEOUT", server.DefaultReadTimeout, "longest time to read one whole request")
+	f.Duration(&cfg.WriteTimeout, "write-timeout", "KMSGATE_WRITE_TIMEOUT", server.DefaultWriteTimeout, "longest time from a request's headers to the end of its answer")
+	f.Duration(&cfg.IdleTimeout, "idle-timeout", "KMSGATE_IDLE_TIMEOUT", server.DefaultIdleTimeout, "how long an idle keep-alive connection stays open")
+	f.Int(&cfg.MaxConns, "max-conns", "KMSGATE_MAX_CONNS", server.DefaultMaxConns, "most connections open at once; more wait until one closes")
 	f.Duration(&shutdownTimeout, "shutdown-timeout", "KMSGATE_SHUTDOWN_TIMEOUT", 30*time.Second, "how long in-flight calls may finish after SIGINT/SIGTERM")
 	f.String(&cfg.Upstream, "upstream", "KMSGATE_UPSTREAM", "", "proxy mode: forward to \"aws\" (AWS KMS in each call's region) or a KMS endpoint URL; empty: emulate")
 	f.Duration(&cfg.UpstreamTimeout, "upstream-timeout", "KMSGATE_UPSTREAM_TIMEOUT", 10*time.Second, "proxy mode: longest wait for one upstream call")
@@ -56,18 +64,53 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 		debug.SetGCPercent(200)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	startSig, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-sigs: // a signal during start-up stops the seed and the start
+			close(startSig)
+			stop()
+		case <-ctx.Done():
+		}
+	}()
 	srv, err := server.Start(ctx, cfg)
+	stop()
+	<-watched
 	if err != nil {
 		fmt.Fprintf(stderr, "kmsgate serve: %v\n", err)
 		return 1
 	}
-	<-ctx.Done()
-	logger.Info().Msg("shutting down: finishing in-flight calls")
+	select {
+	case <-startSig:
+	case <-sigs:
+	}
+	logger.Info().Msg("shutting down: finishing in-flight calls (a second signal stops at once)")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	forced := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			logger.Warn().Msg("second signal: stopping at once, cutting in-flight calls")
+			close(forced)
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	err = srv.Shutdown(sctx) // closes the store even when cut short
+	select {
+	case <-forced:
+		logger.Warn().Msg("stopped at once; store closed")
+		return 1
+	default:
+	}
+	if err != nil {
 		logger.Error().Err(err).Msg("shutdown")
 		return 1
 	}

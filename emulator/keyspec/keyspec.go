@@ -209,7 +209,7 @@ func errUnsupportedSpec(s types.KeySpec) error {
 }
 
 func errUnknownSpec(s types.KeySpec) error {
-	return kmsgate.NewValidationException("1 validation error detected: Value '%s' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: %s", s, enumSet(types.KeySpec("").Values()))
+	return errEnum("keySpec", s, types.KeySpec("").Values())
 }
 
 func enumSet[T ~string](vals []T) string {
@@ -256,7 +256,7 @@ func CheckKeyUsage(spec types.KeySpec, usage types.KeyUsageType) (types.KeyUsage
 		return types.KeyUsageTypeEncryptDecrypt, nil
 	}
 	if !slices.Contains(types.KeyUsageType("").Values(), usage) {
-		return "", kmsgate.NewValidationException("1 validation error detected: Value '%s' at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set: %s", usage, enumSet(types.KeyUsageType("").Values()))
+		return "", errEnum("keyUsage", usage, types.KeyUsageType("").Values())
 	}
 	if !row.AllowsUsage(usage) {
 		return "", kmsgate.NewValidationException("KeyUsage %s is not compatible with KeySpec %s", usage, spec)

@@ -51,6 +51,9 @@ func errEnum[T ~string](field string, v T, vals []T) error {
 	for i, x := range vals {
 		names[i] = string(x)
 	}
+	if len(v) > 16<<10 { // a long value is not repeated (as in emulator.valueAt)
+		return kmsgate.NewValidationException("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must satisfy enum value set: %s", field, enumSet(EnumOrder(field, names)))
+	}
 	return kmsgate.NewValidationException("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: %s", v, field, enumSet(EnumOrder(field, names)))
 }
 

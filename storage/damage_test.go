@@ -1,0 +1,262 @@
+package storage_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kmsgate/kmsgate/storage"
+	"github.com/kmsgate/kmsgate/storage/storagetest"
+)
+
+// fillStore writes n records of 300 bytes into a new store at path and
+// closes it: a file of several hundred pages.
+func fillStore(t *testing.T, path string, n int) {
+	t.Helper()
+	db, err := storage.Open(path, storage.Options{RootKey: storagetest.RootKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i := 0; i < n; i += 100 {
+		if err := db.Update(func(tx *storage.Tx) error {
+			for j := i; j < i+100 && j < n; j++ {
+				if err := tx.Put("records", fmt.Sprintf("key-%06d", j), bytes.Repeat([]byte{byte(j)}, 300)); err != nil {
+					return err
+				}
+				if err := tx.PutSealed("sealed", fmt.Sprintf("key-%06d", j), []byte("material")); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// readAll reads every record of the two buckets fillStore writes.
+func readAll(db *storage.DB) error {
+	return db.View(func(tx *storage.Tx) error {
+		for _, b := range []string{"records", "sealed"} {
+			if err := tx.Scan(b, "", "", func(string, []byte) (bool, error) { return true, nil }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func TestTruncatedStoreIsRefusedAsDamaged(t *testing.T) {
+	for _, size := range []int64{65536, 8192, 4096 + 100} {
+		t.Run(fmt.Sprintf("truncated to %d bytes", size), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "kmsgate.db")
+			fillStore(t, path, 3000)
+			if err := os.Truncate(path, size); err != nil {
+				t.Fatal(err)
+			}
+			db, err := storage.Open(path, storage.Options{RootKey: storagetest.RootKey()})
+			if err == nil {
+				db.Close()
+				t.Fatal("got a store, want it refused as damaged")
+			}
+			var de *storage.DamagedError
+			if !errors.As(err, &de) {
+				t.Fatalf("got %T %v, want *storage.DamagedError", err, err)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "store "+path+" is damaged: ") || !strings.HasSuffix(msg, "; restore a backup") || strings.Contains(msg, "\n") {
+				t.Errorf("got message %q, want one line \"store %s is damaged: ...; restore a backup\"", msg, path)
+			}
+		})
+	}
+}
+
+// TestFlippedBytesNeverCrash damages random bytes of a store's pages many
+// times over: every Open either refuses the file as damaged or gives a store
+// whose reads succeed or fail with an error, never a crash.
+func TestFlippedBytesNeverCrash(t *testing.T) {
+	dir := t.TempDir()
+	pristine := filepath.Join(dir, "pristine.db")
+	fillStore(t, pristine, 2000)
+	raw, err := os.ReadFile(pristine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := 0
+	for i := range 40 {
+		r := rand.New(rand.NewPCG(uint64(i), 7))
+		damaged := bytes.Clone(raw)
+		// Leave the two meta pages (pages 0 and 1) alone: bbolt checks
+		// them by checksum; damage beyond them is what goes unseen.
+		for range 1 + i%8 {
+			page := 2 + r.IntN(len(damaged)/4096-2)
+			off := page*4096 + r.IntN(64)
+			if i%2 == 1 {
+				off = page*4096 + r.IntN(4096)
+			}
+			damaged[off] ^= byte(1 + r.IntN(255))
+		}
+		path := filepath.Join(dir, fmt.Sprintf("damaged-%d.db", i))
+		if err := os.WriteFile(path, damaged, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		db, err := storage.Open(path, storage.Options{RootKey: storagetest.RootKey()})
+		if err != nil {
+			var de *storage.DamagedError
+			if !errors.As(err, &de) && !errors.Is(err, storage.ErrWrongRootKey) {
+				t.Errorf("variant %d: got %T %v, want *storage.DamagedError", i, err, err)
+			}
+			refused++
+			continue
+		}
+		_ = readAll(db) // an error is fine; a crash would end the test binary
+		db.Close()
+	}
+	if refused == 0 {
+		t.Errorf("got none of 40 damaged files refused at open, want the page damage found")
+	}
+}
+
+// TestFaultWhileServingFailsTheReadOnly: the file is cut short under an
+// open store (as a damaged disk or a careless operator would): reading the
+// lost pages faults in the memory map. The read fails with a *FaultError
+// and the process lives on.
+func TestFaultWhileServingFailsTheReadOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kmsgate.db")
+	fillStore(t, path, 3000)
+	db, err := storage.Open(path, storage.Options{RootKey: storagetest.RootKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := readAll(db); err != nil {
+		t.Fatalf("before the damage: %v", err)
+	}
+	if err := os.Truncate(path, 16384); err != nil {
+		t.Fatal(err)
+	}
+	err = readAll(db)
+	var fe *storage.FaultError
+	if !errors.As(err, &fe) {
+		t.Fatalf("got %v, want a *storage.FaultError", err)
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("got a multi-line error %q", err)
+	}
+	// The store still answers what it can: the meta pages are intact.
+	if err := db.View(func(tx *storage.Tx) error { return nil }); err != nil {
+		t.Errorf("an empty read after the fault: %v", err)
+	}
+}
+
+func TestSecondOpenNamesAnotherKmsgate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kmsgate.db")
+	db := storagetest.Open(t, path, storagetest.RootKey())
+	_ = db
+	_, err := storage.Open(path, storage.Options{RootKey: storagetest.RootKey(), Timeout: 100 * time.Millisecond})
+	want := "store " + path + " is in use by another kmsgate (or another program); stop it or use another --data"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+}
+
+func TestSchemaVersion(t *testing.T) {
+	setVersion := func(t *testing.T, path, v string) {
+		t.Helper()
+		b, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if err := b.Update(func(tx *bolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("storage.meta"))
+			if err != nil {
+				return err
+			}
+			if v == "" {
+				return bk.Delete([]byte("schema-version"))
+			}
+			return bk.Put([]byte("schema-version"), []byte(v))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name, stored string
+		want         string // error text; "" means it opens
+		wantVersion  int
+	}{
+		{"a new store records the current version", "-", "", storage.SchemaVersion},
+		{"a store written before versions were recorded is version 1", "", "", 1},
+		{"the current version opens", "1", "", 1},
+		{"a newer version is refused with its number", "7", "has schema version 7, newer than this kmsgate reads (1); run a newer kmsgate", 0},
+		{"an unknown version is refused with its text", "v2-beta", `has an unknown schema version "v2-beta"; this kmsgate reads version 1`, 0},
+		{"version zero is unknown", "0", `has an unknown schema version "0"`, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "kmsgate.db")
+			if tc.stored != "-" {
+				db, err := storage.Open(path, storage.Options{RootKey: storagetest.RootKey()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				db.Close()
+				setVersion(t, path, tc.stored)
+			}
+			db, err := storage.Open(path, storage.Options{RootKey: storagetest.RootKey()})
+			if tc.want != "" {
+				var se *storage.SchemaError
+				if !errors.As(err, &se) || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("got %v, want a *storage.SchemaError containing %q", err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if got := db.SchemaVersion(); got != tc.wantVersion {
+				t.Errorf("got schema version %d, want %d", got, tc.wantVersion)
+			}
+		})
+	}
+}
+
+func TestConsistencyCheckReport(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kmsgate.db")
+	fillStore(t, path, 1000)
+	for _, tc := range []struct {
+		name         string
+		opts         storage.Options
+		ran, complet bool
+	}{
+		{"an existing store is checked whole", storage.Options{}, true, true},
+		{"SkipCheck skips it", storage.Options{SkipCheck: true}, false, false},
+		{"a bound of 1ns stops the walk and leaves it incomplete", storage.Options{CheckTimeout: time.Nanosecond}, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.RootKey = storagetest.RootKey()
+			db, err := storage.Open(path, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			rep := db.CheckReport()
+			if rep.Ran != tc.ran || rep.Complete != tc.complet {
+				t.Errorf("got ran=%v complete=%v, want ran=%v complete=%v", rep.Ran, rep.Complete, tc.ran, tc.complet)
+			}
+			if tc.complet && rep.Records < 2000 {
+				t.Errorf("got %d records read, want every one of the 2000 written", rep.Records)
+			}
+		})
+	}
+}

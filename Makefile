@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 AWS_CLI   := /usr/bin/aws
 FUZZTIME  ?= 30s
 
-.PHONY: build run test test-deps lint bench fuzz docker clean
+.PHONY: build run test test-deps lint bench bench-scale fuzz docker clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kmsgate
@@ -39,6 +39,15 @@ lint:
 bench: build
 	$(GO) run ./cmd/loadgen --kmsgate ./$(BIN)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The scale table of BENCHMARKS.md for one store size: make bench-scale SCALE_KEYS=1000000
+# (the store is made once in SCALE_DIR and reused; 1M keys take about 3 GB and several minutes).
+SCALE_KEYS ?= 100000
+SCALE_DIR ?= /tmp/kmsgate-scale
+bench-scale: build
+	mkdir -p $(SCALE_DIR)
+	$(GO) run ./cmd/loadgen fill --data $(SCALE_DIR)/scale-$(SCALE_KEYS).db --keys $(SCALE_KEYS)
+	$(GO) run ./cmd/loadgen scale --kmsgate ./$(BIN) --data $(SCALE_DIR)/scale-$(SCALE_KEYS).db --keys $(SCALE_KEYS)
 
 # Runs every fuzz target for FUZZTIME each.
 fuzz:

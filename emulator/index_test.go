@@ -72,10 +72,22 @@ func (e *idxEnv) seedMany(t *testing.T, n int) {
 			Grants: []seed.Grant{{Name: "r", GranteePrincipal: granteeP, RetiringPrincipal: retiringP, Operations: []types.GrantOperation{types.GrantOperationEncrypt}}}}
 		f.Keys = append(f.Keys, k)
 	}
-	for i := range n {
-		f.Keys[0].Grants = append(f.Keys[0].Grants, seed.Grant{Name: fmt.Sprintf("g%d", i), GranteePrincipal: granteeP, Operations: []types.GrantOperation{types.GrantOperationDecrypt}})
-	}
 	if err := e.s.ApplySeed(e.ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	// The grants of key 0 go in straight (a seed checks each new grant
+	// against the key's others, which is slow for many).
+	if err := e.db.Update(func(tx *storage.Tx) error {
+		st := &txn{s: e.s, tx: tx, sc: scope{account: idxAccount, region: idxRegion}, now: e.clock.Now()}
+		for i := range n {
+			g := &grantRecord{GrantID: fmt.Sprintf("%064x", i), KeyID: seedKeyID(0), GranteePrincipal: granteeP,
+				Operations: []types.GrantOperation{types.GrantOperationDecrypt}, CreationDate: st.now, Secret: []byte("0123456789abcdef")}
+			if err := st.saveGrant(g); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -613,5 +625,84 @@ func TestDueTimeKeySortsAsTime(t *testing.T) {
 		if len(a) != dueTimeLen || !(a < b) {
 			t.Errorf("dueTimeKey(%v) = %s, dueTimeKey(%v) = %s: want the first shorter-sorting, %d long", times[i-1], a, times[i], b, dueTimeLen)
 		}
+	}
+}
+
+// A key past its deletion date that no sweep has purged yet is left out of
+// every List (the due-time index says which keys to decode and check), and
+// keys with nothing due are listed without decoding their records.
+func TestListsLeaveOutExpiredKeysBeforeTheSweep(t *testing.T) {
+	e := newIdxEnv(t)
+	e.seedMany(t, 5)
+	gone := seedKeyID(2)
+	if _, err := e.s.ScheduleKeyDeletion(e.ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(gone), PendingWindowInDays: aws.Int32(7)}); err != nil {
+		t.Fatal(err)
+	}
+	before := e.decodes()
+	keys, err := e.s.ListKeys(e.ctx, &kms.ListKeysInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys.Keys) != 5 {
+		t.Fatalf("keys while pending deletion: got %d, want 5", len(keys.Keys))
+	}
+	if d := e.decodes() - before; d != 0 {
+		t.Fatalf("ListKeys with nothing due decoded %d records, want 0", d)
+	}
+	e.clock.Advance(8 * 24 * time.Hour)
+	keys, err = e.s.ListKeys(e.ctx, &kms.ListKeysInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliases, err := e.s.ListAliases(e.ctx, &kms.ListAliasesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grants, err := e.s.ListRetirableGrants(e.ctx, &kms.ListRetirableGrantsInput{RetiringPrincipal: aws.String(retiringP)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys.Keys) != 4 || len(aliases.Aliases) != 4 || len(grants.Grants) != 4 {
+		t.Fatalf("after the deletion date: got %d keys, %d aliases, %d retirable grants; want 4 of each", len(keys.Keys), len(aliases.Aliases), len(grants.Grants))
+	}
+	for _, k := range keys.Keys {
+		if aws.ToString(k.KeyId) == gone {
+			t.Fatalf("ListKeys lists %s past its deletion date", gone)
+		}
+	}
+	for _, a := range aliases.Aliases {
+		if aws.ToString(a.TargetKeyId) == gone {
+			t.Fatalf("ListAliases lists %s of %s past its deletion date", aws.ToString(a.AliasName), gone)
+		}
+	}
+}
+
+// Last-usage notes never pile up in memory: the use that brings them to
+// the limit writes them to the store in the background.
+func TestUsageNotesAreBounded(t *testing.T) {
+	e := newIdxEnv(t)
+	e.seedMany(t, 3)
+	e.s.usage.limit = 2
+	for i := range 2 {
+		if _, err := e.s.Encrypt(e.ctx, &kms.EncryptInput{KeyId: aws.String(seedKeyID(i)), Plaintext: []byte("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.s.usage.flushes.Wait()
+	e.s.usage.mu.Lock()
+	left := len(e.s.usage.notes)
+	e.s.usage.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("notes in memory after reaching the limit: got %d, want 0", left)
+	}
+	if err := e.db.View(func(tx *storage.Tx) error {
+		for i := range 2 {
+			if tx.Peek(bucketLastUsage, idxAccount+"/"+idxRegion+"/"+seedKeyID(i)) == nil {
+				t.Errorf("no last-usage record of key %d in the store", i)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

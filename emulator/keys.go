@@ -194,7 +194,7 @@ func (s *Service) ListKeys(ctx context.Context, in *kms.ListKeysInput, _ ...func
 	err = s.view(ctx, func(t *txn) error {
 		prefix := t.sc.dbPrefix()
 		ids, next, more, err := scanPage(t.tx, bucketKeys, prefix, p, func(id string, v []byte) (string, bool, error) {
-			_, ok, err := t.peekKey(v)
+			ok, err := t.storedKeyLive(prefix+id, v)
 			return id, ok, err
 		})
 		if err != nil {

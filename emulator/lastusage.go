@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,11 +39,20 @@ type usageNote struct {
 
 // usageBook holds the notes not yet written, by key ARN (what every
 // cryptographic output names). FlushKeyUsage turns an ARN into the key's
-// record key.
+// record key. At most limit notes wait in memory: the use that reaches it
+// starts a flush in the background (one at a time), so that memory stays
+// bounded however many keys are used between sweeps.
 type usageBook struct {
 	mu    sync.Mutex
 	notes map[string]usageNote
+	limit int // maxUsageNotes; tests lower it
+
+	flushing atomic.Bool
+	flushes  sync.WaitGroup // background flushes; Close waits for them
 }
+
+// maxUsageNotes bounds the notes kept in memory between flushes.
+const maxUsageNotes = 65536
 
 // noteUse records a successful use of the key whose ARN is keyARN.
 func (s *Service) noteUse(ctx context.Context, keyARN string, op types.KeyLastUsageTrackingOperation) {
@@ -55,8 +65,20 @@ func (s *Service) noteUse(ctx context.Context, keyARN string, op types.KeyLastUs
 	if s.usage.notes == nil {
 		s.usage.notes = map[string]usageNote{}
 	}
-	if old, ok := s.usage.notes[keyARN]; !ok || !n.Timestamp.Before(old.Timestamp) {
-		s.usage.notes[keyARN] = n
+	old, ok := s.usage.notes[keyARN]
+	if ok && n.Timestamp.Before(old.Timestamp) {
+		return
+	}
+	s.usage.notes[keyARN] = n
+	if !ok && len(s.usage.notes) >= s.usage.limit && s.usage.flushing.CompareAndSwap(false, true) {
+		s.usage.flushes.Add(1)
+		go func() {
+			defer s.usage.flushes.Done()
+			defer s.usage.flushing.Store(false)
+			if err := s.FlushKeyUsage(); err != nil {
+				s.log.Error().Err(err).Msg("writing last-usage notes")
+			}
+		}()
 	}
 }
 
@@ -123,7 +145,10 @@ func (s *Service) FlushKeyUsage() error {
 
 // Close writes what is only in memory (the last-usage notes) to the store.
 // Call it before closing the store.
-func (s *Service) Close() error { return s.FlushKeyUsage() }
+func (s *Service) Close() error {
+	s.usage.flushes.Wait()
+	return s.FlushKeyUsage()
+}
 
 func loadUsage(tx *storage.Tx, dbKey string) (usageNote, bool, error) {
 	raw := tx.Get(bucketLastUsage, dbKey)

@@ -137,6 +137,8 @@ type txn struct {
 	fix func(*txn) error
 	// principal is the caller's principal ARN ("" when unknown).
 	principal string
+	// dueNowKey caches dueNow.
+	dueNowKey string
 }
 
 // errMaintain stops a read-only transaction that met a key needing a write
@@ -400,10 +402,30 @@ func (t *txn) purgeAliasesOf(keyID string) error {
 // keyLive reports whether the key id of the scope exists and has not
 // expired, without maintenance (for listings).
 func (t *txn) keyLive(id string) (bool, error) {
-	raw := t.tx.Peek(bucketKeys, t.keyDBKey(id)) // decoded at once
+	dbKey := t.keyDBKey(id)
+	raw := t.tx.Peek(bucketKeys, dbKey) // decoded at once
 	if raw == nil {
 		return false, nil
 	}
+	return t.storedKeyLive(dbKey, raw)
+}
+
+// storedKeyLive reports whether the key stored as raw under dbKey has not
+// expired. The due-time index answers without decoding the record unless
+// something is due for the key by now (a key's due time is never after its
+// deletion date).
+func (t *txn) storedKeyLive(dbKey string, raw []byte) (bool, error) {
+	if dk := t.tx.Peek(bucketDueByKey, dbKey); len(dk) < dueTimeLen || string(dk[:dueTimeLen]) > t.dueNow() {
+		return true, nil
+	}
 	_, ok, err := t.peekKey(raw)
 	return ok, err
+}
+
+// dueNow is dueTimeKey(t.now), computed once a transaction.
+func (t *txn) dueNow() string {
+	if t.dueNowKey == "" {
+		t.dueNowKey = dueTimeKey(t.now)
+	}
+	return t.dueNowKey
 }

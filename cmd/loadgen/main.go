@@ -5,6 +5,8 @@
 //
 //	loadgen [--kmsgate ./bin/kmsgate] [--duration 5s] [--clients 16] [--json]
 //	loadgen floor --listen 127.0.0.1:0
+//	loadgen fill --data PATH --keys N       (a large store, for scale)
+//	loadgen scale --data PATH --keys N [--kmsgate BIN] [--json]
 //
 // The floor sub-mode prints its address as its first line. Every request
 // goes to loopback.
@@ -32,8 +34,13 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
-		if args[0] == "floor" {
+		switch args[0] {
+		case "floor":
 			return runFloor(args[1:], stdout, stderr)
+		case "fill":
+			return runFill(args[1:], stdout, stderr)
+		case "scale":
+			return runScale(args[1:], stdout, stderr)
 		}
 	}
 	return runBench(args, stdout, stderr)

@@ -1,0 +1,224 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ScaleOptions configure a scale run (loadgen scale): kmsgate serving a
+// store Fill made with Keys keys.
+type ScaleOptions struct {
+	Kmsgate  string // binary
+	Data     string // store path (root key beside it, as Fill made it)
+	Keys     int    // keys Fill made (their ids are ScaleKeyID(0..Keys-1))
+	Clients  int
+	Duration time.Duration // each measured operation
+	Warmup   time.Duration
+	Starts   int // starts measured; the median is reported
+	// SkipCheck starts kmsgate with --skip-check (no consistency check of
+	// the store at open).
+	SkipCheck bool
+}
+
+// ScaleOp is one operation measured in a scale run.
+type ScaleOp struct {
+	Name  string `json:"name"`
+	Stats Stats  `json:"stats"`
+}
+
+// ScaleReport is a scale run: the figures of BENCHMARKS.md's scale table.
+type ScaleReport struct {
+	Keys          int       `json:"keys"`
+	SkipCheck     bool      `json:"skipCheck"`
+	StoreBytes    int64     `json:"storeBytes"`
+	StartMs       float64   `json:"startMs"` // median
+	StartRunsMs   []float64 `json:"startRunsMs"`
+	RSSIdleBytes  int64     `json:"rssIdleBytes"` // VmRSS after start and one ListKeys
+	RSSPeakBytes  int64     `json:"rssPeakBytes"` // VmHWM after the load
+	DeepPageAfter int       `json:"deepPageAfter"`
+	Ops           []ScaleOp `json:"operations"`
+}
+
+// The scale run's operation names.
+const (
+	ScaleListKeysFirst = "ListKeys first page (Limit 100)"
+	ScaleListKeysDeep  = "ListKeys deep page (Limit 100, marker)"
+	ScaleListAliases   = "ListAliases first page (Limit 100)"
+	ScaleDescribeKey   = "DescribeKey (1,000 keys across the store)"
+	ScaleGenerate      = "GenerateDataKey AES_256 (same 1,000 keys)"
+	ScaleCreateKey     = "CreateKey"
+)
+
+// scaleSample is how many keys DescribeKey and GenerateDataKey spread over.
+const scaleSample = 1000
+
+// Scale starts kmsgate on o.Data o.Starts times (start to first answer),
+// then measures each operation for o.Duration with o.Clients clients.
+// CreateKey goes last, since it adds keys.
+func Scale(ctx context.Context, o ScaleOptions, progress io.Writer) (*ScaleReport, error) {
+	size, err := fileSize(o.Data)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w (make it with loadgen fill)", err)
+	}
+	rep := &ScaleReport{Keys: o.Keys, StoreBytes: size, SkipCheck: o.SkipCheck}
+	client := NewClient(o.Clients)
+	var (
+		proc *Server
+		kt   Target
+	)
+	var starts []time.Duration
+	for i := range max(o.Starts, 1) {
+		addr, err := FreeLoopbackAddr()
+		if err != nil {
+			return nil, err
+		}
+		if kt, err = NewTarget(addr, client); err != nil {
+			return nil, err
+		}
+		probe := Target{URL: kt.URL, Client: NewClient(1)}
+		args := []string{"serve", "--data", o.Data, "--listen", addr, "--log-level", "warn"}
+		if o.SkipCheck {
+			args = append(args, "--skip-check")
+		}
+		proc, err = StartServer(ctx, o.Kmsgate, args, addr, probe, time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		starts = append(starts, proc.StartToAnswer)
+		if i < max(o.Starts, 1)-1 {
+			proc.Stop()
+		}
+	}
+	defer proc.Stop()
+	for _, d := range starts {
+		rep.StartRunsMs = append(rep.StartRunsMs, ms(d))
+	}
+	slices.Sort(starts)
+	rep.StartMs = ms(starts[len(starts)/2])
+	if rep.RSSIdleBytes, err = statusBytes(proc.Cmd.Process.Pid, "VmRSS:"); err != nil {
+		return nil, err
+	}
+
+	marker, after, err := deepMarker(ctx, kt, o.Keys/2)
+	if err != nil {
+		return nil, err
+	}
+	rep.DeepPageAfter = after
+	enc := func(v any) []byte { b, _ := json.Marshal(v); return b }
+	var describe, generate [][]byte
+	for i := range min(scaleSample, o.Keys) {
+		id := ScaleKeyID(i * (o.Keys / min(scaleSample, o.Keys)))
+		describe = append(describe, enc(map[string]string{"KeyId": id}))
+		generate = append(generate, enc(map[string]string{"KeyId": id, "KeySpec": "AES_256"}))
+	}
+	deep := enc(map[string]any{"Limit": 100})
+	if marker != "" {
+		deep = enc(map[string]any{"Limit": 100, "Marker": marker})
+	}
+	calls := []struct {
+		name string
+		call Call
+	}{
+		{ScaleListKeysFirst, Call{"ListKeys", [][]byte{enc(map[string]any{"Limit": 100})}}},
+		{ScaleListKeysDeep, Call{"ListKeys", [][]byte{deep}}},
+		{ScaleListAliases, Call{"ListAliases", [][]byte{enc(map[string]any{"Limit": 100})}}},
+		{ScaleDescribeKey, Call{"DescribeKey", describe}},
+		{ScaleGenerate, Call{OpGenerateDataKey, generate}},
+		{ScaleCreateKey, Call{"CreateKey", [][]byte{enc(map[string]string{"Description": "kmsgate loadgen scale"})}}},
+	}
+	for _, c := range calls {
+		if o.Warmup > 0 {
+			Collect(ctx, kt, c.call, Phase{Clients: o.Clients, Duration: o.Warmup, MaxRequests: 1 << 30})
+		}
+		st := Collect(ctx, kt, c.call, Phase{Clients: o.Clients, Duration: o.Duration, MaxRequests: 1 << 30}).Stats()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if st.Errors > 0 {
+			return nil, fmt.Errorf("%s: %d errors, the first: %s", c.name, st.Errors, st.FirstError)
+		}
+		if progress != nil {
+			fmt.Fprintf(progress, "%s: %.0f req/s, p50 %.2f ms\n", c.name, st.ReqPerSec, st.P50Ms)
+		}
+		rep.Ops = append(rep.Ops, ScaleOp{Name: c.name, Stats: st})
+	}
+	if rep.RSSPeakBytes, err = proc.PeakRSS(); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// deepMarker walks ListKeys pages of 1000 until at least n keys are behind
+// and returns the marker there ("" when the list ends first) and how many
+// keys are behind it.
+func deepMarker(ctx context.Context, t Target, n int) (string, int, error) {
+	var marker string
+	behind := 0
+	for behind < n {
+		in := map[string]any{"Limit": min(1000, n-behind)}
+		if marker != "" {
+			in["Marker"] = marker
+		}
+		var out struct {
+			Keys       []json.RawMessage
+			NextMarker string
+		}
+		if err := call(ctx, t, "ListKeys", in, &out); err != nil {
+			return "", 0, err
+		}
+		behind += len(out.Keys)
+		marker = out.NextMarker
+		if marker == "" {
+			return "", behind, nil
+		}
+	}
+	return marker, behind, nil
+}
+
+// statusBytes reads a kB field (e.g. "VmRSS:") of /proc/<pid>/status.
+func statusBytes(pid int, field string) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range bytes.Lines(b) {
+		rest, ok := bytes.CutPrefix(line, []byte(field))
+		if !ok {
+			continue
+		}
+		f := strings.Fields(string(rest))
+		if len(f) != 2 || f[1] != "kB" {
+			return 0, fmt.Errorf("unexpected %s line %q", field, line)
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		return kb * 1024, err
+	}
+	return 0, fmt.Errorf("no %s line in the process status", field)
+}
+
+// WriteText prints the report, one figure a line.
+func (r *ScaleReport) WriteText(w io.Writer) error {
+	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
+	var b strings.Builder
+	fmt.Fprintf(&b, "keys: %d\nstore size: %.1f MiB\n", r.Keys, mib(r.StoreBytes))
+	check := "with the store check at open"
+	if r.SkipCheck {
+		check = "--skip-check"
+	}
+	fmt.Fprintf(&b, "start to first answer (%s): %.1f ms (median of %v)\n", check, r.StartMs, r.StartRunsMs)
+	fmt.Fprintf(&b, "RSS after start: %.1f MiB\nRSS peak under load: %.1f MiB\n", mib(r.RSSIdleBytes), mib(r.RSSPeakBytes))
+	fmt.Fprintf(&b, "deep page: after %d keys\n", r.DeepPageAfter)
+	for _, op := range r.Ops {
+		fmt.Fprintf(&b, "%s: %.0f req/s, p50 %.2f ms, p99 %.2f ms\n", op.Name, op.Stats.ReqPerSec, op.Stats.P50Ms, op.Stats.P99Ms)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -173,3 +173,22 @@ func (s *Service) CiphertextKey(ctx context.Context, account, region string, blo
 	})
 	return arn, true, err
 }
+
+// maxAliasRecords bounds the decoded-alias cache (least recently used out
+// first).
+const maxAliasRecords = 4096
+
+// aliasRecordCache holds decoded alias records by their exact stored bytes
+// (a changed record has other bytes, so a hit is always current).
+type aliasRecordCache struct {
+	decoded *lru.Cache[string, aliasRecord]
+}
+
+func newAliasRecordCache() (aliasRecordCache, error) {
+	decoded, err := lru.New[string, aliasRecord](maxAliasRecords)
+	return aliasRecordCache{decoded}, err
+}
+
+func (c aliasRecordCache) get(raw []byte) (aliasRecord, bool) { return c.decoded.Get(string(raw)) }
+
+func (c aliasRecordCache) put(raw []byte, a aliasRecord) { c.decoded.Add(string(raw), a) }

@@ -249,6 +249,13 @@ func Answer(q Question) Check {
 		c.Message = awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, awsfacts.NoIdentityPolicy)
 		return c
 	}
+	// A caller of another account than the key's: the key policy must allow
+	// (naming the caller or its account) and the caller's identity policy
+	// too (KMS guide, "Allowing users in other accounts to use a KMS key").
+	// Grants allow on their own.
+	if keyAcct := accountOf(q.Resource); keyAcct != "" && keyAcct != accountOf(q.Principal) {
+		return crossAccount(q, c, kps, idAllow)
+	}
 	// 2. The key policy allows the caller directly.
 	if direct := refs(kps, iampolicy.EffectAllow, iampolicy.PrincipalDirect); len(direct) > 0 {
 		c.Decision, c.Statements = iampolicy.Allow, direct
@@ -282,6 +289,33 @@ func Answer(q Question) Check {
 		c.Reason += "; identity policies allow it (" + joinRefs(idAllow) + "), which is not enough for KMS"
 	}
 	c.Message = awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, awsfacts.NoResourcePolicy)
+	return c
+}
+
+// crossAccount finishes Answer for a caller outside the key's account
+// (explicit denies are already handled).
+func crossAccount(q Question, c Check, kps []iampolicy.Match, idAllow []iampolicy.StatementRef) Check {
+	for _, g := range q.Grants {
+		if g.allows(q) {
+			ref := iampolicy.StatementRef{Policy: "grant:" + g.ID, Index: -1, Sid: g.ID, Effect: "Allow"}
+			c.Decision, c.Statements = iampolicy.Allow, []iampolicy.StatementRef{ref}
+			c.Reason = "grant " + g.ID + " allows " + q.GrantOperation + " to the caller"
+			return c
+		}
+	}
+	kpAllow := refs(kps, iampolicy.EffectAllow, 0)
+	switch {
+	case len(kpAllow) > 0 && len(idAllow) > 0:
+		c.Decision = iampolicy.Allow
+		c.Statements = append(kpAllow, idAllow...)
+		c.Reason = "a caller of another account: the key policy allows it (" + joinRefs(kpAllow) + ") and an identity policy allows (" + joinRefs(idAllow) + ")"
+	case len(kpAllow) > 0:
+		c.Reason = "a caller of another account: the key policy allows it (" + joinRefs(kpAllow) + "), but no identity-based policy of the caller allows " + q.Action
+		c.Message = awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, awsfacts.NoIdentityPolicy)
+	default:
+		c.Reason = "a caller of another account: the key policy neither names the caller nor its account for " + q.Action
+		c.Message = awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, awsfacts.NoResourcePolicy)
+	}
 	return c
 }
 

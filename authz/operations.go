@@ -24,6 +24,7 @@ var operations = map[string]opClass{
 	"CreateCustomKeyStore":                noResource,
 	"CreateGrant":                         onKey,
 	"CreateKey":                           noResource,
+	"Decapsulate":                         onKey,
 	"Decrypt":                             onKey,
 	"DeleteAlias":                         onAlias,
 	"DeleteCustomKeyStore":                noResource,
@@ -36,6 +37,7 @@ var operations = map[string]opClass{
 	"DisconnectCustomKeyStore":            noResource,
 	"EnableKey":                           onKey,
 	"EnableKeyRotation":                   onKey,
+	"Encapsulate":                         onKey,
 	"Encrypt":                             onKey,
 	"GenerateDataKey":                     onKey,
 	"GenerateDataKeyPair":                 onKey,
@@ -43,6 +45,7 @@ var operations = map[string]opClass{
 	"GenerateDataKeyWithoutPlaintext":     onKey,
 	"GenerateMac":                         onKey,
 	"GenerateRandom":                      noResource,
+	"GetKeyLastUsage":                     onKey,
 	"GetKeyPolicy":                        onKey,
 	"GetKeyRotationStatus":                onKey,
 	"GetParametersForImport":              onKey,
@@ -71,6 +74,23 @@ var operations = map[string]opClass{
 	"UpdatePrimaryRegion":                 onKey,
 	"Verify":                              onKey,
 	"VerifyMac":                           onKey,
+}
+
+// Operations returns the name of every KMS API operation Decide knows, in
+// no particular order (a test ties it to kmsgate.Backend).
+func Operations() []string {
+	out := make([]string, 0, len(operations))
+	for op := range operations {
+		out = append(out, op)
+	}
+	return out
+}
+
+// HasKey reports whether op is judged on a key (its KeyId, or the key
+// inside a ciphertext), as opposed to identity policies alone.
+func HasKey(op string) bool {
+	c, ok := operations[op]
+	return ok && (c == onKey || c == reEncrypt)
 }
 
 // iamActions are the KMS actions an IAM policy can name: every operation

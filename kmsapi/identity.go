@@ -13,10 +13,12 @@ const sigV4Algorithm = "AWS4-HMAC-SHA256"
 // credential is what kmsgate reads from a SigV4 Authorization header. The
 // signature itself is not checked here.
 type credential struct {
-	accessKeyID string
-	date        string
-	region      string
-	service     string
+	accessKeyID   string
+	date          string
+	region        string
+	service       string
+	signedHeaders string
+	signature     string
 }
 
 func incompleteSignature(format string, args ...any) error {
@@ -38,7 +40,7 @@ func parseAuthorization(h string) (credential, error) {
 	if alg != sigV4Algorithm && strings.HasPrefix(alg, "AWS4-") {
 		return credential{}, incompleteSignature("Unsupported AWS 'algorithm': '%s'", alg)
 	}
-	var cred string
+	var cred, signedHeaders, signature string
 	var haveCred, haveSigned, haveSig bool
 	if alg == sigV4Algorithm {
 		for part := range strings.SplitSeq(rest, ",") {
@@ -47,9 +49,9 @@ func parseAuthorization(h string) (credential, error) {
 			case "Credential":
 				cred, haveCred = v, true
 			case "SignedHeaders":
-				haveSigned = v != ""
+				signedHeaders, haveSigned = v, v != ""
 			case "Signature":
-				haveSig = v != ""
+				signature, haveSig = v, v != ""
 			}
 		}
 	}
@@ -69,7 +71,7 @@ func parseAuthorization(h string) (credential, error) {
 	if len(parts) != 5 {
 		return credential{}, incompleteSignature("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", cred)
 	}
-	c := credential{accessKeyID: parts[0], date: parts[1], region: parts[2], service: parts[3]}
+	c := credential{accessKeyID: parts[0], date: parts[1], region: parts[2], service: parts[3], signedHeaders: signedHeaders, signature: signature}
 	switch {
 	case c.accessKeyID == "":
 		return credential{}, incompleteSignature("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", cred)
@@ -78,7 +80,8 @@ func parseAuthorization(h string) (credential, error) {
 	case !isRegion(c.region):
 		return credential{}, incompleteSignature("Credential should be scoped to a valid region, not '%s'. ", c.region)
 	case c.service != "kms":
-		return credential{}, incompleteSignature("Credential should be scoped to correct service: 'kms'. ")
+		// AWS answers this one InvalidSignatureException.
+		return credential{}, invalidSignature("Credential should be scoped to correct service: 'kms'. ")
 	case parts[4] != "aws4_request":
 		return credential{}, incompleteSignature("Credential should be scoped with a valid terminator: 'aws4_request', not '%s'. ", parts[4])
 	}

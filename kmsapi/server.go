@@ -1,6 +1,7 @@
 package kmsapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -20,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/authz"
 	"github.com/kmsgate/kmsgate/kmsapi/internal/awsjson"
 	"github.com/kmsgate/kmsgate/metrics"
 )
@@ -47,6 +49,19 @@ type Config struct {
 	// NewRequestID makes the x-amzn-RequestId of each answer; nil means
 	// UUID-shaped ids, distinct within the server (see requestIDs).
 	NewRequestID func() string
+	// Keys finds an access key (nil: no key is known). The key picks the
+	// caller's principal and account; with Auth AuthVerify its secret
+	// checks the signature.
+	Keys func(accessKeyID string) (AccessKey, bool)
+	// Auth is --auth: AuthOff, or AuthVerify (every request but GET
+	// /healthz needs a valid SigV4 signature of a known key; the admin
+	// paths under /_kmsgate/ need an admin principal's).
+	Auth AuthMode
+	// Now is the wall clock signatures are checked against (time.Now when
+	// nil; never the test clock).
+	Now func() time.Time
+	// Decisions, when set, serves GET /_kmsgate/decisions?limit=N.
+	Decisions Decisions
 	// Health, when set, says whether the backend's dependencies are well
 	// (proxy mode: whether the upstream answered recently). GET /healthz
 	// answers 200 {"status":"ok",...details} when healthy, else 503
@@ -55,6 +70,26 @@ type Config struct {
 	// Metrics counts requests, errors, latency and in-flight requests and
 	// is served at GET /metrics; nil means a registry of the handler's own.
 	Metrics *metrics.Metrics
+}
+
+// AccessKey is what the wire knows of one access key.
+type AccessKey struct {
+	// Principal is the caller's ARN; Account the account its calls act in.
+	Principal, Account string
+	// Admin may use the /_kmsgate/ admin paths.
+	Admin bool
+	// Secret is the secret access key (AuthVerify).
+	Secret string
+	// SessionToken, when set, must come in X-Amz-Security-Token.
+	SessionToken string
+	// Expires, when not zero, ends the key: ExpiredTokenException after.
+	Expires time.Time
+}
+
+// Decisions is the ring of the newest policy decisions.
+type Decisions interface {
+	// Recent returns up to limit of the newest records, oldest first.
+	Recent(limit int) []authz.LogRecord
 }
 
 const (
@@ -73,6 +108,10 @@ type server struct {
 	maxBody       int64
 	clock         *kmsgate.Clock
 	newID         func() string
+	keys          func(string) (AccessKey, bool)
+	auth          AuthMode
+	verifier      *verifier
+	decisions     Decisions
 	health        func(context.Context) (bool, map[string]any)
 	routes        map[string]*route
 	metrics       *metrics.Metrics
@@ -131,6 +170,9 @@ func newServer(cfg Config, table []route) *server {
 		maxBody:       cfg.MaxBodyBytes,
 		clock:         cfg.Clock,
 		newID:         cfg.NewRequestID,
+		keys:          cfg.Keys,
+		auth:          cfg.Auth,
+		decisions:     cfg.Decisions,
 		health:        cfg.Health,
 		routes:        make(map[string]*route, len(table)),
 		ctJSON11:      []string{contentTypeJSON11},
@@ -138,6 +180,13 @@ func newServer(cfg Config, table []route) *server {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.auth == AuthVerify {
+		now := cfg.Now
+		if now == nil {
+			now = time.Now
+		}
+		s.verifier = &verifier{now: now}
 	}
 	if s.newID == nil {
 		s.newID = newRequestIDs(rand.Reader).next
@@ -164,6 +213,9 @@ func newServer(cfg Config, table []route) *server {
 	r.Methods(http.MethodGet).MatcherFunc(exactPath("/metrics")).HandlerFunc(s.serveMetrics)
 	if s.clock != nil {
 		r.Methods(http.MethodPost).MatcherFunc(exactPath("/_kmsgate/clock")).HandlerFunc(s.serveClock)
+	}
+	if s.decisions != nil {
+		r.Methods(http.MethodGet).MatcherFunc(exactPath("/_kmsgate/decisions")).HandlerFunc(s.serveDecisions)
 	}
 	r.NotFoundHandler = http.HandlerFunc(s.serveNotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.serveNotFound)
@@ -278,6 +330,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// route's handler: mux's own ServeHTTP would make two copies of the
 	// request to carry route variables, which no handler here reads. Every
 	// other request (not found, wrong method, unclean path) is mux's.
+	if s.auth == AuthVerify && strings.HasPrefix(r.URL.Path, "/_kmsgate/") && !s.admitAdmin(sw, r) {
+		return
+	}
 	if m := &ex.match; s.router.Match(r, m) && m.MatchErr == nil && m.Handler != nil {
 		m.Handler.ServeHTTP(sw, r)
 		return
@@ -371,11 +426,6 @@ func (s *server) callRoute(w http.ResponseWriter, r *http.Request, rt *route, st
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		return body, dst, err
 	}
-	caller, err := s.identify(r, st.id)
-	if err != nil {
-		return body, dst, err
-	}
-	st.region = caller.Region
 	limit := rt.maxBody
 	if limit <= 0 {
 		limit = s.maxBody
@@ -383,6 +433,11 @@ func (s *server) callRoute(w http.ResponseWriter, r *http.Request, rt *route, st
 	if body, err = readBody(w, r, limit, bodyBuf); err != nil {
 		return bodyBuf, dst, err
 	}
+	caller, _, err := s.identify(r, st.id, body)
+	if err != nil {
+		return body, dst, err
+	}
+	st.region = caller.Region
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -441,22 +496,81 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, buf []byte) (
 }
 
 // identify builds the Caller from the SigV4 Authorization header, the
-// remote address and the request id.
-func (s *server) identify(r *http.Request, requestID string) (kmsgate.Caller, error) {
+// remote address and the request id; with AuthVerify it checks the
+// signature over body. It also answers whether the caller is an admin
+// principal.
+func (s *server) identify(r *http.Request, requestID string, body []byte) (kmsgate.Caller, bool, error) {
 	c := kmsgate.Caller{Region: s.defaultRegion, Account: s.account, RequestID: requestID}
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		c.SourceIP = host
 	} else {
 		c.SourceIP = r.RemoteAddr
 	}
-	if h := r.Header.Get("Authorization"); h != "" {
-		cred, err := parseAuthorization(h)
-		if err != nil {
-			return c, err
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		if s.auth == AuthVerify {
+			return c, false, authError("MissingAuthenticationTokenException", "Missing Authentication Token")
 		}
-		c.AccessKeyID, c.Region = cred.accessKeyID, cred.region
+		return c, false, nil
 	}
-	return c, nil
+	cred, err := parseAuthorization(h)
+	if err != nil {
+		return c, false, err
+	}
+	c.AccessKeyID, c.Region = cred.accessKeyID, cred.region
+	var key AccessKey
+	known := false
+	if s.keys != nil {
+		key, known = s.keys(cred.accessKeyID)
+	}
+	if s.auth == AuthVerify {
+		if !known {
+			return c, false, invalidToken()
+		}
+		if err := s.verifier.verify(r, cred, key, body); err != nil {
+			return c, false, err
+		}
+	}
+	if known {
+		c.PrincipalARN = key.Principal
+		if key.Account != "" {
+			c.Account = key.Account
+		}
+	}
+	return c, known && key.Admin, nil
+}
+
+// admitAdmin guards every path under /_kmsgate/ when auth is AuthVerify:
+// the request must be signed by an admin principal's key (another
+// principal's answers AccessDeniedException). It answers the error itself
+// and returns false when the request may not go on; the body it read is
+// put back for the handler.
+func (s *server) admitAdmin(w http.ResponseWriter, r *http.Request) bool {
+	st := stateOf(w)
+	body, err := readBody(w, r, s.maxBody, nil)
+	if err == nil {
+		var admin bool
+		var c kmsgate.Caller
+		c, admin, err = s.identify(r, st.id, body)
+		if err == nil && !admin {
+			err = kmsgate.NewAccessDeniedException("User: %s is not authorized to use the kmsgate admin path %s: the principal is not marked admin in the principals file.", principalOrKey(c), r.URL.Path)
+		}
+	}
+	if err != nil {
+		st.op = strings.TrimPrefix(r.URL.Path, "/_kmsgate/")
+		s.writeError(w, st, err)
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	return true
+}
+
+func principalOrKey(c kmsgate.Caller) string {
+	if c.PrincipalARN != "" {
+		return c.PrincipalARN
+	}
+	return "access key " + c.AccessKeyID
 }
 
 func (s *server) serveHealth(w http.ResponseWriter, r *http.Request) {
@@ -514,6 +628,34 @@ func (s *server) serveClock(w http.ResponseWriter, r *http.Request) {
 	now := s.clock.Advance(d)
 	out := append([]byte(`{"now":`), awsjson.AppendEpoch(nil, now)...)
 	writeJSON(w, http.StatusOK, s.ctJSON, append(out, '}'))
+}
+
+// serveDecisions answers the newest policy decisions:
+// {"decisions":[LogRecord...]}, oldest first; ?limit=N (default 100).
+func (s *server) serveDecisions(w http.ResponseWriter, r *http.Request) {
+	st := stateOf(w)
+	st.op = "decisions"
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			s.writeError(w, st, kmsgate.NewValidationException("limit must be a whole number of at least 1."))
+			return
+		}
+		limit = n
+	}
+	recs := s.decisions.Recent(limit)
+	if recs == nil {
+		recs = []authz.LogRecord{}
+	}
+	body, err := json.Marshal(struct {
+		Decisions []authz.LogRecord `json:"decisions"`
+	}{recs})
+	if err != nil {
+		s.writeError(w, st, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.ctJSON, body)
 }
 
 func (s *server) serveNotFound(w http.ResponseWriter, r *http.Request) {

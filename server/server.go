@@ -24,8 +24,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/authz"
 	"github.com/kmsgate/kmsgate/emulator"
 	"github.com/kmsgate/kmsgate/emulator/seed"
+	"github.com/kmsgate/kmsgate/gate"
 	"github.com/kmsgate/kmsgate/kmsapi"
 	"github.com/kmsgate/kmsgate/metrics"
 	"github.com/kmsgate/kmsgate/proxy"
@@ -73,12 +75,31 @@ type Config struct {
 	// run in the background (0: one minute).
 	SweepInterval time.Duration
 	Logger        zerolog.Logger
+	// Auth is --auth: kmsapi.AuthOff, or kmsapi.AuthVerify (SigV4 checked
+	// against the principals file's keys; needs PrincipalsPath).
+	Auth kmsapi.AuthMode
+	// PolicyMode is --policy-mode: gate.Off (nothing judged, nothing looked
+	// up), gate.Enforce, gate.DryRun or gate.Record. With any mode but Off
+	// the judging backend (package gate) wraps the emulator.
+	PolicyMode gate.Mode
+	// PrincipalsPath is the --principals YAML file ("" for none): access
+	// keys, principal ARNs, identity policies, tags, admin flags.
+	PrincipalsPath string
+	// IdentityPolicies are the --identity-policy files: the identity
+	// policies of every caller the principals file does not name.
+	IdentityPolicies []string
+	// DecisionLog is the --decision-log file decisions are appended to as
+	// JSON Lines ("" for none).
+	DecisionLog string
 	// Metrics is served at GET /metrics and fed by the wire, the store (and
 	// the gate and proxy); nil means a new registry with Version in
 	// kmsgate_build_info.
 	Metrics *metrics.Metrics
 	// Version is the build's version ("dev" when empty).
 	Version string
+	// SignatureClock is the wall clock X-Amz-Date is checked against
+	// (time.Now when nil; never the test clock).
+	SignatureClock func() time.Time
 	// Now and Rand are injected for tests; nil means wall time and crypto/rand.
 	Now  func() time.Time
 	Rand io.Reader
@@ -135,6 +156,7 @@ type Server struct {
 	// created are the files this Start made, removed when it fails.
 	created  []string
 	closeErr error
+	rec      *gate.Recorder
 }
 
 // Start builds the backend by mode and begins serving. Emulator mode
@@ -188,16 +210,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	handler := kmsapi.New(kmsapi.Config{
-		Backend:       s.backend,
-		Logger:        cfg.Logger,
-		DefaultRegion: cfg.Region,
-		Account:       cfg.Account,
-		MaxBodyBytes:  cfg.MaxBodyBytes,
-		Clock:         s.testClock(),
-		Health:        health,
-		Metrics:       s.metrics,
-	})
+	wire, err := s.wire(health)
+	if err != nil {
+		ln.Close()
+		s.failed()
+		return nil, err
+	}
+	handler := kmsapi.New(wire)
 	s.http = &http.Server{
 		Handler:           handler,
 		ReadTimeout:       orDefault(cfg.ReadTimeout, DefaultReadTimeout),
@@ -222,8 +241,67 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.stopSwp = cancel
 	go s.sweep(sweepCtx)
 	cfg.Logger.Info().Str("addr", s.Addr).Str("region", cfg.Region).Str("account", cfg.Account).
-		Str("data", s.dataPath()).Msg("kmsgate serving")
+		Str("data", s.dataPath()).Str("auth", cfg.Auth.String()).Str("policy_mode", cfg.PolicyMode.String()).Msg("kmsgate serving")
 	return s, nil
+}
+
+// wire builds the wire's configuration: the backend (emulator or proxy), wrapped in the
+// judging backend when a policy mode is on, and the access keys of the
+// principals file.
+func (s *Server) wire(health func(context.Context) (bool, map[string]any)) (kmsapi.Config, error) {
+	cfg := s.cfg
+	wc := kmsapi.Config{
+		Backend:       s.backend,
+		Logger:        cfg.Logger,
+		DefaultRegion: cfg.Region,
+		Account:       cfg.Account,
+		MaxBodyBytes:  cfg.MaxBodyBytes,
+		Clock:         s.testClock(),
+		Health:        health,
+		Metrics:       s.metrics,
+		Auth:          cfg.Auth,
+		Now:           cfg.SignatureClock,
+	}
+	if cfg.Auth == kmsapi.AuthVerify && cfg.PrincipalsPath == "" {
+		return wc, errors.New("--auth verify needs --principals: the access keys and secrets to check signatures with")
+	}
+	if cfg.PrincipalsPath == "" && len(cfg.IdentityPolicies) == 0 && cfg.PolicyMode == gate.Off {
+		return wc, nil
+	}
+	ps, err := gate.NewPrincipals(cfg.PrincipalsPath, cfg.IdentityPolicies)
+	if err != nil {
+		return wc, err
+	}
+	wc.Keys = func(id string) (kmsapi.AccessKey, bool) {
+		k := ps.AccessKey(id)
+		if k == nil {
+			return kmsapi.AccessKey{}, false
+		}
+		return kmsapi.AccessKey{Principal: k.Principal.ARN, Account: k.Principal.Account, Admin: k.Principal.Admin,
+			Secret: k.Secret, SessionToken: k.SessionToken, Expires: k.Expires}, true
+	}
+	if cfg.PolicyMode == gate.Off {
+		return wc, nil
+	}
+	s.rec, err = gate.NewRecorder(cfg.Logger, cfg.DecisionLog, gate.DefaultRingSize)
+	if err != nil {
+		return wc, err
+	}
+	var facts authz.Facts = s.emu
+	if s.proxy != nil {
+		facts = s.proxy.Facts()
+	}
+	g, err := gate.New(gate.Config{
+		Next: s.backend, Facts: facts, Mode: cfg.PolicyMode, Principals: ps,
+		Account: cfg.Account, Region: cfg.Region, Recorder: s.rec, Now: s.Clock.Now,
+		Count: s.metrics.PolicyDecision,
+	})
+	if err != nil {
+		s.rec.Close()
+		return wc, err
+	}
+	wc.Backend, wc.Decisions = g, s.rec
+	return wc, nil
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -457,6 +535,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	<-s.swpDone
 	if s.emu != nil {
 		if cerr := s.emu.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if s.rec != nil {
+		if cerr := s.rec.Close(); err == nil {
 			err = cerr
 		}
 	}

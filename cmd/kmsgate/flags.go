@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -118,4 +119,40 @@ func (e *envFlags) parse(args []string, stderr io.Writer) (code int, ok bool) {
 		return 2, false
 	}
 	return 0, true
+}
+
+// List is a repeatable string flag whose variable holds the values
+// comma-separated; flags given on the command line replace the variable's.
+func (e *envFlags) List(p *[]string, name, env, usage string) {
+	e.envName[name] = env
+	if v := e.getenv(env); v != "" {
+		for part := range strings.SplitSeq(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				*p = append(*p, part)
+			}
+		}
+	}
+	e.fs.Var(&listValue{p: p}, name, usage)
+}
+
+// listValue is the flag.Value of List: the first value given on the command
+// line drops the variable's.
+type listValue struct {
+	p       *[]string
+	flagSet bool
+}
+
+func (l *listValue) String() string {
+	if l == nil || l.p == nil {
+		return ""
+	}
+	return strings.Join(*l.p, ",")
+}
+
+func (l *listValue) Set(v string) error {
+	if !l.flagSet {
+		*l.p, l.flagSet = nil, true
+	}
+	*l.p = append(*l.p, v)
+	return nil
 }

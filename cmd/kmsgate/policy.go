@@ -138,6 +138,8 @@ func runPolicySimulate(args []string, stdout, stderr io.Writer) int {
 			IdentityPolicies: identity, Context: ctx, KeyPolicy: keyPolicy, NoKey: !isKeyARN(*resource)}
 		c := authz.Answer(q)
 		out = simulateOutput{Decision: c.Decision.String(), Reason: c.Reason, Message: c.Message, MatchedStatements: c.Statements}
+	} else if ra, pa := arnAccount(*resource), arnAccount(*principal); ra != "" && pa != "" && ra != pa {
+		out = crossAccountSimulation(&iampolicy.Request{Action: *action, Resource: *resource, Principal: *principal, Context: ctx}, identity, keyPolicy)
 	} else {
 		set := iampolicy.Set{Identity: identity}
 		if keyPolicy != nil {
@@ -303,4 +305,40 @@ func runPolicyLint(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "no findings in %d file(s)\n", fs.NArg())
 	}
 	return code
+}
+
+// crossAccountSimulation decides a non-KMS request whose principal is of
+// another account than the resource as IAM does: an explicit Deny anywhere
+// denies; otherwise an identity policy must allow AND the resource-based
+// policy (--key-policy) must allow the caller or the caller's account.
+func crossAccountSimulation(req *iampolicy.Request, identity []*iampolicy.Policy, resource *iampolicy.Policy) simulateOutput {
+	var ids, rs []iampolicy.Match
+	for _, p := range identity {
+		ids = p.Matches(req, false, ids)
+	}
+	if resource != nil {
+		rs = resource.Matches(req, true, nil)
+	}
+	pick := func(ms []iampolicy.Match, e iampolicy.Effect) []iampolicy.StatementRef {
+		var out []iampolicy.StatementRef
+		for _, m := range ms {
+			if m.Effect == e {
+				out = append(out, m.Ref)
+			}
+		}
+		return out
+	}
+	if deny := append(pick(ids, iampolicy.EffectDeny), pick(rs, iampolicy.EffectDeny)...); len(deny) > 0 {
+		return simulateOutput{Decision: iampolicy.ExplicitDeny.String(), Reason: "a cross-account request, explicitly denied", MatchedStatements: deny}
+	}
+	idAllow, resAllow := pick(ids, iampolicy.EffectAllow), pick(rs, iampolicy.EffectAllow)
+	switch {
+	case len(idAllow) > 0 && len(resAllow) > 0:
+		return simulateOutput{Decision: iampolicy.Allow.String(), Reason: "a cross-account request: the identity policy and the resource-based policy both allow", MatchedStatements: append(idAllow, resAllow...)}
+	case resource == nil:
+		return simulateOutput{Decision: iampolicy.ImplicitDeny.String(), Reason: "a cross-account request needs the resource-based policy to allow too, and none was given (--key-policy FILE)"}
+	case len(idAllow) == 0:
+		return simulateOutput{Decision: iampolicy.ImplicitDeny.String(), Reason: "a cross-account request: no identity-based policy allows " + req.Action}
+	}
+	return simulateOutput{Decision: iampolicy.ImplicitDeny.String(), Reason: "a cross-account request: the resource-based policy neither names the caller nor its account for " + req.Action}
 }

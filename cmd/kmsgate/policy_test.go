@@ -197,17 +197,17 @@ func TestPolicySimulateBadUsage(t *testing.T) {
 		args     []string
 		wantErrs []string
 	}{
-		{"a policy that does not parse names file, statement and element", []string{"--identity-policy", filepath.Join(dir, "bad.json"), "--action", "s3:GetObject", "--resource", "*"},
+		{"a policy that does not parse names file, statement and element", []string{"--identity-policy", filepath.Join(dir, "bad.json"), "--action", "sqs:SendMessage", "--resource", "*"},
 			[]string{"bad.json", "Statement[1]", `"Broken"`, "NotAction"}},
-		{"an identity policy naming a principal", []string{"--identity-policy", filepath.Join(dir, "principal.json"), "--action", "s3:GetObject", "--resource", "*"},
+		{"an identity policy naming a principal", []string{"--identity-policy", filepath.Join(dir, "principal.json"), "--action", "sqs:SendMessage", "--resource", "*"},
 			[]string{"principal.json", "Statement[0]", "Principal"}},
 		{"a key policy statement without a principal", []string{"--identity-policy", good, "--key-policy", good, "--action", "kms:Decrypt", "--resource", cliKey},
 			[]string{"good.json", "Statement[0]", "Principal"}},
-		{"a missing file", []string{"--identity-policy", filepath.Join(dir, "none.json"), "--action", "s3:GetObject", "--resource", "*"}, []string{"none.json"}},
+		{"a missing file", []string{"--identity-policy", filepath.Join(dir, "none.json"), "--action", "sqs:SendMessage", "--resource", "*"}, []string{"none.json"}},
 		{"no --action", []string{"--identity-policy", good, "--resource", "*"}, []string{"--action"}},
-		{"no --resource", []string{"--identity-policy", good, "--action", "s3:GetObject"}, []string{"--resource"}},
-		{"a --context without =", []string{"--identity-policy", good, "--action", "s3:GetObject", "--resource", "*", "--context", "novalue"}, []string{"KEY=VALUE"}},
-		{"a --context-json that is not an object", []string{"--identity-policy", good, "--action", "s3:GetObject", "--resource", "*", "--context-json", "[1]"}, []string{"--context-json"}},
+		{"no --resource", []string{"--identity-policy", good, "--action", "sqs:SendMessage"}, []string{"--resource"}},
+		{"a --context without =", []string{"--identity-policy", good, "--action", "sqs:SendMessage", "--resource", "*", "--context", "novalue"}, []string{"KEY=VALUE"}},
+		{"a --context-json that is not an object", []string{"--identity-policy", good, "--action", "sqs:SendMessage", "--resource", "*", "--context-json", "[1]"}, []string{"--context-json"}},
 		{"an unknown flag", []string{"--bogus"}, []string{"bogus"}},
 	}
 	for _, tc := range cases {
@@ -240,10 +240,10 @@ func TestPolicySimulateContext(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
 		"tags.json": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:TagResource","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["env","team"]},"NumericLessThan":{"n":5},"Bool":{"aws:SecureTransport":true}}}]}`,
 		"role.json": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/app"}}}]}`,
-		"home.json": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::home/${aws:username}/*"}]}`,
+		"home.json": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"arn:aws:s3:::home/${aws:username}/*"}]}`,
 	})
 	tags := []string{"policy", "simulate", "--identity-policy", filepath.Join(dir, "tags.json"), "--action", "kms:TagResource", "--resource", "*"}
-	home := []string{"policy", "simulate", "--identity-policy", filepath.Join(dir, "home.json"), "--action", "s3:GetObject"}
+	home := []string{"policy", "simulate", "--identity-policy", filepath.Join(dir, "home.json"), "--action", "sqs:SendMessage"}
 	cases := []struct {
 		name string
 		args []string
@@ -325,4 +325,33 @@ func TestPolicyLint(t *testing.T) {
 			t.Fatalf("got exit %d, want 2", code)
 		}
 	})
+}
+
+// A non-KMS request across accounts is decided as IAM does: the identity
+// policy and the resource-based policy must both allow.
+func TestPolicySimulateCrossAccount(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"id.json":     `{"Version":"2012-10-17","Statement":[{"Sid":"Get","Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}`,
+		"bucket.json": `{"Version":"2012-10-17","Statement":[{"Sid":"Acct","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sqs:SendMessage","Resource":"*"}]}`,
+		"other.json":  `{"Version":"2012-10-17","Statement":[{"Sid":"Else","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::777788889999:root"},"Action":"sqs:SendMessage","Resource":"*"}]}`,
+	})
+	base := []string{"policy", "simulate", "--principal", "arn:aws:iam::444455556666:user/eve", "--action", "sqs:SendMessage",
+		"--resource", "arn:aws:sqs:us-east-1:111122223333:queue", "--identity-policy", filepath.Join(dir, "id.json")}
+	for _, tc := range []struct {
+		name     string
+		extra    []string
+		wantCode int
+		want     string
+	}{
+		{"both sides allow", []string{"--key-policy", filepath.Join(dir, "bucket.json")}, 0, "Allow"},
+		{"no resource-based policy given", nil, 1, "ImplicitDeny"},
+		{"the resource policy names another account", []string{"--key-policy", filepath.Join(dir, "other.json")}, 1, "ImplicitDeny"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, code := runBin(t, append(base, tc.extra...)...)
+			if code != tc.wantCode || !strings.HasPrefix(out, tc.want+"\n") || !strings.Contains(out, "cross-account") {
+				t.Fatalf("got exit %d %q (%s), want %d %s with a cross-account reason", code, out, errOut, tc.wantCode, tc.want)
+			}
+		})
+	}
 }

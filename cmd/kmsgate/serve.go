@@ -13,6 +13,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/kmsgate/kmsgate/gate"
+	"github.com/kmsgate/kmsgate/kmsapi"
 	"github.com/kmsgate/kmsgate/server"
 	"github.com/kmsgate/kmsgate/storage"
 )
@@ -22,6 +24,7 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 		cfg                 server.Config
 		logFormat, logLevel string
 		shutdownTimeout     time.Duration
+		policyMode, auth    string
 	)
 	f := newEnvFlags("serve", "serve [flags]", stderr, nil)
 	f.String(&cfg.Listen, "listen", "KMSGATE_LISTEN", "127.0.0.1:4599", "address to listen on")
@@ -46,8 +49,23 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 	f.Duration(&cfg.FactsTTL, "facts-ttl", "KMSGATE_FACTS_TTL", 30*time.Second, "proxy mode: how long key facts looked up upstream are cached")
 	f.String(&logFormat, "log-format", "KMSGATE_LOG_FORMAT", "console", "log format: console or json")
 	f.String(&logLevel, "log-level", "KMSGATE_LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	f.String(&auth, "auth", "KMSGATE_AUTH", "off", "SigV4 signatures: off (the access key id only picks the principal) or verify (checked against --principals)")
+	f.String(&policyMode, "policy-mode", "KMSGATE_POLICY_MODE", "off", "judge calls against IAM policies: off, enforce, dry-run or record")
+	f.String(&cfg.PrincipalsPath, "principals", "KMSGATE_PRINCIPALS", "", "YAML file of principals: access keys, ARN, identity policies, tags, admin")
+	f.List(&cfg.IdentityPolicies, "identity-policy", "KMSGATE_IDENTITY_POLICY", "identity policy FILE of every caller the principals file does not name (repeatable; the variable is comma-separated)")
+	f.String(&cfg.DecisionLog, "decision-log", "KMSGATE_DECISION_LOG", "", "append policy decisions to this file as JSON Lines")
 	if code, ok := f.parse(args, stderr); !ok {
 		return code
+	}
+	mode, err := gate.ParseMode(policyMode)
+	if err != nil {
+		fmt.Fprintf(stderr, "kmsgate serve: --policy-mode: %v\n", err)
+		return 2
+	}
+	cfg.PolicyMode = mode
+	if cfg.Auth, err = kmsapi.ParseAuthMode(auth); err != nil {
+		fmt.Fprintf(stderr, "kmsgate serve: --auth: %v\n", err)
+		return 2
 	}
 	cfg.RootKeyHex = os.Getenv("KMSGATE_ROOT_KEY")
 	cfg.Version = buildVersion()

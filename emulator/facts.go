@@ -1,0 +1,178 @@
+package emulator
+
+// The emulator serves authz.Facts: what the judging backend needs to know
+// about keys (aliases, tags, key policy, spec, usage, origin, grants, the
+// key a ciphertext names), read from the store in one read-only transaction
+// per look-up, with parsed key policies cached by their text.
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/authz"
+	"github.com/kmsgate/kmsgate/iampolicy"
+)
+
+var _ authz.Facts = (*Service)(nil)
+
+// maxParsedPolicies bounds the parsed key-policy cache; when full it starts
+// over (key policies are few and rarely change).
+const maxParsedPolicies = 1024
+
+// policyCache holds parsed key policies by their exact text.
+type policyCache struct {
+	mu sync.RWMutex
+	m  map[string]*iampolicy.Policy
+}
+
+func (c *policyCache) parse(text string) (*iampolicy.Policy, error) {
+	c.mu.RLock()
+	p, ok := c.m[text]
+	c.mu.RUnlock()
+	if ok {
+		return p, nil
+	}
+	p, err := iampolicy.Parse("key policy", []byte(text))
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxParsedPolicies {
+		c.m = make(map[string]*iampolicy.Policy)
+	}
+	c.m[text] = p
+	c.mu.Unlock()
+	return p, nil
+}
+
+// inScope returns ctx with its caller's account and region replaced.
+func inScope(ctx context.Context, account, region string) context.Context {
+	c, _ := kmsgate.CallerFrom(ctx)
+	if account != "" {
+		c.Account = account
+	}
+	if region != "" {
+		c.Region = region
+	}
+	return kmsgate.WithCaller(ctx, c)
+}
+
+// KeyFacts returns the facts of the key keyID names (key id, key ARN, alias
+// name or alias ARN) in account and region; NotFoundException with AWS's
+// text when it names no key.
+func (s *Service) KeyFacts(ctx context.Context, account, region, keyID string) (*authz.Key, error) {
+	var out *authz.Key
+	err := s.view(inScope(ctx, account, region), func(t *txn) error {
+		k, err := t.resolveKey("keyId", &keyID, keyOrAlias)
+		if err != nil {
+			return err
+		}
+		out, err = t.keyFacts(k)
+		return err
+	})
+	return out, err
+}
+
+// keyFacts builds the facts of k.
+func (t *txn) keyFacts(k *keyRecord) (*authz.Key, error) {
+	f := &authz.Key{
+		ARN:      t.sc.keyARN(k.KeyID),
+		KeySpec:  string(k.KeySpec),
+		KeyUsage: string(k.KeyUsage),
+		Origin:   string(k.Origin),
+	}
+	if len(k.Tags) > 0 {
+		f.Tags = make(map[string]string, len(k.Tags))
+		for _, tag := range k.Tags {
+			if tag.TagKey != nil && tag.TagValue != nil {
+				f.Tags[*tag.TagKey] = *tag.TagValue
+			}
+		}
+	}
+	// The default key policy stays nil: authz decides it without parsing.
+	if k.Policy != "" && k.Policy != t.sc.defaultPolicy() {
+		p, err := t.s.policies.parse(k.Policy)
+		if err != nil {
+			// A stored policy kmsgate cannot evaluate allows nothing: a
+			// policy that names no one.
+			p = denyNobodyPolicy
+		}
+		f.Policy = p
+	}
+	// The aliases-by-key index: one short scan of this key's entries.
+	prefix := t.aliasByKeyDBKey(k.KeyID, "")
+	err := t.tx.Scan(bucketAliasByKey, prefix, "", func(ik string, _ []byte) (bool, error) {
+		f.Aliases = append(f.Aliases, ik[len(prefix):])
+		return true, nil
+	})
+	return f, err
+}
+
+// denyNobodyPolicy stands for a stored key policy that does not parse: it
+// allows no one.
+var denyNobodyPolicy = func() *iampolicy.Policy {
+	p, _ := iampolicy.Parse("key policy", []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":"*"},"Action":"kms:*","Resource":"*"}]}`))
+	return p
+}()
+
+// Grants returns the grants of the key whose ARN is keyARN.
+func (s *Service) Grants(ctx context.Context, keyARN string) ([]authz.Grant, error) {
+	a, ok := iampolicy.ParseARN(keyARN)
+	if !ok || !strings.HasPrefix(a.Resource, "key/") {
+		return nil, invalidKeyID(keyARN)
+	}
+	keyID := strings.TrimPrefix(a.Resource, "key/")
+	var out []authz.Grant
+	err := s.view(inScope(ctx, a.Account, a.Region), func(t *txn) error {
+		gs, err := t.keyGrants(keyID)
+		if err != nil {
+			return err
+		}
+		for i := range gs {
+			g := &gs[i]
+			if g.GranteePrincipal == "" {
+				continue // a service principal's grant: kmsgate sees no service calls
+			}
+			ag := authz.Grant{ID: g.GrantID, KeyARN: t.sc.keyARN(g.KeyID), GranteePrincipal: g.GranteePrincipal}
+			for _, op := range g.Operations {
+				ag.Operations = append(ag.Operations, string(op))
+			}
+			if c := g.Constraints; c != nil {
+				if c.SourceArn != "" {
+					continue // only a service's calls carry a source ARN
+				}
+				ag.EncryptionContextEquals = c.EncryptionContextEquals
+				ag.EncryptionContextSubset = c.EncryptionContextSubset
+			}
+			out = append(out, ag)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CiphertextKey returns the ARN of the key a symmetric ciphertext blob
+// names, in account and region. A blob that does not parse answers
+// InvalidCiphertextException; a blob whose key is not here answers what
+// Decrypt answers then (AccessDeniedException with AWS's text).
+func (s *Service) CiphertextKey(ctx context.Context, account, region string, blob []byte) (string, bool, error) {
+	c, err := parseCiphertext(blob)
+	if err != nil {
+		return "", true, invalidCiphertext()
+	}
+	var arn string
+	err = s.view(inScope(ctx, account, region), func(t *txn) error {
+		_, ok, err := t.loadKey(strings.ToLower(c.keyID))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ciphertextKeyUnknown()
+		}
+		arn = t.sc.keyARN(c.keyID)
+		return nil
+	})
+	return arn, true, err
+}

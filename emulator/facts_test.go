@@ -1,0 +1,71 @@
+package emulator_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+)
+
+func TestFactsServeWhatAuthorizationNeeds(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	id := e.createKey(&kms.CreateKeyInput{Tags: []types.Tag{{TagKey: aws.String("env"), TagValue: aws.String("prod")}}})
+	e.alias("alias/a", id)
+	e.alias("alias/b", id)
+	arn := "arn:aws:kms:" + testRegion + ":" + testAccount + ":key/" + id
+
+	for _, ref := range []string{id, arn, "alias/a", "arn:aws:kms:" + testRegion + ":" + testAccount + ":alias/b"} {
+		k, err := e.svc.KeyFacts(ctx, testAccount, testRegion, ref)
+		if err != nil {
+			t.Fatalf("KeyFacts(%s): %v", ref, err)
+		}
+		if k.ARN != arn || strings.Join(k.Aliases, ",") != "alias/a,alias/b" || k.Tags["env"] != "prod" ||
+			k.KeySpec != "SYMMETRIC_DEFAULT" || k.KeyUsage != "ENCRYPT_DECRYPT" || k.Origin != "AWS_KMS" || k.Policy != nil {
+			t.Fatalf("KeyFacts(%s): got %+v, want the key's ARN, both aliases, its tag, spec, usage, origin and the default policy as nil", ref, k)
+		}
+	}
+	t.Run("a stored policy is parsed", func(t *testing.T) {
+		pid := e.createKey(&kms.CreateKeyInput{Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"Only","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/r"},"Action":"kms:*","Resource":"*"}]}`)})
+		k, err := e.svc.KeyFacts(ctx, testAccount, testRegion, pid)
+		if err != nil || k.Policy == nil || len(k.Policy.Statements) != 1 || k.Policy.Statements[0].Sid != "Only" || k.Aliases != nil {
+			t.Fatalf("got %+v %v, want the parsed policy and no alias", k, err)
+		}
+	})
+	t.Run("a missing key or alias answers NotFoundException", func(t *testing.T) {
+		_, err := e.svc.KeyFacts(ctx, testAccount, testRegion, "alias/missing")
+		wantErr(t, err, "NotFoundException", "Alias arn:aws:kms:"+testRegion+":"+testAccount+":alias/missing is not found.")
+		_, err = e.svc.KeyFacts(ctx, "444455556666", testRegion, id)
+		wantErr(t, err, "NotFoundException", "*")
+	})
+	t.Run("the key inside a ciphertext", func(t *testing.T) {
+		blob := e.encrypt(id, "x", nil)
+		got, ok, err := e.svc.CiphertextKey(ctx, testAccount, testRegion, blob)
+		if err != nil || !ok || got != arn {
+			t.Fatalf("got %s %v %v, want %s", got, ok, err, arn)
+		}
+		_, _, err = e.svc.CiphertextKey(ctx, testAccount, testRegion, []byte("junk"))
+		wantErr(t, err, "InvalidCiphertextException", "*")
+		_, _, err = e.svc.CiphertextKey(ctx, "444455556666", testRegion, blob)
+		wantErr(t, err, "AccessDeniedException", "*")
+	})
+	t.Run("grants with their constraints", func(t *testing.T) {
+		_, err := e.svc.CreateGrant(e.in(testRegion), &kms.CreateGrantInput{KeyId: aws.String(id), GranteePrincipal: aws.String("arn:aws:iam::111122223333:role/g"),
+			Operations:  []types.GrantOperation{types.GrantOperationDecrypt},
+			Constraints: &types.GrantConstraints{EncryptionContextSubset: map[string]string{"t": "1"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs, err := e.svc.Grants(ctx, arn)
+		if err != nil || len(gs) != 1 {
+			t.Fatalf("got %+v %v, want one grant", gs, err)
+		}
+		g := gs[0]
+		if g.KeyARN != arn || g.GranteePrincipal != "arn:aws:iam::111122223333:role/g" || strings.Join(g.Operations, ",") != "Decrypt" || g.EncryptionContextSubset["t"] != "1" || len(g.ID) != 64 {
+			t.Fatalf("got %+v, want the grant as created", g)
+		}
+	})
+}

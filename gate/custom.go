@@ -1,0 +1,263 @@
+package gate
+
+// The Backend methods whose judging is more than "the key KeyId names":
+// Decrypt and ReEncrypt (the key inside the ciphertext), the alias
+// operations (the alias and one or two keys), CreateKey (tags),
+// ListRetirableGrants and RetireGrant.
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsgate/kmsgate/authz"
+)
+
+func tagMap(tags []types.Tag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[aws.ToString(t.TagKey)] = aws.ToString(t.TagValue)
+	}
+	return m
+}
+
+func fillCreateGrant(r *authz.Request, in *kms.CreateGrantInput) {
+	for _, op := range in.Operations {
+		r.GrantOperations = append(r.GrantOperations, string(op))
+	}
+	r.GranteePrincipal = aws.ToString(in.GranteePrincipal)
+	r.RetiringPrincipal = aws.ToString(in.RetiringPrincipal)
+	if c := in.Constraints; c != nil {
+		// kms:EncryptionContext:* of CreateGrant are the constraint's pairs.
+		r.EncryptionContext = c.EncryptionContextEquals
+		if r.EncryptionContext == nil {
+			r.EncryptionContext = c.EncryptionContextSubset
+		}
+	}
+}
+
+func ignoresCiphertext(dryRun *bool, mods []types.DryRunModifierType) bool {
+	return aws.ToBool(dryRun) && slices.Contains(mods, types.DryRunModifierTypeIgnoreCiphertext)
+}
+
+// Decrypt is judged on KeyId when given, otherwise on the key the blob
+// names, before anything is decrypted. When the facts source cannot read
+// blobs (proxy mode) the call is made first and judged on the KeyId it
+// answers; a denied plaintext is wiped and never answered.
+func (g *Gate) Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func(*kms.Options)) (*kms.DecryptOutput, error) {
+	if in == nil || (in.KeyId == nil && (in.CiphertextBlob == nil || ignoresCiphertext(in.DryRun, in.DryRunModifiers))) {
+		return g.next.Decrypt(ctx, in, optFns...)
+	}
+	cl := g.begin(ctx, "Decrypt")
+	cl.r.EncryptionContext, cl.r.EncryptionAlgorithm = in.EncryptionContext, string(in.EncryptionAlgorithm)
+	if in.KeyId != nil {
+		k, err := g.key(ctx, cl, *in.KeyId)
+		if err != nil {
+			return nil, err
+		}
+		cl.r.Key, cl.r.KeyID = k, *in.KeyId
+	} else {
+		k, ok, err := g.ciphertextKey(ctx, cl, in.CiphertextBlob)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return g.decryptThenJudge(ctx, cl, in, optFns)
+		}
+		cl.r.Key = k
+	}
+	if err := g.decide(ctx, cl); err != nil {
+		return nil, err
+	}
+	return g.next.Decrypt(ctx, in, optFns...)
+}
+
+func (g *Gate) decryptThenJudge(ctx context.Context, cl *call, in *kms.DecryptInput, optFns []func(*kms.Options)) (*kms.DecryptOutput, error) {
+	out, err := g.next.Decrypt(ctx, in, optFns...)
+	if err != nil {
+		return nil, err
+	}
+	k, err := g.key(ctx, cl, aws.ToString(out.KeyId))
+	if err == nil {
+		cl.r.Key = k
+		err = g.decide(ctx, cl)
+	}
+	if err != nil {
+		clear(out.Plaintext)
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReEncrypt needs kms:ReEncryptFrom on the source key (SourceKeyId, or the
+// key inside the blob) and kms:ReEncryptTo on the destination key.
+func (g *Gate) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, optFns ...func(*kms.Options)) (*kms.ReEncryptOutput, error) {
+	if in == nil || in.DestinationKeyId == nil || (in.SourceKeyId == nil && (in.CiphertextBlob == nil || ignoresCiphertext(in.DryRun, in.DryRunModifiers))) {
+		return g.next.ReEncrypt(ctx, in, optFns...)
+	}
+	cl := g.begin(ctx, "ReEncrypt")
+	r := &cl.r
+	r.EncryptionContext, r.DestinationEncryptionContext = in.SourceEncryptionContext, in.DestinationEncryptionContext
+	r.EncryptionAlgorithm, r.DestinationEncryptionAlgorithm = string(in.SourceEncryptionAlgorithm), string(in.DestinationEncryptionAlgorithm)
+	afterCall := false
+	if in.SourceKeyId != nil {
+		k, err := g.key(ctx, cl, *in.SourceKeyId)
+		if err != nil {
+			return nil, err
+		}
+		r.Key, r.KeyID = k, *in.SourceKeyId
+	} else {
+		k, ok, err := g.ciphertextKey(ctx, cl, in.CiphertextBlob)
+		if err != nil {
+			return nil, err
+		}
+		r.Key, afterCall = k, !ok
+	}
+	dest, err := g.key(ctx, cl, *in.DestinationKeyId)
+	if err != nil {
+		return nil, err
+	}
+	r.DestinationKey, r.DestinationKeyID = dest, *in.DestinationKeyId
+	if afterCall {
+		out, err := g.next.ReEncrypt(ctx, in, optFns...)
+		if err != nil {
+			return nil, err
+		}
+		if r.Key, err = g.key(ctx, cl, aws.ToString(out.SourceKeyId)); err != nil {
+			return nil, err
+		}
+		if err := g.decide(ctx, cl); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	if err := g.decide(ctx, cl); err != nil {
+		return nil, err
+	}
+	return g.next.ReEncrypt(ctx, in, optFns...)
+}
+
+// CreateKey is decided by identity policies alone; with Tags it needs
+// kms:TagResource too.
+func (g *Gate) CreateKey(ctx context.Context, in *kms.CreateKeyInput, optFns ...func(*kms.Options)) (*kms.CreateKeyOutput, error) {
+	fill := func(r *authz.Request) {
+		if in == nil {
+			return
+		}
+		r.Tags = tagMap(in.Tags)
+		r.KeySpec = string(in.KeySpec)
+		if r.KeySpec == "" {
+			r.KeySpec = string(in.CustomerMasterKeySpec)
+		}
+		r.KeyUsage, r.Origin = string(in.KeyUsage), string(in.Origin)
+	}
+	if err := g.noKey(ctx, "CreateKey", fill); err != nil {
+		return nil, err
+	}
+	return g.next.CreateKey(ctx, in, optFns...)
+}
+
+// aliasCall starts judging an alias operation; ok is false when the call
+// is left to the wrapped backend's validation (no alias name, not an
+// alias/ name, or an AWS managed key's alias, which customers cannot
+// manage).
+func (g *Gate) aliasCall(ctx context.Context, op string, name *string) (*call, bool) {
+	if name == nil || !strings.HasPrefix(*name, "alias/") || aliasOfAWS(*name) {
+		return nil, false
+	}
+	cl := g.begin(ctx, op)
+	cl.r.AliasName = *name
+	return cl, true
+}
+
+// CreateAlias needs kms:CreateAlias on the alias and on the target key.
+func (g *Gate) CreateAlias(ctx context.Context, in *kms.CreateAliasInput, optFns ...func(*kms.Options)) (*kms.CreateAliasOutput, error) {
+	if in == nil || in.TargetKeyId == nil {
+		return g.next.CreateAlias(ctx, in, optFns...)
+	}
+	if cl, ok := g.aliasCall(ctx, "CreateAlias", in.AliasName); ok {
+		k, err := g.key(ctx, cl, *in.TargetKeyId)
+		if err != nil {
+			return nil, err
+		}
+		cl.r.Key = k
+		if err := g.decide(ctx, cl); err != nil {
+			return nil, err
+		}
+	}
+	return g.next.CreateAlias(ctx, in, optFns...)
+}
+
+// UpdateAlias needs kms:UpdateAlias on the alias, its current key and the
+// new key.
+func (g *Gate) UpdateAlias(ctx context.Context, in *kms.UpdateAliasInput, optFns ...func(*kms.Options)) (*kms.UpdateAliasOutput, error) {
+	if in == nil || in.TargetKeyId == nil {
+		return g.next.UpdateAlias(ctx, in, optFns...)
+	}
+	if cl, ok := g.aliasCall(ctx, "UpdateAlias", in.AliasName); ok {
+		cur, err := g.key(ctx, cl, *in.AliasName)
+		if err != nil {
+			return nil, err
+		}
+		next, err := g.key(ctx, cl, *in.TargetKeyId)
+		if err != nil {
+			return nil, err
+		}
+		cl.r.Key, cl.r.DestinationKey = cur, next
+		if err := g.decide(ctx, cl); err != nil {
+			return nil, err
+		}
+	}
+	return g.next.UpdateAlias(ctx, in, optFns...)
+}
+
+// DeleteAlias needs kms:DeleteAlias on the alias and its key.
+func (g *Gate) DeleteAlias(ctx context.Context, in *kms.DeleteAliasInput, optFns ...func(*kms.Options)) (*kms.DeleteAliasOutput, error) {
+	if in == nil {
+		return g.next.DeleteAlias(ctx, in, optFns...)
+	}
+	if cl, ok := g.aliasCall(ctx, "DeleteAlias", in.AliasName); ok {
+		k, err := g.key(ctx, cl, *in.AliasName)
+		if err != nil {
+			return nil, err
+		}
+		cl.r.Key = k
+		if err := g.decide(ctx, cl); err != nil {
+			return nil, err
+		}
+	}
+	return g.next.DeleteAlias(ctx, in, optFns...)
+}
+
+// ListRetirableGrants is decided by identity policies alone (resource *).
+func (g *Gate) ListRetirableGrants(ctx context.Context, in *kms.ListRetirableGrantsInput, optFns ...func(*kms.Options)) (*kms.ListRetirableGrantsOutput, error) {
+	fill := func(r *authz.Request) {
+		if in != nil {
+			r.RetiringPrincipal = aws.ToString(in.RetiringPrincipal)
+		}
+	}
+	if err := g.noKey(ctx, "ListRetirableGrants", fill); err != nil {
+		return nil, err
+	}
+	return g.next.ListRetirableGrants(ctx, in, optFns...)
+}
+
+// RetireGrant with KeyId and GrantId is judged on the key (the grant's
+// grantee may retire it when the grant allows RetireGrant). With a grant
+// token only, the token is the authority, as in KMS: the call is passed on.
+func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns ...func(*kms.Options)) (*kms.RetireGrantOutput, error) {
+	if in == nil || in.KeyId == nil {
+		return g.next.RetireGrant(ctx, in, optFns...)
+	}
+	if err := g.onKey(ctx, "RetireGrant", in.KeyId, nil); err != nil {
+		return nil, err
+	}
+	return g.next.RetireGrant(ctx, in, optFns...)
+}

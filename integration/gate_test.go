@@ -1,0 +1,372 @@
+package integration
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsgate/kmsgate/authz"
+	"github.com/kmsgate/kmsgate/envelope"
+	"github.com/kmsgate/kmsgate/gate"
+	"github.com/kmsgate/kmsgate/server"
+)
+
+const (
+	appARN     = "arn:aws:iam::" + testAccount + ":user/app"
+	adminARN   = "arn:aws:iam::" + testAccount + ":user/admin"
+	granteeARN = "arn:aws:iam::" + testAccount + ":role/grantee"
+)
+
+// gateFiles writes a principals file with three principals: app (the
+// seed's policy, access key AKIAAPP), admin (kms:*, admin, AKIAADMIN) and
+// grantee (no policy, AKIAGRANTEE). It returns the file's path.
+func gateFiles(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	seed, err := os.ReadFile("../authz/testdata/seed-policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "policies"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("policies/seed.json", string(seed))
+	write("policies/all.json", `{"Version":"2012-10-17","Statement":[{"Sid":"All","Effect":"Allow","Action":"kms:*","Resource":"*"}]}`)
+	write("principals.yaml", `principals:
+  - arn: `+appARN+`
+    accessKeys:
+      - id: AKIAAPP
+        secret: app-secret
+    policies: [policies/seed.json]
+    tags: {team: payments}
+  - arn: `+adminARN+`
+    accessKeys:
+      - id: AKIAADMIN
+        secret: admin-secret
+    policies: [policies/all.json]
+    admin: true
+  - arn: `+granteeARN+`
+    accessKeys:
+      - id: AKIAGRANTEE
+        secret: grantee-secret
+`)
+	return filepath.Join(dir, "principals.yaml")
+}
+
+func withGate(mode gate.Mode, principals, decisionLog string) func(*server.Config) {
+	return func(c *server.Config) {
+		c.PolicyMode, c.PrincipalsPath, c.DecisionLog = mode, principals, decisionLog
+	}
+}
+
+// clientAs is a real SDK client signing with one access key.
+func (in *instance) clientAs(id, secret string) *kms.Client {
+	return kms.New(kms.Options{
+		Region:           testRegion,
+		Credentials:      credentials.NewStaticCredentialsProvider(id, secret, ""),
+		RetryMaxAttempts: 1,
+	}, func(o *kms.Options) { o.BaseEndpoint = aws.String(in.srv.URL()) })
+}
+
+// decisions reads GET /_kmsgate/decisions.
+func (in *instance) decisions(t *testing.T, limit string) []authz.LogRecord {
+	t.Helper()
+	resp, err := http.Get(in.srv.URL() + "/_kmsgate/decisions?limit=" + limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /_kmsgate/decisions: got status %d, want 200", resp.StatusCode)
+	}
+	var body struct{ Decisions []authz.LogRecord }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	return body.Decisions
+}
+
+func denied(action, resource, why string) string {
+	return "User: " + appARN + " is not authorized to perform: " + action + " on resource: " + resource + " " + why
+}
+
+// otherKey makes, as admin, a key under alias/other and a blob of it.
+func otherKey(t *testing.T, admin *kms.Client) (arn string, blob []byte) {
+	t.Helper()
+	ctx := context.Background()
+	k := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t)
+	must(admin.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/other"), TargetKeyId: k.KeyMetadata.KeyId}))(t)
+	enc := must(admin.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String("alias/other"), Plaintext: []byte("x")}))(t)
+	return aws.ToString(k.KeyMetadata.Arn), enc.CiphertextBlob
+}
+
+func TestGateEnforceSeedFlowAndDenials(t *testing.T) {
+	ctx := context.Background()
+	logPath := filepath.Join(t.TempDir(), "decisions.jsonl")
+	in := start(t, withGate(gate.Enforce, gateFiles(t), logPath))
+	app, admin := in.clientAs("AKIAAPP", "app-secret"), in.clientAs("AKIAADMIN", "admin-secret")
+
+	t.Run("the seed's envelope flow succeeds for a principal with only the seed's policy", func(t *testing.T) {
+		env, err := envelope.New(envelope.Config{KMS: app, KeyName: "jumpwire", Tenant: "org1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Start(ctx); err != nil {
+			t.Fatalf("Start (CreateKey + CreateAlias alias/jumpwire/org1 + GenerateDataKey): %v", err)
+		}
+		sealed := must(env.Encrypt(ctx, []byte("4111 1111")))(t)
+		// A second envelope has a cold cache: its Decrypt asks KMS,
+		// without KeyId.
+		env2, err := envelope.New(envelope.Config{KMS: app, KeyName: "jumpwire", Tenant: "org1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(must(env2.Decrypt(ctx, sealed))(t)); got != "4111 1111" {
+			t.Fatalf("got %q, want the plaintext back", got)
+		}
+		if got := env2.CacheStats().Misses; got != 1 {
+			t.Fatalf("got %d cache misses, want 1 (one KMS Decrypt)", got)
+		}
+	})
+
+	otherARN, otherBlob := otherKey(t, admin)
+	t.Run("GenerateDataKey on a key under alias/other is denied with AWS's message", func(t *testing.T) {
+		_, err := app.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String("alias/other"), KeySpec: types.DataKeySpecAes256})
+		wantAPIError(t, err, "AccessDeniedException", denied("kms:GenerateDataKey", otherARN, "because no identity-based policy allows the kms:GenerateDataKey action"))
+	})
+	t.Run("Decrypt of that key's blob without KeyId is denied on the key inside the blob", func(t *testing.T) {
+		_, err := app.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: otherBlob})
+		wantAPIError(t, err, "AccessDeniedException", denied("kms:Decrypt", otherARN, "because no identity-based policy allows the kms:Decrypt action"))
+	})
+	t.Run("the denial message is what policy simulate says for the same request", func(t *testing.T) {
+		out, err := exec.Command(kmsgateBinary, "policy", "simulate", "--identity-policy", "../authz/testdata/seed-policy.json",
+			"--principal", appARN, "--action", "kms:GenerateDataKey", "--resource", otherARN,
+			"--context", "kms:ResourceAliases=alias/other", "--context", "kms:RequestAlias=alias/other", "--json").Output()
+		if err == nil {
+			t.Fatalf("policy simulate exited 0, want 1 (a deny):\n%s", out)
+		}
+		var sim struct{ Decision, Message string }
+		if err := json.Unmarshal(out, &sim); err != nil {
+			t.Fatalf("policy simulate: %v in %s", err, out)
+		}
+		_, err = app.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String("alias/other"), KeySpec: types.DataKeySpecAes256})
+		wantAPIError(t, err, "AccessDeniedException", sim.Message)
+	})
+	t.Run("a denied call changes nothing", func(t *testing.T) {
+		_, err := app.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/other2"), TargetKeyId: aws.String(otherARN)})
+		wantAPIError(t, err, "AccessDeniedException", denied("kms:CreateAlias", "arn:aws:kms:us-east-1:111122223333:alias/other2", "because no identity-based policy allows the kms:CreateAlias action"))
+		_, err = admin.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/other2")})
+		wantAPIError(t, err, "NotFoundException", "-")
+	})
+	t.Run("a KeyId that names no key answers NotFoundException and is not logged as a denial", func(t *testing.T) {
+		before := len(in.decisions(t, "1000"))
+		_, err := app.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String("alias/jumpwire/missing"), KeySpec: types.DataKeySpecAes256})
+		wantAPIError(t, err, "NotFoundException", "Alias arn:aws:kms:us-east-1:111122223333:alias/jumpwire/missing is not found.")
+		if after := len(in.decisions(t, "1000")); after != before {
+			t.Fatalf("got %d decisions after a NotFoundException, want %d (none added)", after, before)
+		}
+	})
+	t.Run("a blob that names no key answers InvalidCiphertextException", func(t *testing.T) {
+		_, err := app.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: []byte("not a blob at all, not even close")})
+		wantAPIError(t, err, "InvalidCiphertextException", "-")
+	})
+	t.Run("denials are in the ring and the decision log, enforced", func(t *testing.T) {
+		recs := in.decisions(t, "2")
+		if len(recs) != 2 {
+			t.Fatalf("got %d decisions with limit=2, want 2", len(recs))
+		}
+		if recs[1].Operation != "CreateAlias" {
+			t.Fatalf("got newest decision %s, want CreateAlias (the last denial)", recs[1].Operation)
+		}
+		var last authz.LogRecord
+		for _, r := range in.decisions(t, "1000") {
+			if r.Operation == "GenerateDataKey" {
+				last = r
+				break
+			}
+		}
+		if last.Operation != "GenerateDataKey" || last.Decision != "ImplicitDeny" || !last.Enforced || last.Principal != appARN ||
+			last.ViaAlias != "alias/other" || strings.Join(last.Resources, ",") != otherARN || strings.Join(last.KeyAliases, ",") != "alias/other" {
+			t.Fatalf("got last decision %+v, want the enforced ImplicitDeny of GenerateDataKey on alias/other", last)
+		}
+		if last.Context["kms:RequestAlias"] != "alias/other" || last.Context["kms:CallerAccount"] != testAccount {
+			t.Fatalf("got context %v, want kms:RequestAlias and kms:CallerAccount", last.Context)
+		}
+		lines := readJSONL(t, logPath)
+		if len(lines) < 4 {
+			t.Fatalf("got %d lines in the decision log, want the 4 denials at least", len(lines))
+		}
+		for _, l := range lines {
+			if l.Decision == "Allow" || !l.Enforced || l.RequestID == "" || l.Time == "" {
+				t.Fatalf("got line %+v, want only enforced denials with time and request id in enforce mode", l)
+			}
+		}
+	})
+}
+
+func readJSONL(t *testing.T, path string) []authz.LogRecord {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []authz.LogRecord
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r authz.LogRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("decision log line %q: %v", sc.Text(), err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func TestGateGrantWithEncryptionContextConstraint(t *testing.T) {
+	ctx := context.Background()
+	in := start(t, withGate(gate.Enforce, gateFiles(t), ""))
+	admin, grantee := in.clientAs("AKIAADMIN", "admin-secret"), in.clientAs("AKIAGRANTEE", "grantee-secret")
+	k := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t)
+	id := k.KeyMetadata.KeyId
+	right := map[string]string{"tenant": "t1"}
+	wrong := map[string]string{"tenant": "t2"}
+	blobRight := must(admin.Encrypt(ctx, &kms.EncryptInput{KeyId: id, Plaintext: []byte("r"), EncryptionContext: right}))(t).CiphertextBlob
+	blobWrong := must(admin.Encrypt(ctx, &kms.EncryptInput{KeyId: id, Plaintext: []byte("w"), EncryptionContext: wrong}))(t).CiphertextBlob
+
+	noGrant := "User: " + granteeARN + " is not authorized to perform: kms:Decrypt on resource: " + aws.ToString(k.KeyMetadata.Arn) +
+		" because no identity-based policy allows the kms:Decrypt action"
+	_, err := grantee.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blobRight, EncryptionContext: right})
+	wantAPIError(t, err, "AccessDeniedException", noGrant)
+
+	g := must(admin.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: id, GranteePrincipal: aws.String(granteeARN),
+		Operations:  []types.GrantOperation{types.GrantOperationDecrypt},
+		Constraints: &types.GrantConstraints{EncryptionContextEquals: right}}))(t)
+	t.Run("the grant lets the grantee decrypt with the right context at once (grant token)", func(t *testing.T) {
+		out := must(grantee.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blobRight, EncryptionContext: right, GrantTokens: []string{aws.ToString(g.GrantToken)}}))(t)
+		if string(out.Plaintext) != "r" {
+			t.Fatalf("got %q, want \"r\"", out.Plaintext)
+		}
+	})
+	t.Run("and without the token", func(t *testing.T) {
+		must(grantee.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blobRight, EncryptionContext: right}))(t)
+	})
+	t.Run("not with another context", func(t *testing.T) {
+		_, err := grantee.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blobWrong, EncryptionContext: wrong})
+		wantAPIError(t, err, "AccessDeniedException", noGrant)
+	})
+	t.Run("not for another operation", func(t *testing.T) {
+		_, err := grantee.Encrypt(ctx, &kms.EncryptInput{KeyId: id, Plaintext: []byte("e"), EncryptionContext: right})
+		wantAPIError(t, err, "AccessDeniedException", strings.Replace(noGrant, "kms:Decrypt", "kms:Encrypt", 2))
+	})
+}
+
+func TestGateKeyPolicyDenyBeatsIdentityAllow(t *testing.T) {
+	ctx := context.Background()
+	in := start(t, withGate(gate.Enforce, gateFiles(t), ""))
+	admin := in.clientAs("AKIAADMIN", "admin-secret")
+	policy := `{"Version":"2012-10-17","Statement":[
+	  {"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},
+	  {"Sid":"NoEncryptForAdmin","Effect":"Deny","Principal":{"AWS":"` + adminARN + `"},"Action":"kms:Encrypt","Resource":"*"}]}`
+	k := must(admin.CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(policy)}))(t)
+	_, err := admin.Encrypt(ctx, &kms.EncryptInput{KeyId: k.KeyMetadata.KeyId, Plaintext: []byte("x")})
+	wantAPIError(t, err, "AccessDeniedException", "User: "+adminARN+" is not authorized to perform: kms:Encrypt on resource: "+
+		aws.ToString(k.KeyMetadata.Arn)+" with an explicit deny in a resource-based policy")
+	// Other actions the identity policy allows still work.
+	must(admin.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: k.KeyMetadata.KeyId}))(t)
+}
+
+func TestGateDryRunServesAndLogsTheWouldDeny(t *testing.T) {
+	ctx := context.Background()
+	logPath := filepath.Join(t.TempDir(), "decisions.jsonl")
+	in := start(t, withGate(gate.DryRun, gateFiles(t), logPath))
+	app, admin := in.clientAs("AKIAAPP", "app-secret"), in.clientAs("AKIAADMIN", "admin-secret")
+	otherARN, _ := otherKey(t, admin)
+	out := must(app.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String("alias/other"), KeySpec: types.DataKeySpecAes256}))(t)
+	if len(out.Plaintext) != 32 {
+		t.Fatalf("got a %d-byte data key, want 32 (served as if allowed)", len(out.Plaintext))
+	}
+	recs := in.decisions(t, "1000")
+	if len(recs) != 1 {
+		t.Fatalf("got %d decisions, want 1 (only the would-deny; admin's allowed calls are not logged in dry-run): %+v", len(recs), recs)
+	}
+	r := recs[0]
+	want := denied("kms:GenerateDataKey", otherARN, "because no identity-based policy allows the kms:GenerateDataKey action")
+	if r.Decision != "ImplicitDeny" || r.Enforced || r.Message != want {
+		t.Fatalf("got %+v, want a not enforced ImplicitDeny with message %q", r, want)
+	}
+	lines := readJSONL(t, logPath)
+	if len(lines) != 1 || lines[0].Message != want {
+		t.Fatalf("got decision log %+v, want the one would-deny", lines)
+	}
+	for _, l := range []string{"Plaintext", "CiphertextBlob"} {
+		raw, _ := os.ReadFile(logPath)
+		if strings.Contains(string(raw), l) {
+			t.Fatalf("the decision log holds %s", l)
+		}
+	}
+}
+
+func TestGateRecordLogsAllowedCalls(t *testing.T) {
+	ctx := context.Background()
+	logPath := filepath.Join(t.TempDir(), "decisions.jsonl")
+	in := start(t, withGate(gate.Record, gateFiles(t), logPath))
+	admin := in.clientAs("AKIAADMIN", "admin-secret")
+	k := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t)
+	must(admin.Encrypt(ctx, &kms.EncryptInput{KeyId: k.KeyMetadata.KeyId, Plaintext: []byte("x"), EncryptionContext: map[string]string{"Tenant": "t1"}}))(t)
+	lines := readJSONL(t, logPath)
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines, want 2 (CreateKey, Encrypt)", len(lines))
+	}
+	enc := lines[1]
+	if enc.Operation != "Encrypt" || enc.Decision != "Allow" || enc.Enforced || enc.Action != "kms:Encrypt" ||
+		enc.Context["kms:EncryptionContext:Tenant"] != "t1" || len(enc.Statements) != 2 {
+		t.Fatalf("got %+v, want the allowed Encrypt with its context and the two deciding statements", enc)
+	}
+	if got := in.decisions(t, "1000"); len(got) != 2 || got[0].Operation != "CreateKey" {
+		t.Fatalf("got ring %+v, want CreateKey then Encrypt", got)
+	}
+	resp, err := http.Get(in.srv.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if want := `kmsgate_policy_decisions_total{decision="Allow",mode="record"} 2`; !strings.Contains(string(page), want) {
+		t.Fatalf("GET /metrics has no line %q", want)
+	}
+}
+
+func TestGateAWSManagedKeyKeepsItsFixedPolicy(t *testing.T) {
+	ctx := context.Background()
+	in := start(t, withGate(gate.Enforce, gateFiles(t), ""))
+	admin := in.clientAs("AKIAADMIN", "admin-secret")
+	// Reading the key's metadata is what the managed policy lets the
+	// account do directly.
+	md := must(admin.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/aws/s3")}))(t)
+	if md.KeyMetadata.KeyManager != types.KeyManagerTypeAws {
+		t.Fatalf("got KeyManager %s, want AWS", md.KeyMetadata.KeyManager)
+	}
+	// Direct use is not through the service (no kms:ViaService): denied
+	// even for a principal allowed kms:*.
+	_, err := admin.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String("alias/aws/s3"), Plaintext: []byte("x")})
+	wantAPIError(t, err, "AccessDeniedException", "User: "+adminARN+" is not authorized to perform: kms:Encrypt on resource: "+
+		aws.ToString(md.KeyMetadata.Arn)+" because no resource-based policy allows the kms:Encrypt action")
+}

@@ -176,3 +176,29 @@ func (s *Service) CiphertextKey(ctx context.Context, account, region string, blo
 	})
 	return arn, true, err
 }
+
+// maxAliasRecords bounds the decoded-alias cache; when full it starts over.
+const maxAliasRecords = 4096
+
+// aliasRecordCache holds decoded alias records by their exact stored bytes
+// (a changed record has other bytes, so a hit is always current).
+type aliasRecordCache struct {
+	mu sync.RWMutex
+	m  map[string]aliasRecord
+}
+
+func (c *aliasRecordCache) get(raw []byte) (aliasRecord, bool) {
+	c.mu.RLock()
+	a, ok := c.m[string(raw)]
+	c.mu.RUnlock()
+	return a, ok
+}
+
+func (c *aliasRecordCache) put(raw []byte, a aliasRecord) {
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxAliasRecords {
+		c.m = make(map[string]aliasRecord)
+	}
+	c.m[string(raw)] = a
+	c.mu.Unlock()
+}

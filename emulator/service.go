@@ -84,17 +84,18 @@ const (
 
 // Service is the KMS emulator.
 type Service struct {
-	db       *storage.DB
-	account  string
-	region   string
-	now      func() time.Time
-	rand     io.Reader
-	log      zerolog.Logger
-	usage    usageBook   // last cryptographic use per key, see lastusage.go
-	loaded   *keyCache   // parsed asymmetric and HMAC material (keycache.go)
-	records  recordCache // decoded key records (recordcache.go)
-	aeads    aeadCache   // ready ciphers of symmetric material (aeadcache.go)
-	policies policyCache // parsed key policies for authz.Facts (facts.go)
+	db        *storage.DB
+	account   string
+	region    string
+	now       func() time.Time
+	rand      io.Reader
+	log       zerolog.Logger
+	usage     usageBook        // last cryptographic use per key, see lastusage.go
+	loaded    *keyCache        // parsed asymmetric and HMAC material (keycache.go)
+	records   recordCache      // decoded key records (recordcache.go)
+	aeads     aeadCache        // ready ciphers of symmetric material (aeadcache.go)
+	policies  policyCache      // parsed key policies for authz.Facts (facts.go)
+	aliasRecs aliasRecordCache // decoded alias records by stored bytes (facts.go)
 	// decodes counts key, alias and grant records decoded from the store
 	// outside the record cache (tests check that a List decodes only its
 	// page).

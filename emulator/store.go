@@ -360,7 +360,17 @@ func (t *txn) loadAlias(name string) (*aliasRecord, error) {
 	if raw == nil {
 		return nil, nil
 	}
-	return t.decodeAlias(raw)
+	// Alias records are looked up on every call that names a key by alias
+	// (and once more by the policy gate): decoded records are kept by
+	// their exact stored bytes.
+	if a, ok := t.s.aliasRecs.get(raw); ok {
+		return &a, nil
+	}
+	a, err := t.decodeAlias(raw)
+	if err == nil {
+		t.s.aliasRecs.put(raw, *a)
+	}
+	return a, err
 }
 
 func (t *txn) decodeAlias(raw []byte) (*aliasRecord, error) {

@@ -59,7 +59,9 @@ func (b *lockedBuffer) String() string {
 func startBinary(t *testing.T, args ...string) *process {
 	t.Helper()
 	cmd := exec.Command(kmsgateBinary, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-format", "json"}, args...)...)
-	cmd.Env = append(os.Environ(), "KMSGATE_ROOT_KEY=") // the root key file beside the store
+	// The root key file beside the store; an --ephemeral store in the
+	// test's own temporary directory, so that nothing is left outside it.
+	cmd.Env = append(os.Environ(), "KMSGATE_ROOT_KEY=", "TMPDIR="+t.TempDir())
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -90,13 +92,28 @@ func startBinary(t *testing.T, args ...string) *process {
 		cmd.Process.Kill()
 		t.Fatalf("kmsgate did not start\n%s", p.logs)
 	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-p.done
-		}
-	})
+	t.Cleanup(func() { p.stop(t) })
 	return p
+}
+
+// stop ends the server as an operator would, with SIGTERM, and waits for
+// it: a clean exit closes the store and removes an --ephemeral one. SIGKILL
+// only when it has not stopped after a long while (and the test fails).
+func (p *process) stop(t *testing.T) {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Errorf("kmsgate exited with %v after SIGTERM\n%s", err, p.logs)
+		}
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+		t.Errorf("kmsgate did not stop within 30s of SIGTERM\n%s", p.logs)
+	}
 }
 
 // runAWS runs the AWS CLI v2 against url with test credentials.

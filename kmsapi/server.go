@@ -70,6 +70,11 @@ type Config struct {
 	// Metrics counts requests, errors, latency and in-flight requests and
 	// is served at GET /metrics; nil means a registry of the handler's own.
 	Metrics *metrics.Metrics
+	// Backup, when set, enables GET /_kmsgate/backup: it writes a
+	// consistent copy of the store to the writer start returns (told the
+	// copy's size first) and returns the bytes written
+	// (storage.DB.Backup).
+	Backup func(start func(size int64) io.Writer) (int64, error)
 }
 
 // AccessKey is what the wire knows of one access key.
@@ -113,6 +118,7 @@ type server struct {
 	verifier      *verifier
 	decisions     Decisions
 	health        func(context.Context) (bool, map[string]any)
+	backup        func(start func(size int64) io.Writer) (int64, error)
 	routes        map[string]*route
 	metrics       *metrics.Metrics
 	// unknownOp counts requests whose X-Amz-Target names no operation.
@@ -174,6 +180,7 @@ func newServer(cfg Config, table []route) *server {
 		auth:          cfg.Auth,
 		decisions:     cfg.Decisions,
 		health:        cfg.Health,
+		backup:        cfg.Backup,
 		routes:        make(map[string]*route, len(table)),
 		ctJSON11:      []string{contentTypeJSON11},
 		ctJSON:        []string{"application/json"},
@@ -213,6 +220,9 @@ func newServer(cfg Config, table []route) *server {
 	r.Methods(http.MethodGet).MatcherFunc(exactPath("/metrics")).HandlerFunc(s.serveMetrics)
 	if s.clock != nil {
 		r.Methods(http.MethodPost).MatcherFunc(exactPath("/_kmsgate/clock")).HandlerFunc(s.serveClock)
+	}
+	if s.backup != nil {
+		r.Methods(http.MethodGet).MatcherFunc(exactPath("/_kmsgate/backup")).HandlerFunc(s.serveBackup)
 	}
 	if s.decisions != nil {
 		r.Methods(http.MethodGet).MatcherFunc(exactPath("/_kmsgate/decisions")).HandlerFunc(s.serveDecisions)
@@ -274,6 +284,10 @@ type exchange struct {
 	id    [1]string // the x-amzn-RequestId header value
 	match mux.RouteMatch
 }
+
+// Unwrap lets http.ResponseController reach the connection (the backup
+// stream lifts the write deadline).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {

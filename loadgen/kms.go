@@ -21,6 +21,9 @@ var Ops = [...]string{OpGenerateDataKey, OpEncrypt, OpDecrypt}
 // under it.
 type Fixture struct {
 	KeyID string
+	// Alias, when set, names the key in GenerateDataKey calls (as the
+	// seed's engine does).
+	Alias string
 	Blobs [][]byte
 }
 
@@ -46,13 +49,25 @@ func call(ctx context.Context, t Target, op string, in, out any) error {
 // Setup creates a symmetric key (CreateKey) and n ciphertexts under it
 // (Encrypt of n random 64-byte plaintexts read from rnd).
 func Setup(ctx context.Context, t Target, n int, rnd io.Reader) (Fixture, error) {
+	return SetupWithAlias(ctx, t, n, rnd, "")
+}
+
+// SetupWithAlias is Setup that also points alias (when not empty) at the
+// key before the Encrypts, and names the key by it in GenerateDataKey.
+func SetupWithAlias(ctx context.Context, t Target, n int, rnd io.Reader, alias string) (Fixture, error) {
 	var created struct{ KeyMetadata struct{ KeyId string } }
 	if err := call(ctx, t, "CreateKey", map[string]string{"Description": "kmsgate loadgen"}, &created); err != nil {
 		return Fixture{}, err
 	}
-	f := Fixture{KeyID: created.KeyMetadata.KeyId}
+	f := Fixture{KeyID: created.KeyMetadata.KeyId, Alias: alias}
 	if f.KeyID == "" {
 		return Fixture{}, fmt.Errorf("CreateKey: no KeyMetadata.KeyId in the answer")
+	}
+	if alias != "" {
+		var none struct{}
+		if err := call(ctx, t, "CreateAlias", map[string]string{"AliasName": alias, "TargetKeyId": f.KeyID}, &none); err != nil {
+			return Fixture{}, err
+		}
 	}
 	for range n {
 		pt := make([]byte, 64)
@@ -83,8 +98,12 @@ func (f Fixture) Calls(rnd io.Reader) (map[string]Call, error) {
 	if _, err := io.ReadFull(rnd, pt); err != nil {
 		return nil, err
 	}
+	gdkKey := f.KeyID
+	if f.Alias != "" {
+		gdkKey = f.Alias
+	}
 	calls := map[string]Call{
-		OpGenerateDataKey: {OpGenerateDataKey, [][]byte{enc(map[string]string{"KeyId": f.KeyID, "KeySpec": "AES_256"})}},
+		OpGenerateDataKey: {OpGenerateDataKey, [][]byte{enc(map[string]string{"KeyId": gdkKey, "KeySpec": "AES_256"})}},
 		OpEncrypt:         {OpEncrypt, [][]byte{enc(map[string]any{"KeyId": f.KeyID, "Plaintext": pt})}},
 	}
 	dec := Call{Op: OpDecrypt}

@@ -32,6 +32,8 @@ func NewClient(clients int) *http.Client {
 type Target struct {
 	URL    string
 	Client *http.Client
+	// Sign, when set, signs each request (loadgen --gate: SigV4).
+	Sign func(req *http.Request, op string, body []byte) error
 }
 
 // NewTarget checks that addr is a loopback host:port and returns its target.
@@ -55,6 +57,11 @@ func (t Target) request(ctx context.Context, op string, body []byte) (*http.Requ
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", "TrentService."+op)
+	if t.Sign != nil {
+		if err := t.Sign(req, op, body); err != nil {
+			return nil, err
+		}
+	}
 	return req, nil
 }
 

@@ -19,7 +19,7 @@ import (
 
 // fillStore writes n records of 300 bytes into a new store at path and
 // closes it: a file of several hundred pages.
-func fillStore(t *testing.T, path string, n int) {
+func fillStore(t testing.TB, path string, n int) {
 	t.Helper()
 	db, err := storage.Open(path, storage.Options{RootKey: storagetest.RootKey()})
 	if err != nil {

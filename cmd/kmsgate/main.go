@@ -20,6 +20,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "serve the KMS API (emulator on a bbolt store)", runServe},
+		{"backup", "copy the store of a running (--url) or stopped (--data) kmsgate", runBackup},
 		{"healthcheck", "ask a running kmsgate whether it is healthy", runHealthcheck},
 		{"version", "print the version", runVersion},
 		{"policy", "simulate, lint, generate and report IAM/KMS policies", runPolicy},
@@ -39,6 +40,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if args[0] == "--version" || args[0] == "-v" || args[0] == "-version" {
+		return runVersion(args[1:], stdin, stdout, stderr)
+	}
 	for _, c := range commands() {
 		if c.name == args[0] {
 			return c.run(args[1:], stdin, stdout, stderr)
@@ -54,5 +58,5 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'kmsgate <command> --help' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'kmsgate <command> --help' for a command's flags; 'kmsgate --version' (or -v) prints the version.")
 }

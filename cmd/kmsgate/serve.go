@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate/gate"
@@ -46,6 +47,7 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 	f.Duration(&shutdownTimeout, "shutdown-timeout", "KMSGATE_SHUTDOWN_TIMEOUT", 30*time.Second, "how long in-flight calls may finish after SIGINT/SIGTERM")
 	f.String(&cfg.Upstream, "upstream", "KMSGATE_UPSTREAM", "", "proxy mode: forward to \"aws\" (AWS KMS in each call's region) or a KMS endpoint URL; empty: emulate")
 	f.Duration(&cfg.UpstreamTimeout, "upstream-timeout", "KMSGATE_UPSTREAM_TIMEOUT", 10*time.Second, "proxy mode: longest wait for one upstream call")
+	f.String(&cfg.AliasPrefix, "alias-prefix", "KMSGATE_ALIAS_PREFIX", "", "allow only the seed's policy with this alias prefix (e.g. alias/jumpwire/): crypto and DescribeKey on keys with an alias under it, alias operations under it, CreateKey; enforced unless --policy-mode dry-run or record")
 	f.Duration(&cfg.FactsTTL, "facts-ttl", "KMSGATE_FACTS_TTL", 30*time.Second, "proxy mode: how long key facts looked up upstream are cached")
 	f.String(&logFormat, "log-format", "KMSGATE_LOG_FORMAT", "console", "log format: console or json")
 	f.String(&logLevel, "log-level", "KMSGATE_LOG_LEVEL", "info", "log level: debug, info, warn, error")
@@ -54,6 +56,8 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 	f.String(&cfg.PrincipalsPath, "principals", "KMSGATE_PRINCIPALS", "", "YAML file of principals: access keys, ARN, identity policies, tags, admin")
 	f.List(&cfg.IdentityPolicies, "identity-policy", "KMSGATE_IDENTITY_POLICY", "identity policy FILE of every caller the principals file does not name (repeatable; the variable is comma-separated)")
 	f.String(&cfg.DecisionLog, "decision-log", "KMSGATE_DECISION_LOG", "", "append policy decisions to this file as JSON Lines")
+	f.EnvOnly("KMSGATE_ROOT_KEY", "", "64 hex characters: the root key that seals key material at rest, instead of the <data>.rootkey file")
+	f.EnvOnly("GOGC", "200", "Go's garbage collector target; serve sets 200 unless GOGC is set")
 	if code, ok := f.parse(args, stderr); !ok {
 		return code
 	}
@@ -144,9 +148,20 @@ func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
 	switch format {
 	case "json":
 	case "console":
-		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339}
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339, NoColor: !colour(w, os.Getenv)}
 	default:
 		return zerolog.Logger{}, fmt.Errorf("unknown --log-format %q (console or json)", format)
 	}
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+}
+
+// colour says whether console logs to w may carry colour escapes: only when
+// w is a terminal and NO_COLOR (https://no-color.org) is unset. A log
+// written to a file or a pipe stays plain text.
+func colour(w io.Writer, getenv func(string) string) bool {
+	if getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
 }

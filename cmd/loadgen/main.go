@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"time"
@@ -94,6 +95,7 @@ type options struct {
 	rounds      int
 	starts      int
 	json        bool
+	gate        bool
 }
 
 func runBench(args []string, stdout, stderr io.Writer) int {
@@ -109,6 +111,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.rounds, "rounds", 5, "each phase is cut into this many rounds, alternating kmsgate and floor, so drift hits both alike")
 	fs.IntVar(&o.starts, "starts", 5, "times kmsgate is started to measure start-up (the median is reported)")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
+	fs.BoolVar(&o.gate, "gate", false, "run kmsgate with --auth verify --policy-mode enforce, the seed's policy as the caller's only identity policy, and sign every request (SigV4); GenerateDataKey names the key by alias/jumpwire/loadgen")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: loadgen [flags]\n       loadgen floor --listen 127.0.0.1:0\n\nflags:")
 		fs.PrintDefaults()
@@ -174,6 +177,21 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 		kt     loadgen.Target
 		starts []time.Duration
 	)
+	serveArgs := []string{"serve", "--ephemeral", "--log-level", "warn"}
+	var sign func(*http.Request, string, []byte) error
+	if o.gate {
+		dir, err := os.MkdirTemp("", "loadgen-gate-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		principals, err := loadgen.WriteGateFiles(dir)
+		if err != nil {
+			return nil, err
+		}
+		serveArgs = append(serveArgs, "--auth", "verify", "--policy-mode", "enforce", "--principals", principals)
+		sign = loadgen.NewSigV4(loadgen.GateAccessKeyID, loadgen.GateSecret, "us-east-1").Sign
+	}
 	for i := range o.starts {
 		addr, err := loadgen.FreeLoopbackAddr()
 		if err != nil {
@@ -182,10 +200,11 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 		if kt, err = loadgen.NewTarget(addr, client); err != nil {
 			return nil, err
 		}
+		kt.Sign = sign
 		// The first-answer poll uses its own client so that the measured
 		// client's pool starts clean.
 		probe := loadgen.Target{URL: kt.URL, Client: loadgen.NewClient(1)}
-		kproc, err = loadgen.StartServer(ctx, o.kmsgate, []string{"serve", "--ephemeral", "--listen", addr, "--log-level", "warn"}, addr, probe, 10*time.Second)
+		kproc, err = loadgen.StartServer(ctx, o.kmsgate, append(serveArgs, "--listen", addr), addr, probe, 10*time.Second)
 		if err != nil {
 			return nil, err
 		}
@@ -196,7 +215,11 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 	}
 	defer kproc.Stop()
 
-	fix, err := loadgen.Setup(ctx, kt, o.blobs, rand.Reader)
+	alias := ""
+	if o.gate {
+		alias = "alias/jumpwire/loadgen"
+	}
+	fix, err := loadgen.SetupWithAlias(ctx, kt, o.blobs, rand.Reader, alias)
 	if err != nil {
 		return nil, fmt.Errorf("setting up on kmsgate: %w", err)
 	}
@@ -206,6 +229,9 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 	}
 
 	rep := &loadgen.Report{Kmsgate: o.kmsgate, Clients: o.clients, PhaseSeconds: o.duration.Seconds()}
+	if o.gate {
+		rep.Kmsgate += " (--gate: --auth verify --policy-mode enforce, seed policy, signed requests)"
+	}
 	rep.SetStart(starts)
 	round := loadgen.Phase{Clients: o.clients, Duration: o.duration / time.Duration(o.rounds), MaxRequests: o.maxRequests / o.rounds}
 	warm := loadgen.Phase{Clients: o.clients, Duration: o.warmup, MaxRequests: o.maxRequests}

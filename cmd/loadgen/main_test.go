@@ -82,3 +82,25 @@ func TestBenchErrors(t *testing.T) {
 		})
 	}
 }
+
+// --gate runs kmsgate with --auth verify --policy-mode enforce and the
+// seed's policy: every signed call of the load must be allowed (no errors).
+func TestBenchAgainstTheGate(t *testing.T) {
+	var out, errs bytes.Buffer
+	code := run([]string{"--kmsgate", kmsgateBinary, "--gate", "--duration", "200ms", "--warmup", "20ms", "--rounds", "2", "--clients", "2", "--blobs", "2", "--starts", "1", "--json"}, &out, &errs)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errs.String())
+	}
+	var rep loadgen.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("output is not a JSON report: %v\n%s", err, out.String())
+	}
+	if len(rep.Operations) != 3 || !strings.Contains(rep.Kmsgate, "--gate") {
+		t.Fatalf("got %d operations for %q, want 3 under --gate", len(rep.Operations), rep.Kmsgate)
+	}
+	for _, o := range rep.Operations {
+		if o.Kmsgate.Requests == 0 || o.Kmsgate.Errors != 0 {
+			t.Errorf("%s: got %+v, want requests and no errors (signed, allowed by the seed's policy)", o.Operation, o.Kmsgate)
+		}
+	}
+}

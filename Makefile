@@ -5,30 +5,43 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 AWS_CLI   := /usr/bin/aws
 FUZZTIME  ?= 30s
+NODE_DIR  := integration/node
 
-.PHONY: build run test test-deps lint bench bench-scale fuzz docker clean
+.PHONY: build install run test test-deps lint bench bench-scale fuzz docker clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kmsgate
+
+# Installs kmsgate where `go install` puts binaries: $GOBIN, else
+# $(go env GOPATH)/bin (usually ~/go/bin), which must be on PATH.
+install:
+	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/kmsgate
+	@echo "installed $$(gobin=$$($(GO) env GOBIN); echo $${gobin:-$$($(GO) env GOPATH)/bin})/kmsgate"
 
 # Serves the emulator on 127.0.0.1:4599 with its default store ./kmsgate.db.
 run: build
 	./$(BIN) serve
 
 # Everything CI runs: lint, the race-enabled test suite (unit, integration with
-# aws-sdk-go-v2) and the AWS CLI v2 and boto3 tests, which need Debian's awscli
-# (/usr/bin/aws) and python3-boto3 (for /usr/bin/python3).
+# aws-sdk-go-v2) and the AWS CLI v2, boto3 and JS SDK v3 tests, which need
+# Debian's awscli (/usr/bin/aws), python3-boto3 (for /usr/bin/python3), and
+# node with npm's @aws-sdk/client-kms in integration/node (npm ci).
 test: test-deps lint
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 test-deps:
-	@if [ ! -x $(AWS_CLI) ] || ! /usr/bin/python3 -c 'import boto3' 2>/dev/null; then \
+	@if [ ! -x $(AWS_CLI) ] || ! /usr/bin/python3 -c 'import boto3' 2>/dev/null || ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing Debian's awscli and python3-boto3 for the client tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli python3-boto3 >/dev/null; \
+	    echo "installing Debian's awscli, python3-boto3, nodejs and npm for the client tests"; \
+	    pkgs="awscli python3-boto3"; command -v node >/dev/null || pkgs="$$pkgs nodejs"; command -v npm >/dev/null || pkgs="$$pkgs npm"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
 	  else \
-	    echo "the client tests need Debian's awscli and python3-boto3: sudo apt-get install -y awscli python3-boto3" >&2; exit 1; \
+	    echo "the client tests need Debian's awscli, python3-boto3, nodejs and npm: sudo apt-get install -y awscli python3-boto3 nodejs npm" >&2; exit 1; \
 	  fi; \
+	fi
+	@if [ ! -f $(NODE_DIR)/node_modules/.package-lock.json ] || [ $(NODE_DIR)/package-lock.json -nt $(NODE_DIR)/node_modules/.package-lock.json ]; then \
+	  echo "npm ci in $(NODE_DIR) (@aws-sdk/client-kms for the JS SDK v3 test)"; \
+	  npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error; \
 	fi
 
 lint:
@@ -59,7 +72,7 @@ fuzz:
 	done
 
 docker:
-	docker build -t kmsgate:$(VERSION) .
+	docker build --build-arg VERSION=$(VERSION) -t kmsgate:$(VERSION) .
 
 clean:
 	rm -rf bin

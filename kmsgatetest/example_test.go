@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/kmsgate/kmsgate/gate"
 	"github.com/kmsgate/kmsgate/kmsgatetest"
 )
 
@@ -172,4 +173,28 @@ func (t *exampleT) cleanup() {
 		t.cleanups[i]()
 	}
 	os.RemoveAll(t.dir)
+}
+
+func ExampleWithPolicyMode() {
+	t := newExampleT()
+	defer t.cleanup()
+
+	// The application's production policy: it may encrypt, not decrypt.
+	srv := kmsgatetest.New(t, kmsgatetest.WithPolicyMode(gate.Enforce), kmsgatetest.WithIdentityPolicy(`{
+  "Version": "2012-10-17",
+  "Statement": [{"Effect": "Allow", "Action": ["kms:CreateKey", "kms:CreateAlias", "kms:Encrypt"], "Resource": "*"}]}`))
+	client := srv.Client()
+	srv.CreateKey(t, "alias/app")
+	ctx := context.Background()
+	enc, err := client.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String("alias/app"), Plaintext: []byte("x")})
+	if err != nil {
+		t.Fatalf("Encrypt: %v", err)
+	}
+	_, err = client.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob})
+	var ae interface{ ErrorCode() string } // smithy.APIError
+
+	if errors.As(err, &ae) {
+		fmt.Println(ae.ErrorCode())
+	}
+	// Output: AccessDeniedException
 }

@@ -16,6 +16,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -29,6 +31,8 @@ import (
 
 	"github.com/kmsgate/kmsgate/emulator"
 	"github.com/kmsgate/kmsgate/emulator/seed"
+	"github.com/kmsgate/kmsgate/gate"
+	"github.com/kmsgate/kmsgate/kmsapi"
 	"github.com/kmsgate/kmsgate/server"
 )
 
@@ -64,6 +68,12 @@ type options struct {
 	now             func() time.Time
 	log             bool
 	configure       []func(*server.Config)
+	policyMode      gate.Mode
+	auth            kmsapi.AuthMode
+	identity        []string // policy documents (JSON)
+	identityFiles   []string
+	principals      string // YAML text
+	principalsFile  string
 }
 
 type seedValue struct {
@@ -102,6 +112,39 @@ func WithNow(now func() time.Time) Option { return func(o *options) { o.now = no
 // WithLog writes the server's log (one line per request, start-up and
 // shutdown) to t.Log, in zerolog's console format without colour.
 func WithLog() Option { return func(o *options) { o.log = true } }
+
+// WithPolicyMode judges every call against IAM policies as `serve
+// --policy-mode` does: gate.Enforce (denied calls answer
+// AccessDeniedException), gate.DryRun or gate.Record (served, recorded).
+// The callers' policies come from WithIdentityPolicy and WithPrincipals.
+func WithPolicyMode(m gate.Mode) Option { return func(o *options) { o.policyMode = m } }
+
+// WithIdentityPolicy gives every caller the principals file does not name
+// this identity-based policy (a JSON policy document), as `serve
+// --identity-policy FILE` does; give it more than once for several.
+func WithIdentityPolicy(document string) Option {
+	return func(o *options) { o.identity = append(o.identity, document) }
+}
+
+// WithIdentityPolicyFile is WithIdentityPolicy with the document in a file.
+func WithIdentityPolicyFile(path string) Option {
+	return func(o *options) { o.identityFiles = append(o.identityFiles, path) }
+}
+
+// WithPrincipals sets the principals file's content (YAML: access keys ->
+// principal ARN, identity policies, tags, admin), as `serve --principals`
+// does. Policy files it names are read relative to tb.TempDir(); use
+// inlinePolicies, or WithPrincipalsFile for a file beside its policies.
+// ClientWith signs as one of its access keys.
+func WithPrincipals(yaml string) Option { return func(o *options) { o.principals = yaml } }
+
+// WithPrincipalsFile is WithPrincipals with the YAML in a file.
+func WithPrincipalsFile(path string) Option { return func(o *options) { o.principalsFile = path } }
+
+// WithAuthVerify checks every request's SigV4 signature against the
+// principals' secrets, as `serve --auth verify` does: Client's dummy
+// credentials are then refused; use ClientWith.
+func WithAuthVerify() Option { return func(o *options) { o.auth = kmsapi.AuthVerify } }
 
 // WithServerConfig changes the server.Config New starts from, for settings
 // the other options do not cover (e.g. MaxBodyBytes).
@@ -148,6 +191,23 @@ func New(tb TB, opts ...Option) *Server {
 		Logger:     zerolog.Nop(),
 		Now:        o.now,
 		Version:    "kmsgatetest",
+	}
+	dir := tb.TempDir()
+	cfg.PolicyMode, cfg.Auth = o.policyMode, o.auth
+	cfg.IdentityPolicies = append(cfg.IdentityPolicies, o.identityFiles...)
+	for i, doc := range o.identity {
+		path := filepath.Join(dir, fmt.Sprintf("identity-policy-%d.json", i))
+		if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+			tb.Fatalf("kmsgatetest: writing the identity policy: %v", err)
+		}
+		cfg.IdentityPolicies = append(cfg.IdentityPolicies, path)
+	}
+	cfg.PrincipalsPath = o.principalsFile
+	if o.principals != "" {
+		cfg.PrincipalsPath = filepath.Join(dir, "principals.yaml")
+		if err := os.WriteFile(cfg.PrincipalsPath, []byte(o.principals), 0o600); err != nil {
+			tb.Fatalf("kmsgatetest: writing the principals file: %v", err)
+		}
 	}
 	if o.log {
 		cfg.Logger = zerolog.New(zerolog.ConsoleWriter{Out: tbWriter{tb}, NoColor: true, TimeFormat: "15:04:05.000"}).
@@ -226,6 +286,17 @@ func (s *Server) ClientIn(region string) *kms.Client {
 		Region:           region,
 		BaseEndpoint:     aws.String(s.URL),
 		Credentials:      credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
+		RetryMaxAttempts: 1,
+	})
+}
+
+// ClientWith is Client signing with the given credentials: an access key
+// of WithPrincipals, to call as that principal.
+func (s *Server) ClientWith(accessKeyID, secretAccessKey string) *kms.Client {
+	return kms.New(kms.Options{
+		Region:           s.Region,
+		BaseEndpoint:     aws.String(s.URL),
+		Credentials:      credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, ""),
 		RetryMaxAttempts: 1,
 	})
 }

@@ -167,7 +167,7 @@ func runEnvelopeDecrypt(args []string, stdin io.Reader, stdout, stderr io.Writer
 // parseEnvelopeFlags parses a verb's flags. ok=false means stop with exit
 // code: 0 after --help, 2 for bad usage.
 func parseEnvelopeFlags(fs *flag.FlagSet, args []string, stderr io.Writer, input string) (code int, ok bool) {
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, false
 		}

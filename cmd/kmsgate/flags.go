@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +19,11 @@ type envFlags struct {
 	badEnv  []string
 	getenv  func(string) string
 	envName map[string]string
+	envOnly []envVar
 }
+
+// envVar is a setting read only from the environment (no flag).
+type envVar struct{ name, def, usage string }
 
 func newEnvFlags(name, synopsis string, stderr io.Writer, getenv func(string) string) *envFlags {
 	if getenv == nil {
@@ -27,16 +33,29 @@ func newEnvFlags(name, synopsis string, stderr io.Writer, getenv func(string) st
 	fs.SetOutput(stderr)
 	e := &envFlags{fs: fs, getenv: getenv, envName: map[string]string{}}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: kmsgate %s\n\nflags (each also read from its environment variable):\n", synopsis)
+		w := fs.Output()
+		fmt.Fprintf(w, "usage: kmsgate %s\n\nflags (each also read from its environment variable):\n", synopsis)
 		fs.VisitAll(func(f *flag.Flag) {
 			env := ""
 			if v := e.envName[f.Name]; v != "" {
 				env = " [$" + v + "]"
 			}
-			fmt.Fprintf(stderr, "  --%s%s\n        %s (default %q)\n", f.Name, env, f.Usage, f.DefValue)
+			fmt.Fprintf(w, "  --%s%s\n        %s (default %q)\n", f.Name, env, f.Usage, f.DefValue)
 		})
+		if len(e.envOnly) > 0 {
+			fmt.Fprintf(w, "\nenvironment only (no flag):\n")
+			for _, v := range e.envOnly {
+				fmt.Fprintf(w, "  $%s\n        %s (default %q)\n", v.name, v.usage, v.def)
+			}
+		}
 	}
 	return e
+}
+
+// EnvOnly documents a variable read from the environment with no flag, so
+// that --help lists it; def is what applies when it is unset.
+func (e *envFlags) EnvOnly(name, def, usage string) {
+	e.envOnly = append(e.envOnly, envVar{name, def, usage})
 }
 
 func (e *envFlags) String(p *string, name, env, def, usage string) {
@@ -102,7 +121,7 @@ func (e *envFlags) Int(p *int, name, env string, def int, usage string) {
 // parse parses args; it returns the exit code to use when it fails (0 for
 // --help), and ok=false then.
 func (e *envFlags) parse(args []string, stderr io.Writer) (code int, ok bool) {
-	if err := e.fs.Parse(args); err != nil {
+	if err := parseFlags(e.fs, args); err != nil {
 		if err == flag.ErrHelp {
 			return 0, false
 		}
@@ -120,6 +139,26 @@ func (e *envFlags) parse(args []string, stderr io.Writer) (code int, ok bool) {
 	}
 	return 0, true
 }
+
+// parseFlags is fs.Parse, with what the flag package prints (the error and a
+// default usage) rewritten to name flags with two dashes, as kmsgate's help
+// and README do: "flag provided but not defined: --port", not "-port".
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if buf.Len() > 0 {
+		_, _ = out.Write(singleDashFlag.ReplaceAll(buf.Bytes(), []byte("$1--$2")))
+	}
+	return err
+}
+
+// singleDashFlag is a flag name written with one dash by the flag package:
+// at a line start ("  -port int") or after a space ("...not defined: -port",
+// "for flag -max-body: ...").
+var singleDashFlag = regexp.MustCompile(`(?m)(^ *|[ \t])-([A-Za-z][A-Za-z0-9_-]*)`)
 
 // List is a repeatable string flag whose variable holds the values
 // comma-separated; flags given on the command line replace the variable's.

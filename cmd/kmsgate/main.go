@@ -40,6 +40,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if args[0] == "--version" || args[0] == "-v" || args[0] == "-version" {
+		return runVersion(args[1:], stdin, stdout, stderr)
+	}
 	for _, c := range commands() {
 		if c.name == args[0] {
 			return c.run(args[1:], stdin, stdout, stderr)
@@ -55,5 +58,5 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'kmsgate <command> --help' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'kmsgate <command> --help' for a command's flags; 'kmsgate --version' (or -v) prints the version.")
 }

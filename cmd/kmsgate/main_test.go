@@ -80,6 +80,56 @@ func TestREADMEConfigurationTableListsEveryServeFlag(t *testing.T) {
 	}
 }
 
+// TestServeHelpListsEveryREADMEConfigurationRow is the other direction:
+// every row of the README's configuration table, flags and variables read
+// only from the environment (KMSGATE_ROOT_KEY, GOGC), is in serve --help.
+func TestServeHelpListsEveryREADMEConfigurationRow(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd := exec.Command(kmsgateBin, "serve", "--help")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("serve --help: %v\n%s", err, out.String())
+	}
+	help := out.String()
+	flags := map[string]bool{}
+	for _, f := range helpFlag.FindAllStringSubmatch(help, -1) {
+		flags[f[1]] = true
+	}
+	envOnly := map[string]string{} // variable -> default
+	for _, m := range helpEnvOnly.FindAllStringSubmatch(help, -1) {
+		envOnly[m[1]] = m[2]
+	}
+	var sawEnvRows int
+	for _, line := range strings.Split(string(readme), "\n") {
+		if m := readmeFlagRow.FindStringSubmatch(line); m != nil && !flags[m[1]] {
+			t.Errorf("README names --%s, serve --help does not:\n%s", m[1], line)
+		}
+		if m := readmeEnvRow.FindStringSubmatch(line); m != nil {
+			sawEnvRows++
+			def, ok := envOnly[m[1]]
+			if !ok {
+				t.Errorf("README names $%s, serve --help does not:\n%s", m[1], line)
+				continue
+			}
+			if def != "" && !strings.Contains(line, "`"+def+"`") {
+				t.Errorf("README row for $%s does not give serve --help's default %q: %s", m[1], def, line)
+			}
+		}
+	}
+	if sawEnvRows < 2 {
+		t.Errorf("got %d environment-only rows in the README, want KMSGATE_ROOT_KEY and GOGC at least", sawEnvRows)
+	}
+	for name := range envOnly {
+		if !strings.Contains(string(readme), "| - | `"+name+"` |") {
+			t.Errorf("serve --help lists $%s, the README's table does not", name)
+		}
+	}
+}
+
 // rowHasDuration reports whether a backticked cell of row is the duration
 // def written another way (1m for 1m0s).
 func rowHasDuration(row, def string) bool {
@@ -97,5 +147,7 @@ func rowHasDuration(row, def string) bool {
 
 var (
 	readmeFlagRow = regexp.MustCompile("^\\| `--([a-z-]+)` \\|")
+	readmeEnvRow  = regexp.MustCompile("^\\| - \\| `([A-Z_]+)` \\|")
+	helpEnvOnly   = regexp.MustCompile(`(?m)^  \$([A-Z_]+)\n\s+.*\(default "([^"]*)"\)$`)
 	helpFlag      = regexp.MustCompile(`(?m)^  --([a-z-]+) \[\$([A-Z_]+)\]\n\s+.*\(default "([^"]*)"\)$`)
 )

@@ -68,7 +68,7 @@ type simulateOutput struct {
 func runPolicySimulate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("policy simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { policyUsage(stderr) }
+	fs.Usage = func() { policyUsage(fs.Output()) }
 	var identityFiles, contextKV listFlag
 	fs.Var(&identityFiles, "identity-policy", "identity-based policy `FILE` (repeatable)")
 	keyPolicyFile := fs.String("key-policy", "", "key policy `FILE` (default: the account's default key policy for kms: actions on a key ARN)")
@@ -78,7 +78,7 @@ func runPolicySimulate(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&contextKV, "context", "condition key `KEY=VALUE` (repeatable; a key given twice is a set)")
 	contextJSON := fs.String("context-json", "", `condition keys as JSON: {"key": "v" | ["v1","v2"]}`)
 	asJSON := fs.Bool("json", false, "print the decision as JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -265,9 +265,9 @@ func jsonValue(x any) (iampolicy.Value, error) {
 func runPolicyLint(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("policy lint", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { policyUsage(stderr) }
+	fs.Usage = func() { policyUsage(fs.Output()) }
 	asJSON := fs.Bool("json", false, "print the findings as a JSON array")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}

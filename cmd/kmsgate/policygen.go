@@ -71,7 +71,7 @@ func arnFields(account, region string) error {
 func runPolicyGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("policy generate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { policyUsage(stderr) }
+	fs.Usage = func() { policyUsage(fs.Output()) }
 	var from listFlag
 	fs.Var(&from, "from", "decision log `FILE` (repeatable; - is stdin)")
 	principal := fs.String("principal", "", "only this caller's calls (`ARN`; a role ARN takes its sessions too)")
@@ -81,7 +81,7 @@ func runPolicyGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer)
 	exact := fs.Bool("exact", false, "name every key and alias by its recorded ARN")
 	ctxCond := fs.Bool("context-conditions", false, "require the encryption context keys every recorded call of an action used")
 	check := fs.Bool("check", false, "replay every recorded call with the policy; exit 1 if one is denied or a statement is not needed")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -163,13 +163,13 @@ func writeCheck(w io.Writer, rep *policygen.CheckReport) {
 func runPolicyReport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("policy report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { policyUsage(stderr) }
+	fs.Usage = func() { policyUsage(fs.Output()) }
 	var from listFlag
 	fs.Var(&from, "from", "decision log `FILE` (repeatable; - is stdin)")
 	format := fs.String("format", "text", "output `FORMAT`: text, markdown or junit")
 	account := fs.String("account", "", "account `ID` in the suggested statements' ARNs (default *)")
 	region := fs.String("region", "", "`REGION` in the suggested statements' ARNs (default *)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate/gate"
@@ -54,6 +55,8 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 	f.String(&cfg.PrincipalsPath, "principals", "KMSGATE_PRINCIPALS", "", "YAML file of principals: access keys, ARN, identity policies, tags, admin")
 	f.List(&cfg.IdentityPolicies, "identity-policy", "KMSGATE_IDENTITY_POLICY", "identity policy FILE of every caller the principals file does not name (repeatable; the variable is comma-separated)")
 	f.String(&cfg.DecisionLog, "decision-log", "KMSGATE_DECISION_LOG", "", "append policy decisions to this file as JSON Lines")
+	f.EnvOnly("KMSGATE_ROOT_KEY", "", "64 hex characters: the root key that seals key material at rest, instead of the <data>.rootkey file")
+	f.EnvOnly("GOGC", "200", "Go's garbage collector target; serve sets 200 unless GOGC is set")
 	if code, ok := f.parse(args, stderr); !ok {
 		return code
 	}
@@ -144,9 +147,20 @@ func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
 	switch format {
 	case "json":
 	case "console":
-		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339}
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339, NoColor: !colour(w, os.Getenv)}
 	default:
 		return zerolog.Logger{}, fmt.Errorf("unknown --log-format %q (console or json)", format)
 	}
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+}
+
+// colour says whether console logs to w may carry colour escapes: only when
+// w is a terminal and NO_COLOR (https://no-color.org) is unset. A log
+// written to a file or a pipe stays plain text.
+func colour(w io.Writer, getenv func(string) string) bool {
+	if getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
 }

@@ -273,6 +273,9 @@ func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns
 			gr := &cl.r.Grants[i]
 			if gr.ID == *in.GrantId && gr.RetirableBy(cl.r.Principal) {
 				d = retiringAllow(d, gr)
+				if g.guard != nil {
+					d = g.guardDecision(cl) // --alias-prefix still applies
+				}
 				break
 			}
 		}

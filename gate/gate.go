@@ -84,20 +84,29 @@ type Config struct {
 	// Count, when set, counts each decision (Allow, ImplicitDeny,
 	// ExplicitDeny) with the mode's name (metrics.Metrics.PolicyDecision).
 	Count func(decision, mode string)
+	// Guard, when set (--alias-prefix: authz.AliasPrefixPolicy), is an
+	// identity policy every call must also satisfy, whatever the key
+	// policies say: a call is allowed only when the caller's policies allow
+	// it and Guard does (both must allow). With GuardOnly (no principals
+	// file and no --identity-policy), Guard alone decides.
+	Guard     *iampolicy.Policy
+	GuardOnly bool
 }
 
 // Gate is the judging kmsgate.Backend.
 type Gate struct {
-	next     kmsgate.Backend
-	facts    authz.Facts
-	mode     Mode
-	ps       *Principals
-	account  string
-	region   string
-	rec      *Recorder
-	now      func() time.Time
-	count    func(decision, mode string)
-	logEvery bool
+	next      kmsgate.Backend
+	facts     authz.Facts
+	mode      Mode
+	ps        *Principals
+	account   string
+	region    string
+	rec       *Recorder
+	now       func() time.Time
+	count     func(decision, mode string)
+	logEvery  bool
+	guard     *iampolicy.Policy
+	guardOnly bool
 }
 
 var _ kmsgate.Backend = (*Gate)(nil)
@@ -111,7 +120,8 @@ func New(cfg Config) (*Gate, error) {
 		return nil, errors.New("gate: policy mode off needs no gate")
 	}
 	g := &Gate{next: cfg.Next, facts: cfg.Facts, mode: cfg.Mode, ps: cfg.Principals, account: cfg.Account,
-		region: cfg.Region, rec: cfg.Recorder, now: cfg.Now, count: cfg.Count, logEvery: cfg.Mode == Record}
+		region: cfg.Region, rec: cfg.Recorder, now: cfg.Now, count: cfg.Count, logEvery: cfg.Mode == Record,
+		guard: cfg.Guard, guardOnly: cfg.GuardOnly && cfg.Guard != nil}
 	if g.ps == nil {
 		g.ps, _ = NewPrincipals("", nil)
 	}
@@ -171,19 +181,26 @@ func (g *Gate) decide(ctx context.Context, cl *call) error {
 }
 
 // evaluate decides cl.r, looking up the key's grants when the policies
-// alone do not allow (they are left in cl.r.Grants).
+// alone do not allow (they are left in cl.r.Grants), then applies the
+// guard (--alias-prefix) when there is one.
 func (g *Gate) evaluate(ctx context.Context, cl *call) (authz.Decision, error) {
-	d := authz.Decide(cl.r)
-	if !d.Allowed() && d.Decision != iampolicy.ExplicitDeny && cl.r.Key != nil {
-		// Grants can allow what the policies do not: look them up only then.
-		grants, err := g.grantsOf(ctx, cl.r.Key, cl.r.DestinationKey)
-		if err != nil {
-			return d, err
+	var d authz.Decision
+	if !g.guardOnly {
+		d = authz.Decide(cl.r)
+		if !d.Allowed() && d.Decision != iampolicy.ExplicitDeny && cl.r.Key != nil {
+			// Grants can allow what the policies do not: look them up only then.
+			grants, err := g.grantsOf(ctx, cl.r.Key, cl.r.DestinationKey)
+			if err != nil {
+				return d, err
+			}
+			if len(grants) > 0 {
+				cl.r.Grants = grants
+				d = authz.Decide(cl.r)
+			}
 		}
-		if len(grants) > 0 {
-			cl.r.Grants = grants
-			d = authz.Decide(cl.r)
-		}
+	}
+	if g.guard != nil && (g.guardOnly || d.Allowed()) {
+		d = g.guardDecision(cl)
 	}
 	return d, nil
 }
@@ -197,6 +214,31 @@ func (g *Gate) conclude(cl *call, d authz.Decision) error {
 		return kmsgate.NewAccessDeniedException("%s", d.Message)
 	}
 	return nil
+}
+
+// guardDecision judges cl.r against the guard policy alone: the guard is
+// the caller's only identity policy, no grant counts, and every key's
+// policy delegates to the caller's account (so the guard decides, as an
+// IAM policy does under the default key policy).
+func (g *Gate) guardDecision(cl *call) authz.Decision {
+	r := cl.r
+	r.IdentityPolicies, r.Grants = []*iampolicy.Policy{g.guard}, nil
+	account, partition := g.account, "aws"
+	if a, ok := iampolicy.ParseARN(r.Principal); ok {
+		account, partition = a.Account, a.Partition
+	}
+	delegating := authz.DefaultKeyPolicy(partition, account)
+	if r.Key != nil {
+		k := *r.Key
+		k.Policy = delegating
+		r.Key = &k
+	}
+	if r.DestinationKey != nil {
+		k := *r.DestinationKey
+		k.Policy = delegating
+		r.DestinationKey = &k
+	}
+	return authz.Decide(r)
 }
 
 func (g *Gate) grantsOf(ctx context.Context, keys ...*authz.Key) ([]authz.Grant, error) {

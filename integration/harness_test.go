@@ -2,17 +2,25 @@ package integration
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/smithy-go"
 	"github.com/rs/zerolog"
 
+	"github.com/kmsgate/kmsgate/kmsapi"
 	"github.com/kmsgate/kmsgate/kmsgatetest"
 	"github.com/kmsgate/kmsgate/server"
 )
@@ -32,6 +40,9 @@ type instance struct {
 	ks    *kmsgatetest.Server
 	srv   *server.Server // the running server; a restart replaces it
 	proxy *server.Server // kmsgate in proxy mode in front of srv, or nil
+	// adminID and adminSecret sign requests to srv's admin paths when it
+	// checks signatures (behind a proxy); "" when it does not.
+	adminID, adminSecret string
 }
 
 // starter starts the kmsgate a test talks to, opts applied to the
@@ -56,9 +67,26 @@ const (
 
 // startBehindProxy starts an emulator (opts applied to it) and kmsgate in
 // proxy mode in front of it, signing upstream with its own credentials.
+// The emulator runs --auth verify and knows only the proxy's access key:
+// a caller's signature reaching it would be refused
+// (UnrecognizedClientException), so every passing test proves that the
+// proxy re-signs.
 func startBehindProxy(t *testing.T, opts ...func(*server.Config)) *instance {
 	t.Helper()
-	in := start(t, opts...)
+	principals := filepath.Join(t.TempDir(), "principals.yaml")
+	if err := os.WriteFile(principals, []byte(`principals:
+  - arn: arn:aws:iam::`+testAccount+`:user/kmsgate-proxy
+    accessKeys:
+      - id: `+proxyAccessKeyID+`
+        secret: `+proxySecretAccessKey+`
+    admin: true
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := start(t, append(opts, func(c *server.Config) {
+		c.Auth, c.PrincipalsPath = kmsapi.AuthVerify, principals
+	})...)
+	in.adminID, in.adminSecret = proxyAccessKeyID, proxySecretAccessKey
 	px, err := server.Start(context.Background(), server.Config{
 		Listen:   "127.0.0.1:0",
 		Region:   testRegion,
@@ -102,6 +130,29 @@ func start(t *testing.T, opts ...func(*server.Config)) *instance {
 func (in *instance) restart() {
 	in.ks.Restart()
 	in.srv = in.ks.Server()
+}
+
+// postAdmin posts body to one of the emulator's admin paths (signed by its
+// admin key when it checks signatures).
+func (in *instance) postAdmin(t *testing.T, path, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, in.srv.URL()+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if in.adminID != "" {
+		sum := sha256.Sum256([]byte(body))
+		if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: in.adminID, SecretAccessKey: in.adminSecret},
+			req, hex.EncodeToString(sum[:]), "kms", testRegion, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
 }
 
 // client is a real aws-sdk-go-v2 KMS client signed for region (through the

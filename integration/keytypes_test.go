@@ -406,10 +406,7 @@ func writeFile(t *testing.T, path string, data []byte) {
 // advance moves the server's test clock.
 func advance(t *testing.T, in *instance, d time.Duration) {
 	t.Helper()
-	resp, err := http.Post(in.srv.URL()+"/_kmsgate/clock", "application/json", strings.NewReader(fmt.Sprintf(`{"advance":%q}`, d.String())))
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := in.postAdmin(t, "/_kmsgate/clock", fmt.Sprintf(`{"advance":%q}`, d.String()))
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("got clock status %d, want 200", resp.StatusCode)

@@ -364,15 +364,8 @@ func testClockDeletesKeyAfterItsWindow(t *testing.T, start starter) {
 	id := aws.ToString(must(c.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId)
 	must(c.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(id), PendingWindowInDays: aws.Int32(7)}))(t)
 
-	resp, err := http.Post(in.srv.URL()+"/_kmsgate/clock", "application/json", strings.NewReader(`{"advance":"169h"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("got clock status %d, want 200", resp.StatusCode)
-	}
-	_, err = c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
+	advance(t, in, 169*time.Hour)
+	_, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
 	wantAPIError(t, err, "NotFoundException", fmt.Sprintf("Key '%s' does not exist", keyARN(testRegion, id)))
 }
 

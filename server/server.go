@@ -28,6 +28,7 @@ import (
 	"github.com/kmsgate/kmsgate/emulator"
 	"github.com/kmsgate/kmsgate/emulator/seed"
 	"github.com/kmsgate/kmsgate/gate"
+	"github.com/kmsgate/kmsgate/iampolicy"
 	"github.com/kmsgate/kmsgate/kmsapi"
 	"github.com/kmsgate/kmsgate/metrics"
 	"github.com/kmsgate/kmsgate/proxy"
@@ -112,6 +113,11 @@ type Config struct {
 	// FactsTTL is how long upstream key facts are cached (0:
 	// proxy.DefaultFactsTTL).
 	FactsTTL time.Duration
+	// AliasPrefix is --alias-prefix (both modes): every call must also be
+	// allowed by the seed's policy with this prefix put in
+	// (authz.AliasPrefixPolicy); enforced unless PolicyMode is DryRun or
+	// Record. With PrincipalsPath or IdentityPolicies both must allow.
+	AliasPrefix string
 	// UpstreamAWS is the SDK configuration the proxy signs with; nil means
 	// the SDK's default chain (tests give static credentials here).
 	UpstreamAWS *aws.Config
@@ -241,7 +247,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.stopSwp = cancel
 	go s.sweep(sweepCtx)
 	cfg.Logger.Info().Str("addr", s.Addr).Str("region", cfg.Region).Str("account", cfg.Account).
-		Str("data", s.dataPath()).Str("auth", cfg.Auth.String()).Str("policy_mode", cfg.PolicyMode.String()).Msg("kmsgate serving")
+		Str("data", s.dataPath()).Str("auth", cfg.Auth.String()).Str("policy_mode", cfg.PolicyMode.String()).Str("alias_prefix", cfg.AliasPrefix).Msg("kmsgate serving")
 	return s, nil
 }
 
@@ -275,7 +281,19 @@ func (s *Server) wire(health func(context.Context) (bool, map[string]any)) (kmsa
 	if cfg.Auth == kmsapi.AuthVerify && cfg.PrincipalsPath == "" {
 		return wc, errors.New("--auth verify needs --principals: the access keys and secrets to check signatures with")
 	}
-	if cfg.PrincipalsPath == "" && len(cfg.IdentityPolicies) == 0 && cfg.PolicyMode == gate.Off {
+	mode := cfg.PolicyMode
+	var guard *iampolicy.Policy
+	if cfg.AliasPrefix != "" {
+		var err error
+		if guard, err = authz.AliasPrefixPolicy(cfg.AliasPrefix); err != nil {
+			return wc, fmt.Errorf("--alias-prefix: %w", err)
+		}
+		if mode == gate.Off {
+			// The prefix is enforced unless --policy-mode says dry-run or record.
+			mode = gate.Enforce
+		}
+	}
+	if cfg.PrincipalsPath == "" && len(cfg.IdentityPolicies) == 0 && mode == gate.Off {
 		return wc, nil
 	}
 	ps, err := gate.NewPrincipals(cfg.PrincipalsPath, cfg.IdentityPolicies)
@@ -290,7 +308,7 @@ func (s *Server) wire(health func(context.Context) (bool, map[string]any)) (kmsa
 		return kmsapi.AccessKey{Principal: k.Principal.ARN, Account: k.Principal.Account, Admin: k.Principal.Admin,
 			Secret: k.Secret, SessionToken: k.SessionToken, Expires: k.Expires}, true
 	}
-	if cfg.PolicyMode == gate.Off {
+	if mode == gate.Off {
 		return wc, nil
 	}
 	s.rec, err = gate.NewRecorder(cfg.Logger, cfg.DecisionLog, gate.DefaultRingSize)
@@ -302,9 +320,10 @@ func (s *Server) wire(health func(context.Context) (bool, map[string]any)) (kmsa
 		facts = s.proxy.Facts()
 	}
 	g, err := gate.New(gate.Config{
-		Next: s.backend, Facts: facts, Mode: cfg.PolicyMode, Principals: ps,
+		Next: s.backend, Facts: facts, Mode: mode, Principals: ps,
 		Account: cfg.Account, Region: cfg.Region, Recorder: s.rec, Now: s.Clock.Now,
 		Count: s.metrics.PolicyDecision,
+		Guard: guard, GuardOnly: cfg.PrincipalsPath == "" && len(cfg.IdentityPolicies) == 0,
 	})
 	if err != nil {
 		s.rec.Close()

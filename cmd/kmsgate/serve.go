@@ -47,6 +47,7 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 	f.Duration(&shutdownTimeout, "shutdown-timeout", "KMSGATE_SHUTDOWN_TIMEOUT", 30*time.Second, "how long in-flight calls may finish after SIGINT/SIGTERM")
 	f.String(&cfg.Upstream, "upstream", "KMSGATE_UPSTREAM", "", "proxy mode: forward to \"aws\" (AWS KMS in each call's region) or a KMS endpoint URL; empty: emulate")
 	f.Duration(&cfg.UpstreamTimeout, "upstream-timeout", "KMSGATE_UPSTREAM_TIMEOUT", 10*time.Second, "proxy mode: longest wait for one upstream call")
+	f.String(&cfg.AliasPrefix, "alias-prefix", "KMSGATE_ALIAS_PREFIX", "", "allow only the seed's policy with this alias prefix (e.g. alias/jumpwire/): crypto and DescribeKey on keys with an alias under it, alias operations under it, CreateKey; enforced unless --policy-mode dry-run or record")
 	f.Duration(&cfg.FactsTTL, "facts-ttl", "KMSGATE_FACTS_TTL", 30*time.Second, "proxy mode: how long key facts looked up upstream are cached")
 	f.String(&logFormat, "log-format", "KMSGATE_LOG_FORMAT", "console", "log format: console or json")
 	f.String(&logLevel, "log-level", "KMSGATE_LOG_LEVEL", "info", "log level: debug, info, warn, error")

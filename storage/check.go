@@ -89,6 +89,9 @@ func cut(s string, n int) string {
 // openBolt opens the bbolt file with faults and panics (bbolt panics on
 // some damaged pages, e.g. "invalid freelist page") turned into errors.
 func openBolt(path string, opts *bolt.Options) (db *bolt.DB, err error) {
+	if err := precheckFile(path); err != nil {
+		return nil, err
+	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {

@@ -43,6 +43,14 @@ type Grant struct {
 	// EncryptionContextEquals, or include EncryptionContextSubset.
 	EncryptionContextEquals map[string]string
 	EncryptionContextSubset map[string]string
+	// RetiringPrincipal may retire the grant (RetireGrant), "" for none.
+	RetiringPrincipal string
+}
+
+// RetirableBy reports whether principal is the grant's retiring principal
+// (a role named there covers the role's sessions).
+func (g *Grant) RetirableBy(principal string) bool {
+	return g.RetiringPrincipal != "" && (g.RetiringPrincipal == principal || g.RetiringPrincipal == principalARN(principal))
 }
 
 // Request is one KMS request with everything needed to decide it.

@@ -132,7 +132,7 @@ func (s *Service) Grants(ctx context.Context, keyARN string) ([]authz.Grant, err
 			if g.GranteePrincipal == "" {
 				continue // a service principal's grant: kmsgate sees no service calls
 			}
-			ag := authz.Grant{ID: g.GrantID, KeyARN: t.sc.keyARN(g.KeyID), GranteePrincipal: g.GranteePrincipal}
+			ag := authz.Grant{ID: g.GrantID, KeyARN: t.sc.keyARN(g.KeyID), GranteePrincipal: g.GranteePrincipal, RetiringPrincipal: g.RetiringPrincipal}
 			for _, op := range g.Operations {
 				ag.Operations = append(ag.Operations, string(op))
 			}

@@ -329,6 +329,25 @@ func (tx *Tx) Scan(bucket, prefix, from string, fn func(key string, value []byte
 	return nil
 }
 
+// ScanPeek is Scan without copies: the value passed to fn is the store's
+// own memory, valid only during that call and never to be modified (as
+// Peek's). For pages that decode each value at once or only read keys.
+func (tx *Tx) ScanPeek(bucket, prefix, from string, fn func(key string, value []byte) (bool, error)) error {
+	b, _ := tx.bucket(bucket, false)
+	if b == nil {
+		return nil
+	}
+	start := max(prefix, from)
+	c := b.Cursor()
+	for k, v := c.Seek([]byte(start)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
+		more, err := fn(string(k), v)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
 // Keys returns the keys in bucket that start with prefix, in byte order.
 func (tx *Tx) Keys(bucket, prefix string) ([]string, error) {
 	var keys []string

@@ -252,7 +252,7 @@ func TestConsistencyCheckReport(t *testing.T) {
 			}
 			defer db.Close()
 			rep := db.CheckReport()
-			if rep.Ran != tc.ran || rep.Complete != tc.complet {
+			if rep.Ran != tc.ran || rep.Complete != tc.complet || (tc.complet && !rep.Walked) {
 				t.Errorf("got ran=%v complete=%v, want ran=%v complete=%v", rep.Ran, rep.Complete, tc.ran, tc.complet)
 			}
 			if tc.complet && rep.Records < 2000 {

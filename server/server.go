@@ -239,8 +239,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 
 	if s.proxy != nil {
 		close(s.swpDone)
-		cfg.Logger.Info().Str("addr", s.Addr).Str("region", cfg.Region).Str("upstream", cfg.Upstream).
-			Msg("kmsgate serving (proxy mode)")
+		cfg.Logger.Info().Str("addr", s.Addr).Str("mode", "proxy").Str("upstream", cfg.Upstream).Str("region", cfg.Region).
+			Str("auth", cfg.Auth.String()).Str("policy_mode", cfg.PolicyMode.String()).Str("alias_prefix", cfg.AliasPrefix).
+			Msg("kmsgate serving")
 		return s, nil
 	}
 	sweepCtx, cancel := context.WithCancel(context.Background())

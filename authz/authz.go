@@ -43,6 +43,14 @@ type Grant struct {
 	// EncryptionContextEquals, or include EncryptionContextSubset.
 	EncryptionContextEquals map[string]string
 	EncryptionContextSubset map[string]string
+	// RetiringPrincipal may retire the grant (RetireGrant), "" for none.
+	RetiringPrincipal string
+}
+
+// RetirableBy reports whether principal is the grant's retiring principal
+// (a role named there covers the role's sessions).
+func (g *Grant) RetirableBy(principal string) bool {
+	return g.RetiringPrincipal != "" && (g.RetiringPrincipal == principal || g.RetiringPrincipal == principalARN(principal))
 }
 
 // Request is one KMS request with everything needed to decide it.
@@ -202,8 +210,7 @@ func KeyPolicyContext(ctx iampolicy.Context) iampolicy.Context {
 func Answer(q Question) Check {
 	c := Check{Action: q.Action, Resource: q.Resource}
 	req := iampolicy.Request{Action: q.Action, Resource: q.Resource, Principal: q.Principal, Context: q.Context}
-	var idBuf [4]iampolicy.Match
-	ids := idBuf[:0]
+	var ids []iampolicy.Match
 	for _, p := range q.IdentityPolicies {
 		ids = p.Matches(&req, false, ids)
 	}

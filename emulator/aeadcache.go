@@ -20,15 +20,16 @@ const aeadCacheSize = 4096
 // concurrent use; the unsealed bytes are not kept.
 type aeadCache = checkedCache[cipher.AEAD]
 
+func newAEADCache() (*aeadCache, error) { return newCheckedCache[cipher.AEAD](aeadCacheSize) }
+
 // symmetricAEAD returns the cipher of material version id of the symmetric
 // key k; ok is false when the material record is absent.
 func (t *txn) symmetricAEAD(k *keyRecord, id string) (aead cipher.AEAD, ok bool, err error) {
-	var buf [192]byte
 	at := readAtOf(t.tx)
-	if aead, ok := t.s.aeads.fresh(t.appendDBKey(buf[:0], k.KeyID, "/", id), at); ok {
+	dbKey := t.materialDBKey(k.KeyID, id)
+	if aead, ok := t.s.aeads.fresh(dbKey, at); ok {
 		return aead, true, nil
 	}
-	dbKey := t.materialDBKey(k.KeyID, id)
 	sealed := t.tx.Peek(bucketMaterial, dbKey) // compared, and copied when kept
 	if sealed == nil {
 		return nil, false, nil
@@ -45,7 +46,7 @@ func (t *txn) symmetricAEAD(k *keyRecord, id string) (aead cipher.AEAD, ok bool,
 	if err != nil {
 		return nil, true, &badMaterialError{fmt.Errorf("emulator: material %s of key %s: %w", id, k.KeyID, err)}
 	}
-	t.s.aeads.put(dbKey, bytes.Clone(sealed), aead, at, aeadCacheSize)
+	t.s.aeads.put(dbKey, bytes.Clone(sealed), aead, at)
 	return aead, true, nil
 }
 

@@ -95,7 +95,7 @@ func TestCachedCipherFollowsTheStoredMaterial(t *testing.T) {
 }
 
 // Encrypt, Decrypt and GenerateDataKey read key records straight from the
-// record cache (viewShared): after every kind of call, success or failure,
+// record cache: after every kind of call, success or failure,
 // the cached records must still be exactly what the store holds.
 func TestHotPathLeavesCachedRecordsAsStored(t *testing.T) {
 	db := storagetest.Open(t, filepath.Join(t.TempDir(), "kmsgate.db"), storagetest.RootKey())

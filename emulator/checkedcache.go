@@ -2,8 +2,9 @@ package emulator
 
 import (
 	"bytes"
-	"sync"
 	"sync/atomic"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/kmsgate/kmsgate/storage"
 )
@@ -14,11 +15,11 @@ import (
 // a write through any path invalidates an entry without bookkeeping. An
 // entry also remembers the last read-only snapshot (storage.Tx.Snapshot) in
 // which the store was seen to hold its bytes: in that snapshot, fresh
-// answers without reading the store at all. At most size entries are kept;
-// a full cache drops an arbitrary one. Safe for concurrent use.
+// answers without reading the store at all. The entries live in a
+// golang-lru cache: at most its size, least recently used out first. Safe
+// for concurrent use.
 type checkedCache[V any] struct {
-	mu sync.RWMutex
-	m  map[string]*checkedEntry[V]
+	entries *lru.Cache[string, *checkedEntry[V]]
 }
 
 type checkedEntry[V any] struct {
@@ -28,6 +29,15 @@ type checkedEntry[V any] struct {
 	// the entry's key (0: none). Every value stored is a fact checked by a
 	// reader, so any value loaded is true, whatever the order of stores.
 	seen atomic.Uint64
+}
+
+// newCheckedCache makes a cache of at most size entries (size > 0).
+func newCheckedCache[V any](size int) (*checkedCache[V], error) {
+	entries, err := lru.New[string, *checkedEntry[V]](size)
+	if err != nil {
+		return nil, err
+	}
+	return &checkedCache[V]{entries: entries}, nil
 }
 
 // readAt is where a transaction reads: a read-only snapshot, or not (a
@@ -43,16 +53,12 @@ func readAtOf(tx *storage.Tx) readAt {
 }
 
 // fresh returns the value under key when its bytes were already seen in the
-// snapshot at, without a store read. key is bytes so that a hit costs no
-// allocation (the map lookup converts it without copying).
-func (c *checkedCache[V]) fresh(key []byte, at readAt) (v V, ok bool) {
+// snapshot at, without a store read.
+func (c *checkedCache[V]) fresh(key string, at readAt) (v V, ok bool) {
 	if !at.ro {
 		return v, false
 	}
-	c.mu.RLock()
-	e := c.m[string(key)]
-	c.mu.RUnlock()
-	if e != nil && e.seen.Load() == at.snap+1 {
+	if e, _ := c.entries.Get(key); e != nil && e.seen.Load() == at.snap+1 {
 		return e.v, true
 	}
 	return v, false
@@ -61,10 +67,7 @@ func (c *checkedCache[V]) fresh(key []byte, at readAt) (v V, ok bool) {
 // get returns the value derived from raw, read under key at at. raw may be
 // the store's own memory (storage.Tx.Peek): it is only compared.
 func (c *checkedCache[V]) get(key string, raw []byte, at readAt) (v V, ok bool) {
-	c.mu.RLock()
-	e := c.m[key]
-	c.mu.RUnlock()
-	if e != nil && bytes.Equal(e.raw, raw) {
+	if e, _ := c.entries.Get(key); e != nil && bytes.Equal(e.raw, raw) {
 		if at.ro {
 			e.seen.Store(at.snap + 1)
 		}
@@ -75,21 +78,10 @@ func (c *checkedCache[V]) get(key string, raw []byte, at readAt) (v V, ok bool) 
 
 // put remembers v as derived from raw, read under key at at. raw must be
 // the caller's own copy, never changed afterwards.
-func (c *checkedCache[V]) put(key string, raw []byte, v V, at readAt, size int) {
+func (c *checkedCache[V]) put(key string, raw []byte, v V, at readAt) {
 	e := &checkedEntry[V]{raw: raw, v: v}
 	if at.ro {
 		e.seen.Store(at.snap + 1)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = make(map[string]*checkedEntry[V])
-	}
-	if _, present := c.m[key]; !present && len(c.m) >= size {
-		for victim := range c.m { // map order: an arbitrary entry goes
-			delete(c.m, victim)
-			break
-		}
-	}
-	c.m[key] = e
+	c.entries.Add(key, e)
 }

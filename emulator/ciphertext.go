@@ -56,7 +56,7 @@ func parseCiphertext(b []byte) (ciphertext, error) {
 		return ciphertext{}, errBadCiphertext
 	}
 	keyID := string(b[2 : 2+n])
-	if !IsKeyID(keyID) {
+	if !kmsgate.IsKeyID(keyID) {
 		return ciphertext{}, errBadCiphertext
 	}
 	var mid [2 * materialIDLen]byte
@@ -68,11 +68,6 @@ func parseCiphertext(b []byte) (ciphertext, error) {
 		header:     b[:headerLen],
 		sealed:     b[headerLen:],
 	}, nil
-}
-
-// newHeader builds the header of a new blob.
-func newHeader(keyID, materialID string, nonce []byte) ([]byte, error) {
-	return appendHeader(nil, keyID, materialID, nonce)
 }
 
 // appendHeader appends the header of a new blob to dst.
@@ -164,17 +159,9 @@ func ciphertextAAD(header []byte, sc scope, keyID string, ec map[string]string) 
 	return appendContext(aad, ec)
 }
 
-// sealBlob encrypts plaintext under one material version of keyID.
-func sealBlob(sc scope, keyID, materialID string, material, nonce, plaintext []byte, ec map[string]string) ([]byte, error) {
-	aead, err := newGCM(material)
-	if err != nil {
-		return nil, err
-	}
-	return sealBlobWith(sc, keyID, materialID, aead, nonce, plaintext, ec)
-}
-
-// sealBlobWith is sealBlob with the material's cipher already made.
-func sealBlobWith(sc scope, keyID, materialID string, aead cipher.AEAD, nonce, plaintext []byte, ec map[string]string) ([]byte, error) {
+// sealBlob encrypts plaintext under one material version of keyID, whose
+// cipher is aead.
+func sealBlob(sc scope, keyID, materialID string, aead cipher.AEAD, nonce, plaintext []byte, ec map[string]string) ([]byte, error) {
 	headerLen := 2 + len(keyID) + materialIDLen + nonceLen
 	header, err := appendHeader(make([]byte, 0, headerLen+len(plaintext)+tagLen), keyID, materialID, nonce)
 	if err != nil {
@@ -183,17 +170,8 @@ func sealBlobWith(sc scope, keyID, materialID string, aead cipher.AEAD, nonce, p
 	return aead.Seal(header, nonce, plaintext, ciphertextAAD(header, sc, keyID, ec)), nil
 }
 
-// openBlob decrypts a parsed blob with its material.
-func openBlob(sc scope, c ciphertext, material []byte, ec map[string]string) ([]byte, error) {
-	aead, err := newGCM(material)
-	if err != nil {
-		return nil, err
-	}
-	return openBlobWith(sc, c, aead, ec)
-}
-
-// openBlobWith is openBlob with the material's cipher already made.
-func openBlobWith(sc scope, c ciphertext, aead cipher.AEAD, ec map[string]string) ([]byte, error) {
+// openBlob decrypts a parsed blob with its material's cipher.
+func openBlob(sc scope, c ciphertext, aead cipher.AEAD, ec map[string]string) ([]byte, error) {
 	return aead.Open(nil, c.nonce, c.sealed, ciphertextAAD(c.header, sc, c.keyID, ec))
 }
 

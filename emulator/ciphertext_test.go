@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"context"
+	"crypto/cipher"
 	"crypto/rand"
 	"os"
 	"path/filepath"
@@ -12,18 +13,28 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/storage"
 	"github.com/kmsgate/kmsgate/storage/storagetest"
 )
 
 func sampleBlob(t testing.TB, ec map[string]string) []byte {
 	t.Helper()
-	material := bytes.Repeat([]byte{7}, 32)
-	blob, err := sealBlob(scope{"111122223333", "eu-west-1"}, "0b7fe8a1-7d3c-4f0e-9b52-111111111111", strings.Repeat("ab", 32), material, make([]byte, nonceLen), []byte("plaintext"), ec)
+	blob, err := sealBlob(scope{"111122223333", "eu-west-1"}, "0b7fe8a1-7d3c-4f0e-9b52-111111111111", strings.Repeat("ab", 32), testGCM(t, 7), make([]byte, nonceLen), []byte("plaintext"), ec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return blob
+}
+
+// testGCM is the cipher of 32 bytes of b.
+func testGCM(t testing.TB, b byte) cipher.AEAD {
+	t.Helper()
+	aead, err := newGCM(bytes.Repeat([]byte{b}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aead
 }
 
 func FuzzParseCiphertext(f *testing.F) {
@@ -34,28 +45,29 @@ func FuzzParseCiphertext(f *testing.F) {
 	f.Add([]byte{1, 255})
 	f.Add([]byte{1, 36})
 	f.Add([]byte{2, 36, 'x'})
+	other := testGCM(f, 1)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := parseCiphertext(b)
 		if err != nil {
 			return
 		}
-		if !IsKeyID(c.keyID) || len(c.materialID) != 64 || len(c.nonce) != nonceLen || len(c.sealed) < tagLen {
+		if !kmsgate.IsKeyID(c.keyID) || len(c.materialID) != 64 || len(c.nonce) != nonceLen || len(c.sealed) < tagLen {
 			t.Fatalf("parsed an inconsistent blob: %+v", c)
 		}
 		if !bytes.Equal(append(bytes.Clone(c.header), c.sealed...), b) {
 			t.Fatalf("header and sealed part do not make up the blob")
 		}
-		h, err := newHeader(c.keyID, c.materialID, c.nonce)
+		h, err := appendHeader(nil, c.keyID, c.materialID, c.nonce)
 		if err != nil || !bytes.Equal(h, c.header) {
 			t.Fatalf("header does not re-encode: %v", err)
 		}
 		// Opening with any material must fail cleanly or succeed, never panic.
-		_, _ = openBlob(scope{"a", "b"}, c, bytes.Repeat([]byte{1}, 32), nil)
+		_, _ = openBlob(scope{"a", "b"}, c, other, nil)
 	})
 }
 
 func TestSampleBlobOpensOnlyWithItsContextAndScope(t *testing.T) {
-	material := bytes.Repeat([]byte{7}, 32)
+	material := testGCM(t, 7)
 	blob := sampleBlob(t, map[string]string{"a": "bc"})
 	c, err := parseCiphertext(blob)
 	if err != nil {

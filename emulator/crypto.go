@@ -17,8 +17,8 @@ const (
 	maxRandom     = 1024
 )
 
-// checkEncryptionAlgorithm validates an EncryptionAlgorithm member for a
-// symmetric key: the enum, then SYMMETRIC_DEFAULT only.
+// checkEncryptionAlgorithm validates an EncryptionAlgorithm member against
+// the enum; whether the key takes it is algorithmFits's check.
 func checkEncryptionAlgorithm(field string, alg types.EncryptionAlgorithmSpec) error {
 	if err := validationEnum(field, alg, types.EncryptionAlgorithmSpec("").Values()); err != nil {
 		return err
@@ -72,7 +72,7 @@ func (t *txn) encryptWithNonce(k *keyRecord, plaintext, nonce []byte, ec map[str
 	if !ok {
 		return nil, "", fmt.Errorf("emulator: material %s of key %s is missing", mid, k.KeyID)
 	}
-	blob, err := sealBlobWith(t.sc, k.KeyID, mid, aead, nonce, plaintext, ec)
+	blob, err := sealBlob(t.sc, k.KeyID, mid, aead, nonce, plaintext, ec)
 	return blob, mid, err
 }
 
@@ -131,7 +131,7 @@ func (t *txn) decryptBlob(op string, blob []byte, keyField string, keyID *string
 	if !ok {
 		return nil, nil, "", invalidCiphertext()
 	}
-	pt, err := openBlobWith(t.sc, c, aead, ec)
+	pt, err := openBlob(t.sc, c, aead, ec)
 	if err != nil {
 		return nil, nil, "", invalidCiphertext()
 	}
@@ -156,7 +156,7 @@ func (s *Service) Encrypt(ctx context.Context, in *kms.EncryptInput, _ ...func(*
 		return nil, err
 	}
 	var out *kms.EncryptOutput
-	err := s.viewShared(ctx, func(t *txn) error {
+	err := s.view(ctx, func(t *txn) error {
 		k, err := t.resolveKey("keyId", in.KeyId, keyOrAlias)
 		if err != nil {
 			return err
@@ -230,7 +230,7 @@ func (s *Service) Decrypt(ctx context.Context, in *kms.DecryptInput, _ ...func(*
 		return nil, unsupported("Recipient (attested enclave) requests")
 	}
 	var out *kms.DecryptOutput
-	err := s.viewShared(ctx, func(t *txn) error {
+	err := s.view(ctx, func(t *txn) error {
 		if isDryRun(in.DryRun) && ignoreCiphertext(in.DryRunModifiers) {
 			// Authorization only: the named key must exist.
 			if in.KeyId != nil {
@@ -377,7 +377,7 @@ func (s *Service) generateDataKey(ctx context.Context, op string, keyID *string,
 	}
 	var blob, pt []byte
 	var arn, mid string
-	err = s.viewShared(ctx, func(t *txn) error {
+	err = s.view(ctx, func(t *txn) error {
 		k, err := t.resolveKey("keyId", keyID, keyOrAlias)
 		if err != nil {
 			return err

@@ -149,10 +149,6 @@ func malformedPolicy(msg string) error {
 // Alias name characters.
 var reAlias = regexp.MustCompile(`^[a-zA-Z0-9:/_-]+$`)
 
-// IsKeyID reports whether s has the form of a KMS key id (see
-// kmsgate.IsKeyID).
-func IsKeyID(s string) bool { return kmsgate.IsKeyID(s) }
-
 // usable is the key-state rule of operations that use a key's material:
 // only Enabled keys may.
 func usable(sc scope, k *keyRecord) error {

@@ -8,7 +8,8 @@ package emulator
 import (
 	"context"
 	"strings"
-	"sync"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/authz"
@@ -17,33 +18,29 @@ import (
 
 var _ authz.Facts = (*Service)(nil)
 
-// maxParsedPolicies bounds the parsed key-policy cache; when full it starts
-// over (key policies are few and rarely change).
+// maxParsedPolicies bounds the parsed key-policy cache (least recently used
+// out first; key policies are few and rarely change).
 const maxParsedPolicies = 1024
 
 // policyCache holds parsed key policies by their exact text.
 type policyCache struct {
-	mu sync.RWMutex
-	m  map[string]*iampolicy.Policy
+	parsed *lru.Cache[string, *iampolicy.Policy]
 }
 
-func (c *policyCache) parse(text string) (*iampolicy.Policy, error) {
-	c.mu.RLock()
-	p, ok := c.m[text]
-	c.mu.RUnlock()
-	if ok {
+func newPolicyCache() (policyCache, error) {
+	parsed, err := lru.New[string, *iampolicy.Policy](maxParsedPolicies)
+	return policyCache{parsed}, err
+}
+
+func (c policyCache) parse(text string) (*iampolicy.Policy, error) {
+	if p, ok := c.parsed.Get(text); ok {
 		return p, nil
 	}
 	p, err := iampolicy.Parse("key policy", []byte(text))
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxParsedPolicies {
-		c.m = make(map[string]*iampolicy.Policy)
-	}
-	c.m[text] = p
-	c.mu.Unlock()
+	c.parsed.Add(text, p)
 	return p, nil
 }
 
@@ -135,7 +132,7 @@ func (s *Service) Grants(ctx context.Context, keyARN string) ([]authz.Grant, err
 			if g.GranteePrincipal == "" {
 				continue // a service principal's grant: kmsgate sees no service calls
 			}
-			ag := authz.Grant{ID: g.GrantID, KeyARN: t.sc.keyARN(g.KeyID), GranteePrincipal: g.GranteePrincipal}
+			ag := authz.Grant{ID: g.GrantID, KeyARN: t.sc.keyARN(g.KeyID), GranteePrincipal: g.GranteePrincipal, RetiringPrincipal: g.RetiringPrincipal}
 			for _, op := range g.Operations {
 				ag.Operations = append(ag.Operations, string(op))
 			}
@@ -177,28 +174,21 @@ func (s *Service) CiphertextKey(ctx context.Context, account, region string, blo
 	return arn, true, err
 }
 
-// maxAliasRecords bounds the decoded-alias cache; when full it starts over.
+// maxAliasRecords bounds the decoded-alias cache (least recently used out
+// first).
 const maxAliasRecords = 4096
 
 // aliasRecordCache holds decoded alias records by their exact stored bytes
 // (a changed record has other bytes, so a hit is always current).
 type aliasRecordCache struct {
-	mu sync.RWMutex
-	m  map[string]aliasRecord
+	decoded *lru.Cache[string, aliasRecord]
 }
 
-func (c *aliasRecordCache) get(raw []byte) (aliasRecord, bool) {
-	c.mu.RLock()
-	a, ok := c.m[string(raw)]
-	c.mu.RUnlock()
-	return a, ok
+func newAliasRecordCache() (aliasRecordCache, error) {
+	decoded, err := lru.New[string, aliasRecord](maxAliasRecords)
+	return aliasRecordCache{decoded}, err
 }
 
-func (c *aliasRecordCache) put(raw []byte, a aliasRecord) {
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxAliasRecords {
-		c.m = make(map[string]aliasRecord)
-	}
-	c.m[string(raw)] = a
-	c.mu.Unlock()
-}
+func (c aliasRecordCache) get(raw []byte) (aliasRecord, bool) { return c.decoded.Get(string(raw)) }
+
+func (c aliasRecordCache) put(raw []byte, a aliasRecord) { c.decoded.Add(string(raw), a) }

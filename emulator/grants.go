@@ -24,6 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsgate/kmsgate"
 )
 
 const (
@@ -196,7 +198,7 @@ func parseGrantToken(tok string) (parsedToken, bool) {
 		return parsedToken{}, false
 	}
 	keyID := string(b[:n])
-	if !IsKeyID(keyID) {
+	if !kmsgate.IsKeyID(keyID) {
 		return parsedToken{}, false
 	}
 	return parsedToken{

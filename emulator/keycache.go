@@ -2,9 +2,9 @@ package emulator
 
 import (
 	"crypto/sha256"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/kmsgate/kmsgate/emulator/keyspec"
 )
@@ -16,13 +16,16 @@ const keyCacheSize = 512
 // parse than to use), indexed by a digest of the spec and the material
 // bytes themselves: an entry can only ever answer for exactly the material
 // just read from the store, so nothing needs invalidating when keys are
-// deleted, re-imported or seeded again.
+// deleted, re-imported or seeded again. Least recently used out first. A
+// key that leaves is not zeroed: a call that got it may still be using it.
 type keyCache struct {
-	mu   sync.Mutex
-	keys map[[32]byte]*keyspec.Key
+	keys *lru.Cache[[32]byte, *keyspec.Key]
 }
 
-func newKeyCache() *keyCache { return &keyCache{keys: make(map[[32]byte]*keyspec.Key)} }
+func newKeyCache() (keyCache, error) {
+	keys, err := lru.New[[32]byte, *keyspec.Key](keyCacheSize)
+	return keyCache{keys}, err
+}
 
 func cacheDigest(spec types.KeySpec, material []byte) [32]byte {
 	h := sha256.New()
@@ -36,26 +39,15 @@ func cacheDigest(spec types.KeySpec, material []byte) [32]byte {
 }
 
 // load returns the parsed material, parsing it on a miss.
-func (c *keyCache) load(spec types.KeySpec, material []byte) (*keyspec.Key, error) {
+func (c keyCache) load(spec types.KeySpec, material []byte) (*keyspec.Key, error) {
 	d := cacheDigest(spec, material)
-	c.mu.Lock()
-	k, ok := c.keys[d]
-	c.mu.Unlock()
-	if ok {
+	if k, ok := c.keys.Get(d); ok {
 		return k, nil
 	}
 	k, err := keyspec.Load(spec, material)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if len(c.keys) >= keyCacheSize {
-		for old := range c.keys { // evict one arbitrary entry
-			delete(c.keys, old)
-			break
-		}
-	}
-	c.keys[d] = k
-	c.mu.Unlock()
+	c.keys.Add(d, k)
 	return k, nil
 }

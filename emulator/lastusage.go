@@ -37,15 +37,14 @@ type usageNote struct {
 	RequestID string `json:",omitempty"`
 }
 
-// usageBook holds the notes not yet written, by record key
-// "<account>/<region>/<keyid>". A note is updated in place under mu, so
-// that noting another use of a key already noted allocates nothing.
-// At most limit notes wait in memory: the use that reaches it starts a
-// flush in the background (one at a time), so that memory stays bounded
-// however many keys are used between sweeps.
+// usageBook holds the notes not yet written, by key ARN (what every
+// cryptographic output names). FlushKeyUsage turns an ARN into the key's
+// record key. At most limit notes wait in memory: the use that reaches it
+// starts a flush in the background (one at a time), so that memory stays
+// bounded however many keys are used between sweeps.
 type usageBook struct {
 	mu    sync.Mutex
-	notes map[string]*usageNote
+	notes map[string]usageNote
 	limit int // maxUsageNotes; tests lower it
 
 	flushing atomic.Bool
@@ -57,43 +56,44 @@ const maxUsageNotes = 65536
 
 // noteUse records a successful use of the key whose ARN is keyARN.
 func (s *Service) noteUse(ctx context.Context, keyARN string, op types.KeyLastUsageTrackingOperation) {
-	// arn:<partition>:kms:<region>:<account>:key/<id>, cut without
-	// allocating: this runs on every cryptographic call.
+	n := usageNote{Operation: op, Timestamp: s.now()}
+	if c, ok := kmsgate.CallerFrom(ctx); ok {
+		n.RequestID = c.RequestID
+	}
+	s.usage.mu.Lock()
+	defer s.usage.mu.Unlock()
+	if s.usage.notes == nil {
+		s.usage.notes = map[string]usageNote{}
+	}
+	old, ok := s.usage.notes[keyARN]
+	if ok && n.Timestamp.Before(old.Timestamp) {
+		return
+	}
+	s.usage.notes[keyARN] = n
+	if !ok && len(s.usage.notes) >= s.usage.limit && s.usage.flushing.CompareAndSwap(false, true) {
+		s.usage.flushes.Add(1)
+		go func() {
+			defer s.usage.flushes.Done()
+			defer s.usage.flushing.Store(false)
+			if err := s.FlushKeyUsage(); err != nil {
+				s.log.Error().Err(err).Msg("writing last-usage notes")
+			}
+		}()
+	}
+}
+
+// usageDBKey is the record key "<account>/<region>/<id>" of the key named by
+// arn:<partition>:kms:<region>:<account>:key/<id>; ok is false for anything
+// else.
+func usageDBKey(keyARN string) (string, bool) {
 	_, rest, _ := strings.Cut(keyARN, ":kms:")
 	region, rest, _ := strings.Cut(rest, ":")
 	account, res, _ := strings.Cut(rest, ":")
 	id, isKey := strings.CutPrefix(res, "key/")
 	if region == "" || account == "" || !isKey || id == "" {
-		return
+		return "", false
 	}
-	n := usageNote{Operation: op, Timestamp: s.now()}
-	if c, ok := kmsgate.CallerFrom(ctx); ok {
-		n.RequestID = c.RequestID
-	}
-	var buf [160]byte
-	dbKey := append(append(append(append(append(buf[:0], account...), '/'), region...), '/'), id...)
-	s.usage.mu.Lock()
-	if s.usage.notes == nil {
-		s.usage.notes = map[string]*usageNote{}
-	}
-	if old := s.usage.notes[string(dbKey)]; old == nil {
-		p := new(usageNote) // not &n: n would then always be on the heap
-		*p = n
-		s.usage.notes[string(dbKey)] = p
-		if len(s.usage.notes) >= s.usage.limit && s.usage.flushing.CompareAndSwap(false, true) {
-			s.usage.flushes.Add(1)
-			go func() {
-				defer s.usage.flushes.Done()
-				defer s.usage.flushing.Store(false)
-				if err := s.FlushKeyUsage(); err != nil {
-					s.log.Error().Err(err).Msg("writing last-usage notes")
-				}
-			}()
-		}
-	} else if !n.Timestamp.Before(old.Timestamp) {
-		*old = n
-	}
-	s.usage.mu.Unlock()
+	return account + "/" + region + "/" + id, true
 }
 
 // FlushKeyUsage writes the in-memory last-usage notes to the store, in one
@@ -107,8 +107,9 @@ func (s *Service) FlushKeyUsage() error {
 		return nil
 	}
 	err := s.db.Update(func(tx *storage.Tx) error {
-		for dbKey, n := range notes {
-			if tx.Get(bucketKeys, dbKey) == nil {
+		for keyARN, n := range notes {
+			dbKey, ok := usageDBKey(keyARN)
+			if !ok || tx.Get(bucketKeys, dbKey) == nil {
 				continue
 			}
 			if old, ok, err := loadUsage(tx, dbKey); err != nil {
@@ -130,7 +131,7 @@ func (s *Service) FlushKeyUsage() error {
 		// Put the notes back (newer ones taken since win) for the next flush.
 		s.usage.mu.Lock()
 		if s.usage.notes == nil {
-			s.usage.notes = map[string]*usageNote{}
+			s.usage.notes = map[string]usageNote{}
 		}
 		for k, n := range notes {
 			if _, ok := s.usage.notes[k]; !ok {
@@ -163,18 +164,13 @@ func loadUsage(tx *storage.Tx, dbKey string) (usageNote, bool, error) {
 
 // lastUse is the newest note of a key: in memory, else in the store.
 func (t *txn) lastUse(keyID string) (usageNote, bool, error) {
-	dbKey := t.keyDBKey(keyID)
 	t.s.usage.mu.Lock()
-	var n usageNote
-	p := t.s.usage.notes[dbKey]
-	if p != nil {
-		n = *p // a copy taken under the lock: noteUse updates notes in place
-	}
+	n, ok := t.s.usage.notes[t.sc.keyARN(keyID)]
 	t.s.usage.mu.Unlock()
-	if p != nil {
+	if ok {
 		return n, true, nil
 	}
-	return loadUsage(t.tx, dbKey)
+	return loadUsage(t.tx, t.keyDBKey(keyID))
 }
 
 // purgeKeyData deletes what is stored beside a key that is being deleted:
@@ -189,7 +185,7 @@ func (t *txn) purgeKeyData(k *keyRecord) error {
 		return err
 	}
 	t.s.usage.mu.Lock()
-	delete(t.s.usage.notes, t.keyDBKey(keyID))
+	delete(t.s.usage.notes, t.sc.keyARN(keyID))
 	t.s.usage.mu.Unlock()
 	return t.tx.Delete(bucketLastUsage, t.keyDBKey(keyID))
 }

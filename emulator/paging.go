@@ -73,7 +73,8 @@ func paginate[T any](items []T, key func(T) string, p page) ([]T, *string, bool)
 // straight to the marker and reads only the page: keep decodes an entry
 // and says whether it is listed (false skips it, e.g. an expired key). One
 // listed entry past the page is read to make the NextMarker (nil and false
-// on the last page). Markers stay valid across writes: a marker whose entry
+// on the last page). v is the store's memory (storage.Tx.ScanPeek): keep
+// decodes it at once and keeps nothing of it. Markers stay valid across writes: a marker whose entry
 // was deleted starts at the next entry after it.
 func scanPage[T any](tx *storage.Tx, b, prefix string, p page, keep func(sortKey string, v []byte) (T, bool, error)) ([]T, *string, bool, error) {
 	from := ""
@@ -82,7 +83,7 @@ func scanPage[T any](tx *storage.Tx, b, prefix string, p page, keep func(sortKey
 	}
 	var out []T
 	var next *string
-	err := tx.Scan(b, prefix, from, func(k string, v []byte) (bool, error) {
+	err := tx.ScanPeek(b, prefix, from, func(k string, v []byte) (bool, error) {
 		sk := k[len(prefix):]
 		item, ok, err := keep(sk, v)
 		if err != nil || !ok {

@@ -17,21 +17,22 @@ const recordCacheSize = 4096
 // An entry is used only when the stored bytes are exactly the bytes it was
 // decoded from (checkedCache). Callers always get their own deep copy.
 type recordCache struct {
-	c checkedCache[*keyRecord] // records never handed out: clones only
+	c *checkedCache[*keyRecord] // records never handed out: clones only
 	// decodes counts records decoded (cache misses).
 	decodes atomic.Int64
 }
 
+func newRecordCache() (*recordCache, error) {
+	c, err := newCheckedCache[*keyRecord](recordCacheSize)
+	return &recordCache{c: c}, err
+}
+
 // fresh returns a copy of the record under dbKey when its bytes were
-// already seen in the snapshot at (no store read); with shared, the cache's
-// own record, which the caller must never modify.
-func (c *recordCache) fresh(dbKey []byte, at readAt, shared bool) (*keyRecord, bool) {
+// already seen in the snapshot at (no store read).
+func (c *recordCache) fresh(dbKey string, at readAt) (*keyRecord, bool) {
 	rec, ok := c.c.fresh(dbKey, at)
-	switch {
-	case !ok:
+	if !ok {
 		return nil, false
-	case shared:
-		return rec, true
 	}
 	return rec.clone(), true
 }
@@ -50,7 +51,7 @@ func (c *recordCache) decode(dbKey string, raw []byte, at readAt) (*keyRecord, e
 		return nil, err
 	}
 	k.upgradeImport()
-	c.c.put(dbKey, raw, k.clone(), at, recordCacheSize)
+	c.c.put(dbKey, raw, k.clone(), at)
 	return &k, nil
 }
 

@@ -97,7 +97,10 @@ func TestKeyRecordCloneSharesNothing(t *testing.T) {
 }
 
 func TestRecordCacheHandsOutCopiesAndFollowsTheStoredBytes(t *testing.T) {
-	var c recordCache
+	c, err := newRecordCache()
+	if err != nil {
+		t.Fatal(err)
+	}
 	rec := keyRecord{KeyID: "k1", Description: "first", Materials: []materialInfo{{ID: "m1"}}}
 	raw, err := json.Marshal(&rec)
 	if err != nil {
@@ -131,32 +134,6 @@ func TestRecordCacheHandsOutCopiesAndFollowsTheStoredBytes(t *testing.T) {
 	}
 }
 
-func TestIsKeyID(t *testing.T) { // through the emulator's alias of kmsgate.IsKeyID
-	tests := []struct {
-		in   string
-		want bool
-	}{
-		{"1234abcd-12ab-34cd-56ef-1234567890ab", true},
-		{"1234ABCD-12AB-34CD-56EF-1234567890AB", true},
-		{"mrk-1234abcd12ab34cd56ef1234567890ab", true},
-		{"1234abcd12ab34cd56ef1234567890ab", false},
-		{"1234abcd-12ab-34cd-56ef-1234567890a", false},
-		{"1234abcd-12ab-34cd-56ef-1234567890abc", false},
-		{"1234abcd_12ab-34cd-56ef-1234567890ab", false},
-		{"1234abcg-12ab-34cd-56ef-1234567890ab", false},
-		{"mrk-1234abcd12ab34cd56ef1234567890a", false},
-		{"mrk-1234abcd12ab34cd56ef1234567890ag", false},
-		{"MRK-1234abcd12ab34cd56ef1234567890ab", false},
-		{"fake-key-id", false},
-		{"", false},
-	}
-	for _, tt := range tests {
-		if got := IsKeyID(tt.in); got != tt.want {
-			t.Errorf("IsKeyID(%q): got %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
 // A checked entry answers without a store read only in a read-only snapshot
 // in which its bytes were seen; never in a writable transaction.
 func TestCheckedCacheAnswersUnreadOnlyInASnapshotWhereItsBytesWereSeen(t *testing.T) {
@@ -169,35 +146,38 @@ func TestCheckedCacheAnswersUnreadOnlyInASnapshotWhereItsBytesWereSeen(t *testin
 		want  bool
 	}{
 		{"an entry put in snapshot 5 answers in snapshot 5", func(c *checkedCache[string]) {
-			c.put("k", raw, "v", at(5), 8)
+			c.put("k", raw, "v", at(5))
 		}, at(5), true},
 		{"an entry put in snapshot 5 does not answer in snapshot 6", func(c *checkedCache[string]) {
-			c.put("k", raw, "v", at(5), 8)
+			c.put("k", raw, "v", at(5))
 		}, at(6), false},
 		{"an entry checked again in snapshot 6 answers there", func(c *checkedCache[string]) {
-			c.put("k", raw, "v", at(5), 8)
+			c.put("k", raw, "v", at(5))
 			if _, ok := c.get("k", raw, at(6)); !ok {
 				t.Fatal("get with the same bytes missed")
 			}
 		}, at(6), true},
 		{"bytes that differ mark nothing", func(c *checkedCache[string]) {
-			c.put("k", raw, "v", at(5), 8)
+			c.put("k", raw, "v", at(5))
 			if _, ok := c.get("k", []byte("other bytes"), at(6)); ok {
 				t.Fatal("get with other bytes hit")
 			}
 		}, at(6), false},
 		{"an entry put in a writable transaction is seen in no snapshot", func(c *checkedCache[string]) {
-			c.put("k", raw, "v", readAt{}, 8)
+			c.put("k", raw, "v", readAt{})
 		}, at(0), false},
 		{"a writable transaction is never answered unread", func(c *checkedCache[string]) {
-			c.put("k", raw, "v", at(0), 8)
+			c.put("k", raw, "v", at(0))
 		}, readAt{}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var c checkedCache[string]
-			tc.setup(&c)
-			if _, got := c.fresh([]byte("k"), tc.ask); got != tc.want {
+			c, err := newCheckedCache[string](8)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.setup(c)
+			if _, got := c.fresh("k", tc.ask); got != tc.want {
 				t.Errorf("got fresh=%v, want %v", got, tc.want)
 			}
 		})

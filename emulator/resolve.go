@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"strings"
+
+	"github.com/kmsgate/kmsgate"
 )
 
 // idForms says which key identifiers an operation accepts.
@@ -41,7 +43,7 @@ func (t *txn) parseKeyID(field string, in *string, forms idForms) (parsedID, err
 		}
 		res := parts[5]
 		switch {
-		case strings.HasPrefix(res, "key/") && IsKeyID(res[4:]):
+		case strings.HasPrefix(res, "key/") && kmsgate.IsKeyID(res[4:]):
 			if parts[4] != t.sc.account || parts[1] != t.sc.partition() {
 				return parsedID{}, notFound("Key '" + v + "' does not exist")
 			}
@@ -57,7 +59,7 @@ func (t *txn) parseKeyID(field string, in *string, forms idForms) (parsedID, err
 	if strings.HasPrefix(v, "alias/") && forms == keyOrAlias {
 		return parsedID{alias: v}, nil
 	}
-	if !IsKeyID(v) {
+	if !kmsgate.IsKeyID(v) {
 		return parsedID{}, invalidKeyID(v)
 	}
 	return parsedID{keyID: v}, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/emulator/seed"
 	"github.com/kmsgate/kmsgate/storage"
 )
@@ -84,7 +85,7 @@ func seedMaterialID(sc scope, keyID string, n int) string {
 
 func (t *txn) applySeedKey(sk *seed.Key) error {
 	id := strings.ToLower(sk.ID)
-	if !IsKeyID(id) {
+	if !kmsgate.IsKeyID(id) {
 		return fmt.Errorf("key id %q is neither a UUID nor mrk- and 32 hex characters", sk.ID)
 	}
 	st, err := seedKeyType(sk)

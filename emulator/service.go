@@ -91,9 +91,9 @@ type Service struct {
 	rand      io.Reader
 	log       zerolog.Logger
 	usage     usageBook        // last cryptographic use per key, see lastusage.go
-	loaded    *keyCache        // parsed asymmetric and HMAC material (keycache.go)
-	records   recordCache      // decoded key records (recordcache.go)
-	aeads     aeadCache        // ready ciphers of symmetric material (aeadcache.go)
+	loaded    keyCache         // parsed asymmetric and HMAC material (keycache.go)
+	records   *recordCache     // decoded key records (recordcache.go)
+	aeads     *aeadCache       // ready ciphers of symmetric material (aeadcache.go)
 	policies  policyCache      // parsed key policies for authz.Facts (facts.go)
 	aliasRecs aliasRecordCache // decoded alias records by stored bytes (facts.go)
 	// decodes counts key, alias and grant records decoded from the store
@@ -116,7 +116,22 @@ func New(cfg Config) (*Service, error) {
 		now:     cfg.Now,
 		rand:    cfg.Rand,
 		log:     cfg.Logger,
-		loaded:  newKeyCache(),
+	}
+	var err error
+	if s.loaded, err = newKeyCache(); err != nil {
+		return nil, err
+	}
+	if s.records, err = newRecordCache(); err != nil {
+		return nil, err
+	}
+	if s.aeads, err = newAEADCache(); err != nil {
+		return nil, err
+	}
+	if s.policies, err = newPolicyCache(); err != nil {
+		return nil, err
+	}
+	if s.aliasRecs, err = newAliasRecordCache(); err != nil {
+		return nil, err
 	}
 	s.usage.limit = maxUsageNotes
 	if s.account == "" {

@@ -141,10 +141,6 @@ type txn struct {
 	fix func(*txn) error
 	// principal is the caller's principal ARN ("" when unknown).
 	principal string
-	// sharedRecords lets loadKey hand out the record cache's own copy of a
-	// key instead of a clone: set only by viewShared, for operations that
-	// never modify a key record (no code may write to such a record).
-	sharedRecords bool
 	// dueNowKey caches dueNow.
 	dueNowKey string
 }
@@ -156,23 +152,12 @@ var errMaintain = errors.New("emulator: key needs maintenance")
 // view runs fn read-only in the caller's scope; when fn meets a key that
 // needs maintenance, it is done in a write transaction and fn runs again.
 func (s *Service) view(ctx context.Context, fn func(*txn) error) error {
-	return s.viewWith(ctx, false, fn)
-}
-
-// viewShared is view for the cryptographic hot path (Encrypt, Decrypt,
-// GenerateDataKey*), whose fn only reads the key records it loads: they are
-// the record cache's own, not clones, and must never be modified.
-func (s *Service) viewShared(ctx context.Context, fn func(*txn) error) error {
-	return s.viewWith(ctx, true, fn)
-}
-
-func (s *Service) viewWith(ctx context.Context, shared bool, fn func(*txn) error) error {
 	sc, principal := s.scopeOf(ctx), principalOf(ctx)
 	for attempt := 0; ; attempt++ {
 		var retry *string
 		var fix func(*txn) error
 		err := s.db.View(func(tx *storage.Tx) error {
-			t := &txn{s: s, tx: tx, sc: sc, now: s.now(), principal: principal, sharedRecords: shared}
+			t := &txn{s: s, tx: tx, sc: sc, now: s.now(), principal: principal}
 			err := fn(t)
 			retry, fix = t.retry, t.fix
 			return err
@@ -201,21 +186,10 @@ func (s *Service) update(ctx context.Context, fn func(*txn) error) error {
 	})
 }
 
-// keyDBKey is dbPrefix() + id, in one allocation (one concatenation).
-func (t *txn) keyDBKey(id string) string { return t.sc.account + "/" + t.sc.region + "/" + id }
+func (t *txn) keyDBKey(id string) string { return t.sc.dbPrefix() + id }
 
 func (t *txn) materialDBKey(keyID, materialID string) string {
-	return t.sc.account + "/" + t.sc.region + "/" + keyID + "/" + materialID
-}
-
-// appendDBKey appends dbPrefix() and then parts to dst: a store key built
-// in a caller's buffer, for cache lookups that need no string.
-func (t *txn) appendDBKey(dst []byte, parts ...string) []byte {
-	dst = append(append(append(append(dst, t.sc.account...), '/'), t.sc.region...), '/')
-	for _, p := range parts {
-		dst = append(dst, p...)
-	}
-	return dst
+	return t.sc.dbPrefix() + keyID + "/" + materialID
 }
 
 func (t *txn) aliasDBKey(name string) string { return t.sc.dbPrefix() + name }
@@ -225,11 +199,10 @@ func (t *txn) aliasDBKey(name string) string { return t.sc.dbPrefix() + name }
 // rotations are performed. In a read-only transaction a key needing either
 // makes loadKey return errMaintain.
 func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
-	var buf [128]byte
 	at := readAtOf(t.tx)
-	k, ok := t.s.records.fresh(t.appendDBKey(buf[:0], id), at, t.sharedRecords)
+	dbKey := t.keyDBKey(id)
+	k, ok := t.s.records.fresh(dbKey, at)
 	if !ok {
-		dbKey := t.keyDBKey(id)
 		raw := t.tx.Peek(bucketKeys, dbKey) // decode copies what it keeps
 		if raw == nil {
 			return nil, false, nil
@@ -243,8 +216,7 @@ func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
 		return k, true, nil
 	}
 	if !t.tx.Writable() {
-		retry := id // a copy, so that id itself stays on the stack
-		t.retry = &retry
+		t.retry = &id
 		return nil, false, errMaintain
 	}
 	if k.expired(t.now) {

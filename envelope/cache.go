@@ -7,42 +7,40 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+	"golang.org/x/sync/singleflight"
 )
 
-// keyCache holds plaintext data keys by their KMS-encrypted form. It is
-// bounded by entry count (least recently used goes first) and by age, and it
-// loads a missing key once however many goroutines ask for it at the same
-// time (a small singleflight: the first asker loads, the others wait for its
-// result). Every key that leaves the cache, by eviction, expiry or purge, has
-// its bytes zeroed.
+// keyCache holds plaintext data keys by their KMS-encrypted form: a
+// golang-lru cache bounded by entry count (least recently used out first),
+// whose entries also expire by age on the Envelope's clock, and a
+// singleflight group so that a missing key is loaded once however many
+// goroutines ask for it at the same time. Every key that leaves the cache, by
+// eviction, expiry or purge, has its bytes zeroed by the LRU's eviction
+// callback.
+//
+// golang-lru's expirable LRU is not used: it reads the wall clock (the
+// Envelope's Config.Now could not move it) and starts a goroutine per cache
+// that never ends. The age is checked on lookup instead.
 //
 // The AES key schedule inside crypto/aes is a copy the standard library keeps
 // and offers no way to wipe; it becomes garbage with the entry's cipher.AEAD.
 type keyCache struct {
-	maxEntries int
-	maxAge     time.Duration // <= 0: no age limit
-	now        func() time.Time
+	maxAge time.Duration // <= 0: no age limit
+	now    func() time.Time
+	loads  singleflight.Group
 
-	mu      sync.Mutex
-	entries map[string]*cacheEntry
-	head    cacheEntry // sentinel of the LRU ring: head.next is the most recent
-	calls   map[string]*loadCall
+	mu      sync.Mutex // guards entries (simplelru is not safe for concurrent use) and stats
+	entries *simplelru.LRU[string, *cacheEntry]
 	stats   CacheStats
 }
 
 type cacheEntry struct {
-	edk        string
-	tenant     string
-	key        []byte
-	aead       cipher.AEAD
-	added      time.Time
-	prev, next *cacheEntry
-}
-
-type loadCall struct {
-	done chan struct{}
-	aead cipher.AEAD
-	err  error
+	tenant string
+	key    []byte
+	aead   cipher.AEAD
+	added  time.Time
 }
 
 // CacheStats counts what the decrypt cache did since the Envelope started.
@@ -54,39 +52,41 @@ type CacheStats struct {
 	Evictions uint64 // keys dropped (and zeroed) for room, age or purge
 }
 
-func newKeyCache(maxEntries int, maxAge time.Duration, now func() time.Time) *keyCache {
-	c := &keyCache{
-		maxEntries: maxEntries,
-		maxAge:     maxAge,
-		now:        now,
-		entries:    make(map[string]*cacheEntry),
-		calls:      make(map[string]*loadCall),
+func newKeyCache(maxEntries int, maxAge time.Duration, now func() time.Time) (*keyCache, error) {
+	c := &keyCache{maxAge: maxAge, now: now}
+	entries, err := simplelru.NewLRU(maxEntries, func(_ string, e *cacheEntry) {
+		clear(e.key) // called with c.mu held
+		e.aead = nil
+		c.stats.Evictions++
+	})
+	if err != nil {
+		return nil, err
 	}
-	c.head.next, c.head.prev = &c.head, &c.head
-	return c
+	c.entries = entries
+	return c, nil
 }
 
 // errTenantMismatch: the cached data key was issued for another tenant than
 // the ciphertext's header names. Only a changed header can cause it.
 var errTenantMismatch = errors.New("the header's tenant is not the tenant the data key was issued for")
 
-// lookup returns the cached AEAD for edk, or nil. Call with c.mu held.
+// lookup returns the cached AEAD for edk, or nil, dropping an entry that has
+// aged out.
 func (c *keyCache) lookup(edk, tenant []byte) (cipher.AEAD, error) {
-	e := c.entries[string(edk)]
-	if e == nil {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries.Get(string(edk))
+	if !ok {
 		return nil, nil
 	}
 	if c.maxAge > 0 && c.now().Sub(e.added) >= c.maxAge {
-		c.remove(e)
+		c.entries.Remove(string(edk))
 		return nil, nil
 	}
 	if e.tenant != string(tenant) {
 		return nil, errTenantMismatch
 	}
-	if c.head.next != e {
-		c.unlink(e)
-		c.pushFront(e)
-	}
+	c.stats.Hits++
 	return e.aead, nil
 }
 
@@ -96,111 +96,67 @@ func (c *keyCache) lookup(edk, tenant []byte) (cipher.AEAD, error) {
 // its caller's context.
 func (c *keyCache) get(ctx context.Context, edk, tenant []byte, load func(context.Context) ([]byte, error)) (cipher.AEAD, error) {
 	for {
-		c.mu.Lock()
-		aead, err := c.lookup(edk, tenant)
-		if aead != nil || err != nil {
-			if aead != nil {
-				c.stats.Hits++
-			}
-			c.mu.Unlock()
+		if aead, err := c.lookup(edk, tenant); aead != nil || err != nil {
 			return aead, err
 		}
+		c.mu.Lock()
 		c.stats.Misses++
-		if call := c.calls[string(edk)]; call != nil {
-			c.mu.Unlock()
-			select {
-			case <-call.done:
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-			if call.err != nil && isContextErr(call.err) && ctx.Err() == nil {
-				continue
-			}
-			return call.aead, call.err
-		}
-		call := &loadCall{done: make(chan struct{})}
-		k := string(edk)
-		c.calls[k] = call
-		c.stats.Loads++
 		c.mu.Unlock()
-
-		key, err := load(ctx)
-		if err == nil {
-			call.aead, err = newAEAD(key)
+		k := string(edk)
+		done := c.loads.DoChan(k, func() (any, error) {
+			c.mu.Lock()
+			c.stats.Loads++
+			c.mu.Unlock()
+			key, err := load(ctx)
+			if err != nil {
+				return nil, err
+			}
+			aead, err := newAEAD(key)
 			if err != nil {
 				clear(key)
+				return nil, err
 			}
+			c.put(edk, string(tenant), key, aead)
+			return aead, nil
+		})
+		select {
+		case r := <-done:
+			if r.Err != nil && isContextErr(r.Err) && ctx.Err() == nil {
+				continue // the leader's caller gave up; this one has not
+			}
+			if r.Err != nil {
+				return nil, r.Err
+			}
+			return r.Val.(cipher.AEAD), nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		call.err = err
-
-		c.mu.Lock()
-		delete(c.calls, k)
-		if err == nil {
-			c.insertLocked(k, string(tenant), key, call.aead)
-		}
-		c.mu.Unlock()
-		close(call.done)
-		return call.aead, call.err
 	}
 }
 
-// put adds a key the Envelope made itself (its current encryption key), so
-// that its own ciphertexts open without KMS. The cache owns key afterwards.
+// put adds a data key and its AEAD under edk, replacing (and zeroing) an
+// entry there. The cache owns key afterwards. The Envelope puts its current
+// encryption key, so that its own ciphertexts open without KMS.
 func (c *keyCache) put(edk []byte, tenant string, key []byte, aead cipher.AEAD) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old := c.entries[string(edk)]; old != nil {
-		c.remove(old)
-	}
-	c.insertLocked(string(edk), tenant, key, aead)
-}
-
-func (c *keyCache) insertLocked(edk, tenant string, key []byte, aead cipher.AEAD) {
-	for len(c.entries) >= c.maxEntries && c.head.prev != &c.head {
-		c.remove(c.head.prev)
-	}
-	e := &cacheEntry{edk: edk, tenant: tenant, key: key, aead: aead, added: c.now()}
-	c.entries[edk] = e
-	c.pushFront(e)
-}
-
-// remove drops e and zeroes its key. Call with c.mu held.
-func (c *keyCache) remove(e *cacheEntry) {
-	c.unlink(e)
-	delete(c.entries, e.edk)
-	clear(e.key)
-	e.aead = nil
-	c.stats.Evictions++
+	c.entries.Remove(string(edk)) // Add would replace the value without the callback
+	c.entries.Add(string(edk), &cacheEntry{tenant: tenant, key: key, aead: aead, added: c.now()})
 }
 
 // purge drops and zeroes every key.
 func (c *keyCache) purge() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for c.head.next != &c.head {
-		c.remove(c.head.next)
-	}
+	c.entries.Purge()
 }
 
 func (c *keyCache) snapshot() CacheStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.stats
-	s.Entries = len(c.entries)
+	s.Entries = c.entries.Len()
 	return s
-}
-
-func (c *keyCache) unlink(e *cacheEntry) {
-	e.prev.next = e.next
-	e.next.prev = e.prev
-	e.prev, e.next = nil, nil
-}
-
-func (c *keyCache) pushFront(e *cacheEntry) {
-	e.prev = &c.head
-	e.next = c.head.next
-	c.head.next.prev = e
-	c.head.next = e
 }
 
 func newAEAD(key []byte) (cipher.AEAD, error) {

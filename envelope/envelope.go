@@ -153,12 +153,16 @@ func New(cfg Config) (*Envelope, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
+	cache, err := newKeyCache(cfg.CacheEntries, cfg.CacheMaxAge, cfg.Now)
+	if err != nil {
+		return nil, fmt.Errorf("envelope: %w", err)
+	}
 	return &Envelope{
 		kms:    cfg.KMS,
 		keyID:  ResolveKeyID(cfg.KeyName, cfg.Tenant),
 		tenant: cfg.Tenant,
 		cfg:    cfg,
-		cache:  newKeyCache(cfg.CacheEntries, cfg.CacheMaxAge, cfg.Now),
+		cache:  cache,
 	}, nil
 }
 

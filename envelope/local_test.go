@@ -169,7 +169,7 @@ func TestLocalCloseZeroesKeysAndRefusesWork(t *testing.T) {
 	ct, _ := e.Encrypt(context.Background(), []byte("x"))
 	e.cache.mu.Lock()
 	var keys [][]byte
-	for _, ent := range e.cache.entries {
+	for _, ent := range e.cache.entries.Values() {
 		keys = append(keys, ent.key)
 	}
 	e.cache.mu.Unlock()

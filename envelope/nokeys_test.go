@@ -32,7 +32,7 @@ func TestErrorsNeverCarryKeyMaterial(t *testing.T) {
 	}
 	e.cache.mu.Lock()
 	var key []byte
-	for _, ent := range e.cache.entries {
+	for _, ent := range e.cache.entries.Values() {
 		key = bytes.Clone(ent.key)
 	}
 	e.cache.mu.Unlock()

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kmsgate/kmsgate/authz"
+	"github.com/kmsgate/kmsgate/iampolicy"
 )
 
 func tagMap(tags []types.Tag) map[string]string {
@@ -249,15 +250,53 @@ func (g *Gate) ListRetirableGrants(ctx context.Context, in *kms.ListRetirableGra
 	return g.next.ListRetirableGrants(ctx, in, optFns...)
 }
 
-// RetireGrant with KeyId and GrantId is judged on the key (the grant's
-// grantee may retire it when the grant allows RetireGrant). With a grant
-// token only, the token is the authority, as in KMS: the call is passed on.
+// RetireGrant with KeyId and GrantId is judged on the key; a grant's
+// retiring principal may retire it whatever the policies say (and its
+// grantee when the grant allows RetireGrant), as in KMS. With a grant token
+// only, the token is the authority, as in KMS: the call is passed on.
 func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns ...func(*kms.Options)) (*kms.RetireGrantOutput, error) {
 	if in == nil || in.KeyId == nil {
 		return g.next.RetireGrant(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "RetireGrant", in.KeyId, nil); err != nil {
+	cl := g.begin(ctx, "RetireGrant")
+	k, err := g.key(ctx, cl, *in.KeyId)
+	if err != nil {
+		return nil, err
+	}
+	cl.r.Key, cl.r.KeyID = k, *in.KeyId
+	d, err := g.evaluate(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	if !d.Allowed() && d.Decision != iampolicy.ExplicitDeny && in.GrantId != nil {
+		for i := range cl.r.Grants {
+			gr := &cl.r.Grants[i]
+			if gr.ID == *in.GrantId && gr.RetirableBy(cl.r.Principal) {
+				d = retiringAllow(d, gr)
+				if g.guard != nil {
+					d = g.guardDecision(cl) // --alias-prefix still applies
+				}
+				break
+			}
+		}
+	}
+	if err := g.conclude(cl, d); err != nil {
 		return nil, err
 	}
 	return g.next.RetireGrant(ctx, in, optFns...)
+}
+
+// retiringAllow turns d into the Allow of a grant's retiring principal.
+func retiringAllow(d authz.Decision, gr *authz.Grant) authz.Decision {
+	ref := iampolicy.StatementRef{Policy: "grant:" + gr.ID, Index: -1, Sid: gr.ID, Effect: "Allow"}
+	d.Decision, d.Message = iampolicy.Allow, ""
+	d.Statements = []iampolicy.StatementRef{ref}
+	d.Reason = "the caller is the retiring principal of grant " + gr.ID
+	checks := make([]authz.Check, len(d.Checks))
+	for i, c := range d.Checks {
+		c.Decision, c.Message, c.Statements, c.Reason = iampolicy.Allow, "", d.Statements, d.Reason
+		checks[i] = c
+	}
+	d.Checks = checks
+	return d
 }

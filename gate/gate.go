@@ -173,6 +173,17 @@ func (g *Gate) key(ctx context.Context, cl *call, keyID string) (*authz.Key, err
 // dry-run or record mode), AccessDeniedException when denied in enforce
 // mode.
 func (g *Gate) decide(ctx context.Context, cl *call) error {
+	d, err := g.evaluate(ctx, cl)
+	if err != nil {
+		return err
+	}
+	return g.conclude(cl, d)
+}
+
+// evaluate decides cl.r, looking up the key's grants when the policies
+// alone do not allow (they are left in cl.r.Grants), then applies the
+// guard (--alias-prefix) when there is one.
+func (g *Gate) evaluate(ctx context.Context, cl *call) (authz.Decision, error) {
 	var d authz.Decision
 	if !g.guardOnly {
 		d = authz.Decide(cl.r)
@@ -180,7 +191,7 @@ func (g *Gate) decide(ctx context.Context, cl *call) error {
 			// Grants can allow what the policies do not: look them up only then.
 			grants, err := g.grantsOf(ctx, cl.r.Key, cl.r.DestinationKey)
 			if err != nil {
-				return err
+				return d, err
 			}
 			if len(grants) > 0 {
 				cl.r.Grants = grants
@@ -191,6 +202,12 @@ func (g *Gate) decide(ctx context.Context, cl *call) error {
 	if g.guard != nil && (g.guardOnly || d.Allowed()) {
 		d = g.guardDecision(cl)
 	}
+	return d, nil
+}
+
+// conclude records d and answers AccessDeniedException when it denies in
+// enforce mode.
+func (g *Gate) conclude(cl *call, d authz.Decision) error {
 	enforced := !d.Allowed() && g.mode == Enforce
 	g.note(cl, d, enforced)
 	if enforced {

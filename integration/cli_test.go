@@ -227,17 +227,7 @@ func TestAWSCLIRoundTripAgainstTheBinary(t *testing.T) {
 	})
 
 	t.Run("SIGTERM stops the server cleanly", func(t *testing.T) {
-		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case err := <-p.done:
-			if err != nil {
-				t.Errorf("got exit %v, want 0\n%s", err, p.logs)
-			}
-		case <-time.After(15 * time.Second):
-			t.Fatal("kmsgate did not stop on SIGTERM")
-		}
+		p.stop(t)
 		if !strings.Contains(p.logs.String(), "store closed") {
 			t.Errorf("got logs without the store-closed line:\n%s", p.logs)
 		}
@@ -255,19 +245,17 @@ func TestLogsNeverCarryPlaintext(t *testing.T) {
 	awsJSON(t, p.url, &enc, "kms", "encrypt", "--key-id", created.KeyMetadata.KeyId, "--plaintext", "fileb://"+plainFile)
 	var dk struct{ Plaintext string }
 	awsJSON(t, p.url, &dk, "kms", "generate-data-key", "--key-id", created.KeyMetadata.KeyId, "--key-spec", "AES_256")
-	// Wait until the request line of the last call has been read.
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(p.logs.String(), `"operation":"GenerateDataKey"`) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	p.stop(t) // once it has exited, every line it logged has been read
 	logs := p.logs.String()
 	for _, leak := range []string{secret, base64.StdEncoding.EncodeToString([]byte(secret)), dk.Plaintext, enc.CiphertextBlob} {
 		if strings.Contains(logs, leak) {
 			t.Errorf("log contains %q:\n%s", leak, logs)
 		}
 	}
-	if !strings.Contains(logs, `"operation":"Encrypt"`) {
-		t.Errorf("got no request line for Encrypt in:\n%s", logs)
+	for _, op := range []string{"CreateKey", "Encrypt", "GenerateDataKey"} {
+		if !strings.Contains(logs, `"operation":"`+op+`"`) {
+			t.Errorf("got no request line for %s in:\n%s", op, logs)
+		}
 	}
 }
 

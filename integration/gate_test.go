@@ -370,3 +370,25 @@ func TestGateAWSManagedKeyKeepsItsFixedPolicy(t *testing.T) {
 	wantAPIError(t, err, "AccessDeniedException", "User: "+adminARN+" is not authorized to perform: kms:Encrypt on resource: "+
 		aws.ToString(md.KeyMetadata.Arn)+" because no resource-based policy allows the kms:Encrypt action")
 }
+
+func TestGateRetiringPrincipalMayRetireTheGrant(t *testing.T) {
+	ctx := context.Background()
+	in := start(t, withGate(gate.Enforce, gateFiles(t), ""))
+	admin, grantee := in.clientAs("AKIAADMIN", "admin-secret"), in.clientAs("AKIAGRANTEE", "grantee-secret")
+	k := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t)
+	id := k.KeyMetadata.KeyId
+	mine := must(admin.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: id, GranteePrincipal: aws.String(appARN),
+		RetiringPrincipal: aws.String(granteeARN), Operations: []types.GrantOperation{types.GrantOperationDecrypt}}))(t)
+	other := must(admin.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: id, GranteePrincipal: aws.String(appARN),
+		RetiringPrincipal: aws.String(adminARN), Operations: []types.GrantOperation{types.GrantOperationEncrypt}}))(t)
+	// The grantee role has no identity policy: only being the retiring
+	// principal lets it retire.
+	_, err := grantee.RetireGrant(ctx, &kms.RetireGrantInput{KeyId: id, GrantId: other.GrantId})
+	wantAPIError(t, err, "AccessDeniedException", "User: "+granteeARN+" is not authorized to perform: kms:RetireGrant on resource: "+
+		aws.ToString(k.KeyMetadata.Arn)+" because no identity-based policy allows the kms:RetireGrant action")
+	must(grantee.RetireGrant(ctx, &kms.RetireGrantInput{KeyId: id, GrantId: mine.GrantId}))(t)
+	left := must(admin.ListGrants(ctx, &kms.ListGrantsInput{KeyId: id}))(t)
+	if len(left.Grants) != 1 || aws.ToString(left.Grants[0].GrantId) != aws.ToString(other.GrantId) {
+		t.Fatalf("got %d grants left, want only the other one", len(left.Grants))
+	}
+}

@@ -279,10 +279,9 @@ type statusWriter struct {
 
 // exchange is what ServeHTTP allocates per request, in one piece.
 type exchange struct {
-	w     statusWriter
-	st    reqState
-	id    [1]string // the x-amzn-RequestId header value
-	match mux.RouteMatch
+	w  statusWriter
+	st reqState
+	id [1]string // the x-amzn-RequestId header value
 }
 
 // Unwrap lets http.ResponseController reach the connection (the backup
@@ -339,16 +338,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			panic(p) // net/http's own signal to drop the connection
 		}
 	}()
-	// A request that matches a route of the table (its path then equals a
-	// clean literal path, so mux would not redirect it) goes straight to the
-	// route's handler: mux's own ServeHTTP would make two copies of the
-	// request to carry route variables, which no handler here reads. Every
-	// other request (not found, wrong method, unclean path) is mux's.
+	// Admin paths need an admin principal once signatures are checked.
 	if s.auth == AuthVerify && strings.HasPrefix(r.URL.Path, "/_kmsgate/") && !s.admitAdmin(sw, r) {
-		return
-	}
-	if m := &ex.match; s.router.Match(r, m) && m.MatchErr == nil && m.Handler != nil {
-		m.Handler.ServeHTTP(sw, r)
 		return
 	}
 	s.router.ServeHTTP(sw, r)

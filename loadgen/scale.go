@@ -36,13 +36,18 @@ type ScaleOp struct {
 
 // ScaleReport is a scale run: the figures of BENCHMARKS.md's scale table.
 type ScaleReport struct {
-	Keys          int       `json:"keys"`
-	SkipCheck     bool      `json:"skipCheck"`
-	StoreBytes    int64     `json:"storeBytes"`
-	StartMs       float64   `json:"startMs"` // median
-	StartRunsMs   []float64 `json:"startRunsMs"`
-	RSSIdleBytes  int64     `json:"rssIdleBytes"` // VmRSS after start and one ListKeys
-	RSSPeakBytes  int64     `json:"rssPeakBytes"` // VmHWM after the load
+	Keys         int       `json:"keys"`
+	SkipCheck    bool      `json:"skipCheck"`
+	StoreBytes   int64     `json:"storeBytes"`
+	StartMs      float64   `json:"startMs"` // median
+	StartRunsMs  []float64 `json:"startRunsMs"`
+	RSSIdleBytes int64     `json:"rssIdleBytes"` // VmRSS after start and one ListKeys
+	RSSPeakBytes int64     `json:"rssPeakBytes"` // VmHWM after the load
+	// After the load: RSS of anonymous memory (heap, stacks) and of file
+	// pages (the store's mmap: pages read stay resident until the kernel
+	// needs them, and count in VmRSS and VmHWM).
+	RSSAnonBytes  int64     `json:"rssAnonBytes"`
+	RSSFileBytes  int64     `json:"rssFileBytes"`
 	DeepPageAfter int       `json:"deepPageAfter"`
 	Ops           []ScaleOp `json:"operations"`
 }
@@ -153,6 +158,12 @@ func Scale(ctx context.Context, o ScaleOptions, progress io.Writer) (*ScaleRepor
 	if rep.RSSPeakBytes, err = proc.PeakRSS(); err != nil {
 		return nil, err
 	}
+	if rep.RSSAnonBytes, err = statusBytes(proc.Cmd.Process.Pid, "RssAnon:"); err != nil {
+		return nil, err
+	}
+	if rep.RSSFileBytes, err = statusBytes(proc.Cmd.Process.Pid, "RssFile:"); err != nil {
+		return nil, err
+	}
 	return rep, nil
 }
 
@@ -214,7 +225,8 @@ func (r *ScaleReport) WriteText(w io.Writer) error {
 		check = "--skip-check"
 	}
 	fmt.Fprintf(&b, "start to first answer (%s): %.1f ms (median of %v)\n", check, r.StartMs, r.StartRunsMs)
-	fmt.Fprintf(&b, "RSS after start: %.1f MiB\nRSS peak under load: %.1f MiB\n", mib(r.RSSIdleBytes), mib(r.RSSPeakBytes))
+	fmt.Fprintf(&b, "RSS after start: %.1f MiB\nRSS peak under load: %.1f MiB (after the load: %.1f MiB anonymous, %.1f MiB file pages of the store's mmap)\n",
+		mib(r.RSSIdleBytes), mib(r.RSSPeakBytes), mib(r.RSSAnonBytes), mib(r.RSSFileBytes))
 	fmt.Fprintf(&b, "deep page: after %d keys\n", r.DeepPageAfter)
 	for _, op := range r.Ops {
 		fmt.Fprintf(&b, "%s: %.0f req/s, p50 %.2f ms, p99 %.2f ms\n", op.Name, op.Stats.ReqPerSec, op.Stats.P50Ms, op.Stats.P99Ms)

@@ -239,8 +239,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 
 	if s.proxy != nil {
 		close(s.swpDone)
-		cfg.Logger.Info().Str("addr", s.Addr).Str("region", cfg.Region).Str("upstream", cfg.Upstream).
-			Msg("kmsgate serving (proxy mode)")
+		cfg.Logger.Info().Str("addr", s.Addr).Str("mode", "proxy").Str("upstream", cfg.Upstream).Str("region", cfg.Region).
+			Str("auth", cfg.Auth.String()).Str("policy_mode", cfg.PolicyMode.String()).Str("alias_prefix", cfg.AliasPrefix).
+			Msg("kmsgate serving")
 		return s, nil
 	}
 	sweepCtx, cancel := context.WithCancel(context.Background())
@@ -428,8 +429,11 @@ func (s *Server) open(ctx context.Context, rootKey []byte, seedFile *seed.File) 
 	if rep := s.db.CheckReport(); rep.Ran {
 		ev := cfg.Logger.Info()
 		msg := "store checked"
-		if !rep.Complete {
+		switch {
+		case !rep.Walked:
 			ev, msg = cfg.Logger.Warn(), "store check stopped at --check-timeout; the rest of the store is unchecked"
+		case !rep.Complete:
+			ev, msg = cfg.Logger.Warn(), "store pages checked; bbolt's free-list check left out (the page walk took over half of --check-timeout)"
 		}
 		ev.Str("data", data).Int("records", rep.Records).Dur("took", rep.Took).Msg(msg)
 	}

@@ -89,6 +89,9 @@ func cut(s string, n int) string {
 // openBolt opens the bbolt file with faults and panics (bbolt panics on
 // some damaged pages, e.g. "invalid freelist page") turned into errors.
 func openBolt(path string, opts *bolt.Options) (db *bolt.DB, err error) {
+	if err := precheckFile(path); err != nil {
+		return nil, err
+	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
@@ -116,9 +119,11 @@ func openBolt(path string, opts *bolt.Options) (db *bolt.DB, err error) {
 type CheckReport struct {
 	// Ran is false when the store was new or the check was skipped.
 	Ran bool
-	// Complete is true when every record was read and bbolt's own check
-	// ran; false when the time bound stopped the walk first.
-	Complete bool
+	// Walked is true when the page walk read every page; Complete when
+	// bbolt's own check ran after it too. The time bound stops the walk
+	// (Walked false), or leaves out bbolt's check when the walk took more
+	// than half of the bound (Walked true, Complete false).
+	Walked, Complete bool
 	// Records is how many keys (of records and buckets) were read.
 	Records int
 	// Took is how long the check took.
@@ -161,6 +166,7 @@ func (db *DB) consistencyCheck(bound time.Duration) (CheckReport, error) {
 	if errors.Is(err, errStopWalk) {
 		err, complete = nil, false
 	}
+	rep.Walked = complete
 	if err != nil {
 		return rep, &DamagedError{Path: db.path, Cause: cut(err.Error(), 200)}
 	}

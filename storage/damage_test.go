@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -251,12 +252,46 @@ func TestConsistencyCheckReport(t *testing.T) {
 			}
 			defer db.Close()
 			rep := db.CheckReport()
-			if rep.Ran != tc.ran || rep.Complete != tc.complet {
+			if rep.Ran != tc.ran || rep.Complete != tc.complet || (tc.complet && !rep.Walked) {
 				t.Errorf("got ran=%v complete=%v, want ran=%v complete=%v", rep.Ran, rep.Complete, tc.ran, tc.complet)
 			}
 			if tc.complet && rep.Records < 2000 {
 				t.Errorf("got %d records read, want every one of the 2000 written", rep.Records)
 			}
 		})
+	}
+}
+
+// TestHugeFreeListCountIsRefused damages the free list's page count so
+// that bbolt, trusting it, would allocate without bound (a fatal out of
+// memory, not a panic) while opening: the file is refused as damaged first.
+func TestHugeFreeListCountIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kmsgate.db")
+	fillStore(t, path, 300)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patched := 0
+	for _, metaOff := range []int{0, 4096} {
+		freelist := binary.LittleEndian.Uint64(raw[metaOff+16+32:])
+		if freelist == ^uint64(0) || int(freelist+1)*4096 > len(raw) {
+			continue
+		}
+		page := raw[int(freelist)*4096:]
+		binary.LittleEndian.PutUint16(page[10:], 0xFFFF)
+		binary.LittleEndian.PutUint64(page[16:], 1<<36)
+		patched++
+	}
+	if patched == 0 {
+		t.Fatal("found no free list page to damage")
+	}
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = storage.Open(path, storage.Options{RootKey: storagetest.RootKey()})
+	var de *storage.DamagedError
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), "free list") {
+		t.Fatalf("got %v, want the store refused as damaged for its free list", err)
 	}
 }

@@ -34,6 +34,8 @@ type rawCheck struct {
 	deadline time.Time
 	pages    int
 	records  int
+	// hdr and buf are reused for every page read.
+	hdr, buf []byte
 }
 
 func newRawCheck(path string, tx *bolt.Tx, deadline time.Time) (*rawCheck, error) {
@@ -82,7 +84,10 @@ func (rc *rawCheck) page(id uint64, from uint64) ([]byte, error) {
 	if id < 2 || id >= rc.hwm {
 		return nil, fmt.Errorf("page %d refers to page %d, outside the file's %d pages", from, id, rc.hwm)
 	}
-	hdr := make([]byte, pageHeaderSize)
+	if rc.hdr == nil {
+		rc.hdr = make([]byte, pageHeaderSize)
+	}
+	hdr := rc.hdr
 	if _, err := rc.f.ReadAt(hdr, int64(id)*int64(rc.psize)); err != nil {
 		return nil, fmt.Errorf("page %d: %v", id, err)
 	}
@@ -99,7 +104,13 @@ func (rc *rawCheck) page(id uint64, from uint64) ([]byte, error) {
 		}
 		rc.seen[i] = true
 	}
-	buf := make([]byte, int(overflow+1)*rc.psize)
+	// The page's bytes are only read until the next page is: what is kept
+	// of them (child page ids) is copied out.
+	n := int(overflow+1) * rc.psize
+	if cap(rc.buf) < n {
+		rc.buf = make([]byte, n)
+	}
+	buf := rc.buf[:n]
 	if _, err := rc.f.ReadAt(buf, int64(id)*int64(rc.psize)); err != nil {
 		return nil, fmt.Errorf("page %d: %v", id, err)
 	}

@@ -222,15 +222,6 @@ func (db *DB) Size() (int64, error) {
 type Tx struct {
 	tx *bolt.Tx
 	db *DB
-	// found remembers the buckets a read-only transaction has opened: its
-	// snapshot never changes, and bbolt itself only remembers them in
-	// writable transactions.
-	found [4]foundBucket
-}
-
-type foundBucket struct {
-	name string
-	b    *bolt.Bucket
 }
 
 // Writable reports whether the transaction can write.
@@ -251,19 +242,6 @@ func (tx *Tx) Snapshot() (id uint64, ok bool) {
 func (tx *Tx) bucket(name string, create bool) (*bolt.Bucket, error) {
 	if tx.tx.Writable() {
 		return tx.writableBucket(name, create)
-	}
-	for i := range tx.found {
-		f := &tx.found[i]
-		if f.b == nil {
-			f.b = tx.tx.Bucket([]byte(name))
-			if f.b != nil {
-				f.name = name
-			}
-			return f.b, nil
-		}
-		if f.name == name {
-			return f.b, nil
-		}
 	}
 	return tx.tx.Bucket([]byte(name)), nil
 }
@@ -346,6 +324,25 @@ func (tx *Tx) Scan(bucket, prefix, from string, fn func(key string, value []byte
 		}
 		if !more {
 			return nil
+		}
+	}
+	return nil
+}
+
+// ScanPeek is Scan without copies: the value passed to fn is the store's
+// own memory, valid only during that call and never to be modified (as
+// Peek's). For pages that decode each value at once or only read keys.
+func (tx *Tx) ScanPeek(bucket, prefix, from string, fn func(key string, value []byte) (bool, error)) error {
+	b, _ := tx.bucket(bucket, false)
+	if b == nil {
+		return nil
+	}
+	start := max(prefix, from)
+	c := b.Cursor()
+	for k, v := c.Seek([]byte(start)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
+		more, err := fn(string(k), v)
+		if err != nil || !more {
+			return err
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -380,5 +381,45 @@ func TestSnapshotChangesWithEveryCommittedWriteAndOnlyThen(t *testing.T) {
 			t.Errorf("after committed write %d: got snapshot %d again, want a new one", i+1, got)
 		}
 		seen[got] = true
+	}
+}
+
+func TestScanPeekSeeksAndStops(t *testing.T) {
+	db := storagetest.Open(t, filepath.Join(t.TempDir(), "kmsgate.db"), storagetest.RootKey())
+	if err := db.Update(func(tx *storage.Tx) error {
+		for _, k := range []string{"a/1", "a/2", "a/3", "b/1"} {
+			if err := tx.Put("t", k, []byte("v"+k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		prefix, from string
+		stopAfter    int
+		want         []string
+	}{
+		{"a/", "", 10, []string{"a/1=va/1", "a/2=va/2", "a/3=va/3"}},
+		{"a/", "a/2", 10, []string{"a/2=va/2", "a/3=va/3"}},
+		{"a/", "a/15", 10, []string{"a/2=va/2", "a/3=va/3"}},
+		{"a/", "", 1, []string{"a/1=va/1"}},
+		{"b/", "", 10, []string{"b/1=vb/1"}},
+		{"c/", "", 10, nil},
+	}
+	for _, c := range cases {
+		var got []string
+		if err := db.View(func(tx *storage.Tx) error {
+			return tx.ScanPeek("t", c.prefix, c.from, func(k string, v []byte) (bool, error) {
+				got = append(got, k+"="+string(v))
+				return len(got) < c.stopAfter, nil
+			})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("ScanPeek(%q, from %q): got %v, want %v", c.prefix, c.from, got, c.want)
+		}
 	}
 }

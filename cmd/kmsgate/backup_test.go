@@ -274,3 +274,48 @@ func TestKill9UnderConcurrentWrites(t *testing.T) {
 	checkAcked(t, sdkClient(addr), all)
 	t.Logf("%d rounds, %d keys acknowledged", rounds.Load(), len(all))
 }
+
+// TestBackupNeedsAnAdminOnceAuthIsOn: with --auth verify, the backup
+// endpoint answers only an admin principal's signature; `kmsgate backup
+// --url` signs with the AWS_* credentials in its environment.
+func TestBackupNeedsAnAdminOnceAuthIsOn(t *testing.T) {
+	dir := t.TempDir()
+	principals := filepath.Join(dir, "principals.yaml")
+	os.WriteFile(principals, []byte(`principals:
+  - arn: arn:aws:iam::111122223333:user/app
+    accessKeys: [{id: AKIAAPPEXAMPLE, secret: app-secret}]
+  - arn: arn:aws:iam::111122223333:user/ops
+    accessKeys: [{id: AKIAOPSEXAMPLE, secret: ops-secret}]
+    admin: true
+`), 0o600)
+	_, addr, _, _ := serveLogs(t, "--data", filepath.Join(dir, "kmsgate.db"), "--auth", "verify", "--principals", principals)
+	for _, tc := range []struct {
+		name, akid, secret string
+		wantCode           int
+	}{
+		{"an admin principal gets the backup", "AKIAOPSEXAMPLE", "ops-secret", 0},
+		{"another principal is refused", "AKIAAPPEXAMPLE", "app-secret", 1},
+		{"an unsigned request is refused", "", "", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "b.db")
+			var o, e bytes.Buffer
+			cmd := exec.Command(kmsgateBin, "backup", "--url", "http://"+addr, "--out", out, "--region", "us-east-1")
+			cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+tc.akid, "AWS_SECRET_ACCESS_KEY="+tc.secret, "AWS_SESSION_TOKEN=")
+			cmd.Stdout, cmd.Stderr = &o, &e
+			err := cmd.Run()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			}
+			if code != tc.wantCode {
+				t.Fatalf("got exit %d (%s%s), want %d", code, o.String(), e.String(), tc.wantCode)
+			}
+			_, statErr := os.Stat(out)
+			if (tc.wantCode == 0) != (statErr == nil) {
+				t.Errorf("got %v for the backup file, want it written only for the admin", statErr)
+			}
+		})
+	}
+}

@@ -29,10 +29,49 @@ func commands() []command {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	// A close can be the first to report a failed write (a full disk on
+	// some file systems): the output is lost, so the command failed.
+	if err := os.Stdout.Close(); err != nil && code == 0 {
+		fmt.Fprintf(os.Stderr, "kmsgate: writing the output: %v\n", err)
+		code = 1
+	}
+	os.Exit(code)
 }
 
+// run runs the command args name. Every write to stdout is checked: when
+// one fails (kmsgate envelope decrypt > /dev/full), the output is lost and
+// run returns 1 whatever the command returned.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	out := &checkedWriter{w: stdout}
+	code := runCommand(args, stdin, out, stderr)
+	if out.err != nil {
+		fmt.Fprintf(stderr, "kmsgate: writing the output: %v\n", out.err)
+		return 1
+	}
+	return code
+}
+
+// checkedWriter remembers the first failed write; every write after it
+// fails with the same error.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	c.err = err
+	return n, err
+}
+
+func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		if len(args) == 0 {

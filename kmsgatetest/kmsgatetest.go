@@ -17,6 +17,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,6 +166,10 @@ type Server struct {
 	mu      sync.Mutex
 	srv     *server.Server
 	stopped bool
+	// transport carries every client's connections, so that Restart can
+	// drop the pooled ones the old server closed: a client made before
+	// Restart then dials anew instead of writing to a dead connection.
+	transport *http.Transport
 }
 
 // New starts a kmsgate for the test: listening on a free loopback port, its
@@ -216,7 +221,8 @@ func New(tb TB, opts ...Option) *Server {
 	for _, fn := range o.configure {
 		fn(&cfg)
 	}
-	s := &Server{Account: cfg.Account, Region: cfg.Region, tb: tb, cfg: cfg}
+	s := &Server{Account: cfg.Account, Region: cfg.Region, tb: tb, cfg: cfg,
+		transport: http.DefaultTransport.(*http.Transport).Clone()}
 	s.boot()
 	tb.Cleanup(s.Stop)
 	for _, sv := range o.seeds {
@@ -263,6 +269,7 @@ func (s *Server) Stop() {
 	if err := srv.Shutdown(ctx); err != nil {
 		s.tb.Errorf("kmsgatetest: shutdown: %v", err)
 	}
+	s.transport.CloseIdleConnections()
 }
 
 // Restart stops the server and serves the same store again on the same
@@ -285,6 +292,7 @@ func (s *Server) ClientIn(region string) *kms.Client {
 	return kms.New(kms.Options{
 		Region:           region,
 		BaseEndpoint:     aws.String(s.URL),
+		HTTPClient:       &http.Client{Transport: s.transport},
 		Credentials:      credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
 		RetryMaxAttempts: 1,
 	})
@@ -296,6 +304,7 @@ func (s *Server) ClientWith(accessKeyID, secretAccessKey string) *kms.Client {
 	return kms.New(kms.Options{
 		Region:           s.Region,
 		BaseEndpoint:     aws.String(s.URL),
+		HTTPClient:       &http.Client{Transport: s.transport},
 		Credentials:      credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, ""),
 		RetryMaxAttempts: 1,
 	})

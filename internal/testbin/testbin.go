@@ -32,6 +32,17 @@ func Main(m *testing.M, pkgDir string, bin *string) {
 		os.RemoveAll(dir)
 		os.Exit(2)
 	}
+	// Every temporary file of the tests and of the processes they start
+	// (a `serve --ephemeral` store, even one of a server that had to be
+	// killed) lands in dir, which is removed below: nothing is left in the
+	// system's temporary directory.
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		fmt.Fprintln(os.Stderr, "testbin:", err)
+		os.RemoveAll(dir)
+		os.Exit(2)
+	}
+	os.Setenv("TMPDIR", tmp)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -12,11 +12,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kmsgate/kmsgate/internal/syncbuf"
 	"github.com/kmsgate/kmsgate/internal/testbin"
 )
 
@@ -32,26 +32,8 @@ func TestMain(m *testing.M) { testbin.Main(m, "../cmd/kmsgate", &kmsgateBinary) 
 type process struct {
 	cmd  *exec.Cmd
 	url  string
-	logs *lockedBuffer
+	logs *syncbuf.Buffer
 	done chan error
-}
-
-// lockedBuffer collects the server's log lines while the test reads them.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) WriteString(s string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.WriteString(s)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startBinary runs the built kmsgate binary with args after `serve` and waits
@@ -69,7 +51,7 @@ func startBinary(t *testing.T, args ...string) *process {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, logs: &lockedBuffer{}, done: make(chan error, 1)}
+	p := &process{cmd: cmd, logs: &syncbuf.Buffer{}, done: make(chan error, 1)}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)

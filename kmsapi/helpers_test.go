@@ -23,6 +23,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/internal/syncbuf"
 )
 
 const (
@@ -168,36 +169,18 @@ func (b *testBackend) GenerateRandom(ctx context.Context, in *kms.GenerateRandom
 	return &kms.GenerateRandomOutput{Plaintext: out}, nil
 }
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
-
 // harness is a real server on 127.0.0.1 with a real SDK client.
 type harness struct {
 	srv     *httptest.Server
 	client  *kms.Client
-	logs    *syncBuffer
+	logs    *syncbuf.Buffer
 	backend *testBackend
 }
 
 func newHarness(t *testing.T, mutate func(*Config)) *harness {
 	t.Helper()
 	h := &harness{
-		logs:    &syncBuffer{},
+		logs:    &syncbuf.Buffer{},
 		backend: &testBackend{created: time.Date(2026, 1, 2, 3, 4, 5, 678e6, time.UTC)},
 	}
 	cfg := Config{

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/rs/zerolog"
 
+	"github.com/kmsgate/kmsgate/internal/syncbuf"
 	"github.com/kmsgate/kmsgate/server"
 )
 
@@ -219,7 +220,7 @@ func TestUpstreamOutageIsLoggedOnceAndRecoversWithoutRestart(t *testing.T) {
 	ctx := context.Background()
 	up := startEmulator(t)
 	addr := up.Addr
-	var logs logBuffer
+	var logs syncbuf.Buffer
 	px := startProxy(t, up.URL(), func(c *server.Config) { c.Logger = zerolog.New(&logs) })
 	c := client(px.URL(), testRegion)
 	must(c.ListKeys(ctx, &kms.ListKeysInput{}))(t)

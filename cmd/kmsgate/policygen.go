@@ -68,6 +68,16 @@ func arnFields(account, region string) error {
 	return nil
 }
 
+// logFiles checks what generate and report share: the decision logs named
+// by --from and as arguments (at least one), and --account / --region.
+func logFiles(from, args []string, account, region string) ([]string, error) {
+	from = append(from, args...)
+	if len(from) == 0 {
+		return nil, errors.New("--from FILE is required")
+	}
+	return from, arnFields(account, region)
+}
+
 func runPolicyGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("policy generate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -91,11 +101,8 @@ func runPolicyGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "kmsgate policy generate: "+format+"\n", a...)
 		return 2
 	}
-	from = append(from, fs.Args()...)
-	if len(from) == 0 {
-		return fail("--from FILE is required")
-	}
-	if err := arnFields(*account, *region); err != nil {
+	from, err := logFiles(from, fs.Args(), *account, *region)
+	if err != nil {
 		return fail("%v", err)
 	}
 	recs, err := readLogs(from, stdin)
@@ -179,11 +186,8 @@ func runPolicyReport(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "kmsgate policy report: "+format+"\n", a...)
 		return 2
 	}
-	from = append(from, fs.Args()...)
-	if len(from) == 0 {
-		return fail("--from FILE is required")
-	}
-	if err := arnFields(*account, *region); err != nil {
+	from, err := logFiles(from, fs.Args(), *account, *region)
+	if err != nil {
 		return fail("%v", err)
 	}
 	var write func(*policygen.Report, io.Writer) error

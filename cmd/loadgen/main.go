@@ -134,14 +134,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadgen: %v\n", err)
 		return 1
 	}
-	if o.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(rep)
-	} else {
-		err = rep.WriteText(stdout)
-	}
-	if err != nil {
+	if err := writeReport(stdout, rep, o.json); err != nil {
 		fmt.Fprintf(stderr, "loadgen: %v\n", err)
 		return 1
 	}
@@ -271,4 +264,14 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 	}
 	rep.SetRSS(krss, frss)
 	return rep, nil
+}
+
+// writeReport prints a report as indented JSON or as its text table.
+func writeReport(w io.Writer, rep interface{ WriteText(io.Writer) error }, asJSON bool) error {
+	if !asJSON {
+		return rep.WriteText(w)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -73,14 +72,7 @@ func runScale(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadgen scale: %v\n", err)
 		return 1
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(rep)
-	} else {
-		err = rep.WriteText(stdout)
-	}
-	if err != nil {
+	if err := writeReport(stdout, rep, *asJSON); err != nil {
 		fmt.Fprintf(stderr, "loadgen scale: %v\n", err)
 		return 1
 	}

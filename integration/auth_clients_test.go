@@ -11,26 +11,6 @@ import (
 	"testing"
 )
 
-// runAWSAs is runAWS with another access key.
-func runAWSAs(t *testing.T, url, id, secret string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	cmd := exec.Command(awsCLI, append([]string{"--endpoint-url", url, "--region", testRegion, "--output", "json"}, args...)...)
-	cmd.Env = []string{
-		"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(),
-		"AWS_ACCESS_KEY_ID=" + id, "AWS_SECRET_ACCESS_KEY=" + secret,
-		"AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1",
-	}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run aws: %v", err)
-	}
-	return out.String(), errb.String(), code
-}
-
 // The AWS CLI works unchanged against `serve --auth verify --policy-mode
 // enforce` with a principal whose policy allows kms:*, and gets AWS's
 // errors for a wrong secret and for a principal the policy denies.

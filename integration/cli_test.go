@@ -101,13 +101,19 @@ func (p *process) stop(t *testing.T) {
 // runAWS runs the AWS CLI v2 against url with test credentials.
 func runAWS(t *testing.T, url string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runAWSAs(t, url, "AKIDEXAMPLE", "secret", args...)
+}
+
+// runAWSAs runs the AWS CLI v2 against url with the access key id and secret.
+func runAWSAs(t *testing.T, url, id, secret string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	if _, err := os.Stat(awsCLI); err != nil {
 		t.Fatalf("the AWS CLI v2 is needed at %s (apt-get install -y awscli): %v", awsCLI, err)
 	}
 	cmd := exec.Command(awsCLI, append([]string{"--endpoint-url", url, "--region", testRegion, "--output", "json"}, args...)...)
 	cmd.Env = []string{
 		"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(),
-		"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret",
+		"AWS_ACCESS_KEY_ID=" + id, "AWS_SECRET_ACCESS_KEY=" + secret,
 		"AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1",
 	}
 	var out, errb bytes.Buffer

@@ -141,7 +141,12 @@ func awsJSON(t *testing.T, url string, v any, args ...string) {
 }
 
 func TestAWSCLIRoundTripAgainstTheBinary(t *testing.T) {
-	p := startBinary(t, "--data", filepath.Join(t.TempDir(), "cli.db"))
+	for _, st := range binaryStores(t) {
+		t.Run(st.name, func(t *testing.T) { awsCLIRoundTrip(t, startBinary(t, st.args(t)...)) })
+	}
+}
+
+func awsCLIRoundTrip(t *testing.T, p *process) {
 
 	resp, err := http.Get(p.url + "/healthz")
 	if err != nil {

@@ -392,3 +392,135 @@ func TestGateRetiringPrincipalMayRetireTheGrant(t *testing.T) {
 		t.Fatalf("got %d grants left, want only the other one", len(left.Grants))
 	}
 }
+
+// TestGateFactChangesTakeEffectOnTheNextCall: the gate's key facts are
+// cached between writes (emulator's factsCache), so each change of an
+// alias, a tag, a key policy or a grant must decide the very next call.
+// Each step makes one change as admin, then one call as the caller.
+func TestGateFactChangesTakeEffectOnTheNextCall(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	seed, err := os.ReadFile("../authz/testdata/seed-policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "seed.json"), seed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	principals := filepath.Join(dir, "principals.yaml")
+	if err := os.WriteFile(principals, []byte(`principals:
+  - arn: `+appARN+`
+    accessKeys: [{id: AKIAAPP, secret: app-secret}]
+    policies: [seed.json]
+    inlinePolicies:
+      - {"Version": "2012-10-17", "Statement": [{"Sid": "Frozen", "Effect": "Deny", "Action": "kms:GenerateDataKey", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceTag/frozen": "yes"}}}]}
+  - arn: `+adminARN+`
+    accessKeys: [{id: AKIAADMIN, secret: admin-secret}]
+    inlinePolicies: [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}]
+  - arn: `+granteeARN+`
+    accessKeys: [{id: AKIAGRANTEE, secret: grantee-secret}]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := start(t, withGate(gate.Enforce, principals, ""))
+	app, admin, grantee := in.clientAs("AKIAAPP", "app-secret"), in.clientAs("AKIAADMIN", "admin-secret"), in.clientAs("AKIAGRANTEE", "grantee-secret")
+	k := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata
+	other := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata
+	arn := aws.ToString(k.Arn)
+	must(admin.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/jumpwire/k"), TargetKeyId: k.KeyId}))(t)
+	blob := must(admin.Encrypt(ctx, &kms.EncryptInput{KeyId: k.KeyId, Plaintext: []byte("x")}))(t).CiphertextBlob
+	noAlias := denied("kms:GenerateDataKey", arn, "because no identity-based policy allows the kms:GenerateDataKey action")
+	frozen := denied("kms:GenerateDataKey", arn, "with an explicit deny in an identity-based policy")
+	denyPolicy := `{"Version":"2012-10-17","Statement":[
+	  {"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + testAccount + `:root"},"Action":"kms:*","Resource":"*"},
+	  {"Sid":"NoDataKeys","Effect":"Deny","Principal":{"AWS":"` + appARN + `"},"Action":"kms:GenerateDataKey","Resource":"*"}]}`
+	byPolicy := denied("kms:GenerateDataKey", arn, "with an explicit deny in a resource-based policy")
+	defaultPolicy := `{"Version":"2012-10-17","Statement":[
+	  {"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + testAccount + `:root"},"Action":"kms:*","Resource":"*"}]}`
+	noGrant := "User: " + granteeARN + " is not authorized to perform: kms:Decrypt on resource: " + arn +
+		" because no identity-based policy allows the kms:Decrypt action"
+	var grantID string
+
+	gdk := func(keyID string) error {
+		_, err := app.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String(keyID), KeySpec: types.DataKeySpecAes256})
+		return err
+	}
+	decrypt := func() error {
+		_, err := grantee.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob})
+		return err
+	}
+	for _, step := range []struct {
+		name              string
+		change            func() error
+		call              func() error
+		wantCode, wantMsg string // "" when the call succeeds
+	}{
+		{"allowed through the jumpwire alias (facts now cached)", nil, func() error { return gdk(arn) }, "", ""},
+		{"the alias moves to another key", func() error {
+			_, err := admin.UpdateAlias(ctx, &kms.UpdateAliasInput{AliasName: aws.String("alias/jumpwire/k"), TargetKeyId: other.KeyId})
+			return err
+		}, func() error { return gdk(arn) }, "AccessDeniedException", noAlias},
+		{"a new jumpwire alias names the key", func() error {
+			_, err := admin.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/jumpwire/k2"), TargetKeyId: k.KeyId})
+			return err
+		}, func() error { return gdk(arn) }, "", ""},
+		{"the alias used as KeyId is deleted", func() error {
+			if err := gdk("alias/jumpwire/k2"); err != nil {
+				return err
+			}
+			_, err := admin.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String("alias/jumpwire/k2")})
+			return err
+		}, func() error { return gdk("alias/jumpwire/k2") }, "NotFoundException", "Alias arn:aws:kms:" + testRegion + ":" + testAccount + ":alias/jumpwire/k2 is not found."},
+		{"the alias is back", func() error {
+			_, err := admin.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/jumpwire/k2"), TargetKeyId: k.KeyId})
+			return err
+		}, func() error { return gdk(arn) }, "", ""},
+		{"a tag an identity policy denies on", func() error {
+			_, err := admin.TagResource(ctx, &kms.TagResourceInput{KeyId: k.KeyId, Tags: []types.Tag{{TagKey: aws.String("frozen"), TagValue: aws.String("yes")}}})
+			return err
+		}, func() error { return gdk(arn) }, "AccessDeniedException", frozen},
+		{"the tag is removed", func() error {
+			_, err := admin.UntagResource(ctx, &kms.UntagResourceInput{KeyId: k.KeyId, TagKeys: []string{"frozen"}})
+			return err
+		}, func() error { return gdk(arn) }, "", ""},
+		{"a key policy that denies the caller", func() error {
+			_, err := admin.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: k.KeyId, Policy: aws.String(denyPolicy)})
+			return err
+		}, func() error { return gdk(arn) }, "AccessDeniedException", byPolicy},
+		{"the key policy is the default again", func() error {
+			_, err := admin.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: k.KeyId, Policy: aws.String(defaultPolicy)})
+			return err
+		}, func() error { return gdk(arn) }, "", ""},
+		{"a grantee without a grant", nil, decrypt, "AccessDeniedException", noGrant},
+		{"a grant is created", func() error {
+			g, err := admin.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: k.KeyId, GranteePrincipal: aws.String(granteeARN),
+				Operations: []types.GrantOperation{types.GrantOperationDecrypt}})
+			if err == nil {
+				grantID = aws.ToString(g.GrantId)
+			}
+			return err
+		}, decrypt, "", ""},
+		{"the grant is revoked", func() error {
+			_, err := admin.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: k.KeyId, GrantId: aws.String(grantID)})
+			return err
+		}, decrypt, "AccessDeniedException", noGrant},
+	} {
+		if step.change != nil {
+			if err := step.change(); err != nil {
+				t.Fatalf("%s: the change failed: %v", step.name, err)
+			}
+		}
+		err := step.call()
+		if step.wantCode == "" {
+			if err != nil {
+				t.Fatalf("%s: got %v, want success", step.name, err)
+			}
+			continue
+		}
+		t.Run(step.name, func(t *testing.T) { wantAPIError(t, err, step.wantCode, step.wantMsg) })
+		if t.Failed() {
+			return
+		}
+	}
+}

@@ -99,6 +99,12 @@ type Request struct {
 	GranteePrincipal      string
 	RetiringPrincipal     string
 	GrantIsForAWSResource bool
+	// GrantConstraintType is kms:GrantConstraintType of CreateGrant:
+	// "EncryptionContextEquals" or "EncryptionContextSubset", "" without a
+	// constraint.
+	GrantConstraintType string
+	// KeyAgreementAlgorithm is DeriveSharedSecret's (kms:KeyAgreementAlgorithm).
+	KeyAgreementAlgorithm string
 
 	// CreateKey's KeySpec, KeyUsage and Origin (defaults when empty).
 	KeySpec, KeyUsage, Origin string

@@ -95,6 +95,7 @@ func addBase(b *builder, r *Request, identity bool) {
 		}
 	}
 	b.str("kms:viaservice", r.ViaService)
+	b.str("aws:requestedregion", r.Region)
 }
 
 // AddCallerKeys adds the condition keys AWS derives from the caller's ARN
@@ -186,8 +187,14 @@ func opContext(r *Request, k *Key, destination bool, rs readers) iampolicy.Conte
 	case "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext":
 		b.str("kms:datakeypairspec", r.KeyPairSpec)
 	}
-	if op == "CreateGrant" && rs.reads("kms:grantoperations") {
-		b.set("kms:grantoperations", iampolicy.StringSet(r.GrantOperations...))
+	switch op {
+	case "CreateGrant":
+		if rs.reads("kms:grantoperations") {
+			b.set("kms:grantoperations", iampolicy.StringSet(r.GrantOperations...))
+		}
+		b.str("kms:grantconstrainttype", r.GrantConstraintType)
+	case "DeriveSharedSecret":
+		b.str("kms:keyagreementalgorithm", r.KeyAgreementAlgorithm)
 	}
 	if isGrantOperation(op) {
 		b.str("kms:granteeprincipal", r.GranteePrincipal)

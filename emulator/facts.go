@@ -237,6 +237,18 @@ func (s *Service) CiphertextKey(ctx context.Context, account, region string, blo
 	return arn, true, err
 }
 
+// GrantOfToken returns the ARN of the key and the id of the grant a grant
+// token names, in account and region (the gate judges RetireGrant by token
+// on that key); ok is false for anything kmsgate did not make. The token's
+// secret is not checked here: RetireGrant checks it.
+func (s *Service) GrantOfToken(account, region, token string) (keyARN, grantID string, ok bool) {
+	pt, ok := parseGrantToken(token)
+	if !ok {
+		return "", "", false
+	}
+	return scope{account: account, region: region}.keyARN(pt.keyID), pt.grantID, true
+}
+
 // maxAliasRecords bounds the decoded-alias cache (least recently used out
 // first).
 const maxAliasRecords = 4096

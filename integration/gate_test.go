@@ -391,14 +391,31 @@ func TestGateRetiringPrincipalMayRetireTheGrant(t *testing.T) {
 	if len(left.Grants) != 1 || aws.ToString(left.Grants[0].GrantId) != aws.ToString(other.GrantId) {
 		t.Fatalf("got %d grants left, want only the other one", len(left.Grants))
 	}
+
+	t.Run("with only a grant token, judged on the key the token names", func(t *testing.T) {
+		byToken := must(admin.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: id, GranteePrincipal: aws.String(appARN),
+			RetiringPrincipal: aws.String(granteeARN), Operations: []types.GrantOperation{types.GrantOperationDecrypt}}))(t)
+		app := in.clientAs("AKIAAPP", "app-secret")
+		// app is the grantee, but the grant does not allow RetireGrant and
+		// its policy allows nothing on this key: the token is no authority.
+		_, err := app.RetireGrant(ctx, &kms.RetireGrantInput{GrantToken: byToken.GrantToken})
+		wantAPIError(t, err, "AccessDeniedException", denied("kms:RetireGrant", aws.ToString(k.KeyMetadata.Arn),
+			"because no identity-based policy allows the kms:RetireGrant action"))
+		_, err = grantee.RetireGrant(ctx, &kms.RetireGrantInput{GrantToken: aws.String("not-a-token")})
+		wantAPIError(t, err, "InvalidGrantTokenException", "The request was rejected because the specified grant token is not valid.")
+		must(grantee.RetireGrant(ctx, &kms.RetireGrantInput{GrantToken: byToken.GrantToken}))(t)
+		left := must(admin.ListGrants(ctx, &kms.ListGrantsInput{KeyId: id}))(t)
+		if len(left.Grants) != 1 {
+			t.Fatalf("got %d grants left, want 1 (the token's grant retired)", len(left.Grants))
+		}
+	})
 }
 
-// TestGateFactChangesTakeEffectOnTheNextCall: the gate's key facts are
-// cached between writes (emulator's factsCache), so each change of an
-// alias, a tag, a key policy or a grant must decide the very next call.
-// Each step makes one change as admin, then one call as the caller.
-func TestGateFactChangesTakeEffectOnTheNextCall(t *testing.T) {
-	ctx := context.Background()
+// startGateWith starts the server in enforce mode with a principals file of
+// entries (YAML items of its principals list) plus admin (kms:*, AKIAADMIN),
+// written beside the seed's policy as seed.json.
+func startGateWith(t *testing.T, entries string) *instance {
+	t.Helper()
 	dir := t.TempDir()
 	seed, err := os.ReadFile("../authz/testdata/seed-policy.json")
 	if err != nil {
@@ -408,22 +425,30 @@ func TestGateFactChangesTakeEffectOnTheNextCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	principals := filepath.Join(dir, "principals.yaml")
-	if err := os.WriteFile(principals, []byte(`principals:
-  - arn: `+appARN+`
+	if err := os.WriteFile(principals, []byte("principals:\n"+entries+`  - arn: `+adminARN+`
+    accessKeys: [{id: AKIAADMIN, secret: admin-secret}]
+    inlinePolicies: [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return start(t, withGate(gate.Enforce, principals, ""))
+}
+
+// TestGateFactChangesTakeEffectOnTheNextCall: the gate's key facts are
+// cached between writes (emulator's factsCache), so each change of an
+// alias, a tag, a key policy or a grant must decide the very next call.
+// Each step makes one change as admin, then one call as the caller.
+func TestGateFactChangesTakeEffectOnTheNextCall(t *testing.T) {
+	ctx := context.Background()
+	in := startGateWith(t, `  - arn: `+appARN+`
     accessKeys: [{id: AKIAAPP, secret: app-secret}]
     policies: [seed.json]
     inlinePolicies:
       - {"Version": "2012-10-17", "Statement": [{"Sid": "Frozen", "Effect": "Deny", "Action": "kms:GenerateDataKey", "Resource": "*",
          "Condition": {"StringEquals": {"aws:ResourceTag/frozen": "yes"}}}]}
-  - arn: `+adminARN+`
-    accessKeys: [{id: AKIAADMIN, secret: admin-secret}]
-    inlinePolicies: [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}]
   - arn: `+granteeARN+`
     accessKeys: [{id: AKIAGRANTEE, secret: grantee-secret}]
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	in := start(t, withGate(gate.Enforce, principals, ""))
+`)
 	app, admin, grantee := in.clientAs("AKIAAPP", "app-secret"), in.clientAs("AKIAADMIN", "admin-secret"), in.clientAs("AKIAGRANTEE", "grantee-secret")
 	k := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata
 	other := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata
@@ -523,4 +548,103 @@ func TestGateFactChangesTakeEffectOnTheNextCall(t *testing.T) {
 			return
 		}
 	}
+}
+
+// TestGateConditionKeysOfTheRequest: kms:GrantConstraintType (CreateGrant's
+// constraint) and aws:RequestedRegion (the signature's region) reach the
+// caller's policies through the real server.
+func TestGateConditionKeysOfTheRequest(t *testing.T) {
+	ctx := context.Background()
+	in := startGateWith(t, `  - arn: `+appARN+`
+    accessKeys: [{id: AKIAAPP, secret: app-secret}]
+    inlinePolicies:
+      - {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "kms:CreateGrant", "Resource": "*", "Condition": {"StringEquals": {"kms:GrantConstraintType": "EncryptionContextEquals"}}},
+          {"Effect": "Allow", "Action": "kms:ListKeys", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "`+testRegion+`"}}}]}
+`)
+	app, admin := in.clientAs("AKIAAPP", "app-secret"), in.clientAs("AKIAADMIN", "admin-secret")
+	k := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata
+	noGrant := denied("kms:CreateGrant", aws.ToString(k.Arn), "because no identity-based policy allows the kms:CreateGrant action")
+	grant := func(c *types.GrantConstraints) error {
+		_, err := app.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: k.KeyId, GranteePrincipal: aws.String(granteeARN),
+			Operations: []types.GrantOperation{types.GrantOperationDecrypt}, Constraints: c})
+		return err
+	}
+	otherRegion := kms.New(kms.Options{Region: "eu-west-2", Credentials: credentials.NewStaticCredentialsProvider("AKIAAPP", "app-secret", ""), RetryMaxAttempts: 1},
+		func(o *kms.Options) { o.BaseEndpoint = aws.String(in.srv.URL()) })
+	for _, tc := range []struct {
+		name    string
+		call    func() error
+		wantMsg string // "" when allowed
+	}{
+		{"a grant with an EncryptionContextEquals constraint", func() error {
+			return grant(&types.GrantConstraints{EncryptionContextEquals: map[string]string{"t": "1"}})
+		}, ""},
+		{"a grant with an EncryptionContextSubset constraint", func() error {
+			return grant(&types.GrantConstraints{EncryptionContextSubset: map[string]string{"t": "1"}})
+		}, noGrant},
+		{"a grant without a constraint", func() error { return grant(nil) }, noGrant},
+		{"ListKeys in the allowed region", func() error {
+			_, err := app.ListKeys(ctx, &kms.ListKeysInput{})
+			return err
+		}, ""},
+		{"ListKeys in another region", func() error {
+			_, err := otherRegion.ListKeys(ctx, &kms.ListKeysInput{})
+			return err
+		}, denied("kms:ListKeys", "*", "because no identity-based policy allows the kms:ListKeys action")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if tc.wantMsg == "" {
+				if err != nil {
+					t.Fatalf("got %v, want success", err)
+				}
+				return
+			}
+			wantAPIError(t, err, "AccessDeniedException", tc.wantMsg)
+		})
+	}
+}
+
+// TestGateMultiRegionCallsAreJudgedInBothRegions: ReplicateKey needs
+// kms:ReplicateKey on the primary and kms:CreateKey in the replica's
+// region; UpdatePrimaryRegion needs kms:UpdatePrimaryRegion on the primary
+// and on the replica that becomes the primary (KMS developer guide,
+// "Controlling access to multi-Region keys").
+func TestGateMultiRegionCallsAreJudgedInBothRegions(t *testing.T) {
+	ctx := context.Background()
+	const replicaRegion = "eu-west-1"
+	in := startGateWith(t, `  - arn: `+appARN+`
+    accessKeys: [{id: AKIAAPP, secret: app-secret}]
+    inlinePolicies:
+      - {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": ["kms:ReplicateKey", "kms:DescribeKey"], "Resource": "*"},
+          {"Effect": "Allow", "Action": "kms:UpdatePrimaryRegion", "Resource": "arn:aws:kms:`+testRegion+`:*:key/*"}]}
+  - arn: `+granteeARN+`
+    accessKeys: [{id: AKIAGRANTEE, secret: grantee-secret}]
+    inlinePolicies:
+      - {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["kms:ReplicateKey", "kms:CreateKey", "kms:UpdatePrimaryRegion"], "Resource": "*"}]}
+`)
+	app, full, admin := in.clientAs("AKIAAPP", "app-secret"), in.clientAs("AKIAGRANTEE", "grantee-secret"), in.clientAs("AKIAADMIN", "admin-secret")
+	k := must(admin.CreateKey(ctx, &kms.CreateKeyInput{MultiRegion: aws.Bool(true)}))(t).KeyMetadata
+	replicate := func(c *kms.Client) error {
+		_, err := c.ReplicateKey(ctx, &kms.ReplicateKeyInput{KeyId: k.KeyId, ReplicaRegion: aws.String(replicaRegion)})
+		return err
+	}
+	t.Run("ReplicateKey without kms:CreateKey in the replica's region", func(t *testing.T) {
+		wantAPIError(t, replicate(app), "AccessDeniedException", denied("kms:CreateKey", "*", "because no identity-based policy allows the kms:CreateKey action"))
+	})
+	t.Run("ReplicateKey with both", func(t *testing.T) {
+		if err := replicate(full); err != nil {
+			t.Fatalf("got %v, want success", err)
+		}
+	})
+	replicaARN := "arn:aws:kms:" + replicaRegion + ":" + testAccount + ":key/" + aws.ToString(k.KeyId)
+	t.Run("UpdatePrimaryRegion allowed on the primary only", func(t *testing.T) {
+		_, err := app.UpdatePrimaryRegion(ctx, &kms.UpdatePrimaryRegionInput{KeyId: k.KeyId, PrimaryRegion: aws.String(replicaRegion)})
+		wantAPIError(t, err, "AccessDeniedException", denied("kms:UpdatePrimaryRegion", replicaARN, "because no identity-based policy allows the kms:UpdatePrimaryRegion action"))
+	})
+	t.Run("UpdatePrimaryRegion allowed on both", func(t *testing.T) {
+		must(full.UpdatePrimaryRegion(ctx, &kms.UpdatePrimaryRegionInput{KeyId: k.KeyId, PrimaryRegion: aws.String(replicaRegion)}))(t)
+	})
 }

@@ -520,13 +520,16 @@ func grantEntry(sc scope, g *grantRecord) types.GrantListEntry {
 		IssuingAccount: aws.String(g.IssuingAccount),
 		Operations:     slices.Clone(g.Operations),
 		Constraints:    g.Constraints.toSDK(),
+		// AWS answers "Name": "" for a grant created without a name (API
+		// reference's ListGrants HTTP example; developer guide's recorded
+		// list-grants output).
+		Name: aws.String(g.Name),
 	}
 	set := func(dst **string, v string) {
 		if v != "" {
 			*dst = aws.String(v)
 		}
 	}
-	set(&e.Name, g.Name)
 	set(&e.GranteePrincipal, g.GranteePrincipal)
 	set(&e.GranteeServicePrincipal, g.GranteeServicePrincipal)
 	set(&e.RetiringPrincipal, g.RetiringPrincipal)

@@ -93,8 +93,8 @@ func TestApplySeedCreatesGrants(t *testing.T) {
 				aws.ToString(g.IssuingAccount) == "arn:aws:iam::111122223333:root" && g.CreationDate.Equal(start) &&
 				aws.ToString(g.KeyId) == arnPrefix+"key/"+seedID
 		}},
-		{"the unnamed grant has no name and its one operation", "|" + granteeRole, func(g types.GrantListEntry) bool {
-			return g.Name == nil && slices.Equal(g.Operations, []types.GrantOperation{types.GrantOperationEncrypt}) && g.Constraints == nil
+		{"the unnamed grant has the empty name (as AWS lists it) and its one operation", "|" + granteeRole, func(g types.GrantListEntry) bool {
+			return g.Name != nil && *g.Name == "" && slices.Equal(g.Operations, []types.GrantOperation{types.GrantOperationEncrypt}) && g.Constraints == nil
 		}},
 		{"the service principal grant keeps its source ARN", "|s3.amazonaws.com", func(g types.GrantListEntry) bool {
 			return g.Constraints != nil && aws.ToString(g.Constraints.SourceArn) == "arn:aws:s3:eu-west-1:111122223333:bucket"

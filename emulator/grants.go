@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/awsfacts"
 )
 
 const (
@@ -276,6 +277,7 @@ func checkGrantOperations(ops []types.GrantOperation) error {
 				all[i] = string(v)
 			}
 			// AWS's form for an enum inside a list member (the list is echoed).
+			all = awsfacts.EnumOrder("operations", all)
 			return validation(fmt.Sprintf("Value '[%s]' at 'operations' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [%s]]", strings.Join(names, ", "), strings.Join(all, ", ")))
 		}
 	}

@@ -55,11 +55,6 @@ func TestInputStrictnessOnTheWire(t *testing.T) {
 	// A blob bound to the context {"k\uFFFD": "v"} (valid UTF-8).
 	blob := must(c.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(id), Plaintext: []byte("x"), EncryptionContext: map[string]string{"k\uFFFD": "v"}}))(t).CiphertextBlob
 	b64 := base64.StdEncoding.EncodeToString(blob)
-	enumSet := func(vals []string) string { return "[" + strings.Join(vals, ", ") + "]" }
-	keySpecs := make([]string, 0)
-	for _, v := range types.KeySpec("").Values() {
-		keySpecs = append(keySpecs, string(v))
-	}
 	for _, tc := range []struct {
 		name, op, body, code, message string
 	}{
@@ -71,7 +66,7 @@ func TestInputStrictnessOnTheWire(t *testing.T) {
 		{"an encryption context key given twice", "Encrypt", `{"KeyId":"` + id + `","Plaintext":"eA==","EncryptionContext":{"a":"1","a":"2"}}`, "SerializationException", "-"},
 		{"null as an encryption context value", "Encrypt", `{"KeyId":"` + id + `","Plaintext":"eA==","EncryptionContext":{"a":null}}`, "SerializationException", "-"},
 		{"an empty KeySpec is not the default", "CreateKey", `{"KeySpec":""}`, "ValidationException",
-			"1 validation error detected: Value '' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: " + enumSet(keySpecs)},
+			"1 validation error detected: Value '' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [RSA_2048, ECC_NIST_P384, ML_KEM_512, ECC_NIST_EDWARDS25519, ECC_NIST_P256, ML_DSA_65, ML_DSA_87, ECC_NIST_P521, ML_DSA_44, ML_KEM_1024, ML_KEM_768, HMAC_384, RSA_3072, ECC_SECG_P256K1, RSA_4096, SM2, SYMMETRIC_DEFAULT, HMAC_256, HMAC_224, HMAC_512]"}, // AWS's order rule (awsfacts.EnumOrder)
 		{"an empty KeyUsage is not the default", "CreateKey", `{"KeyUsage":""}`, "ValidationException", "-"},
 		{"an empty Origin is not the default", "CreateKey", `{"Origin":""}`, "ValidationException", "-"},
 	} {

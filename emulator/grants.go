@@ -514,7 +514,8 @@ func (s *Service) CreateGrant(ctx context.Context, in *kms.CreateGrantInput, _ .
 }
 
 func grantEntry(sc scope, g *grantRecord) types.GrantListEntry {
-	created := g.CreationDate
+	// Whole seconds, as AWS lists grants (captured; API reference example).
+	created := g.CreationDate.Truncate(time.Second)
 	e := types.GrantListEntry{
 		GrantId:        aws.String(g.GrantID),
 		KeyId:          aws.String(sc.keyARN(g.KeyID)),

@@ -405,6 +405,9 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, in *kms.ImportKeyMateri
 		if err := externalOnly(t.sc, k); err != nil {
 			return err
 		}
+		if err := symmetricOnlyImport(k, in); err != nil {
+			return err
+		}
 		if err := replicaImport(k, in); err != nil {
 			return err
 		}
@@ -491,11 +494,6 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, in *kms.ImportKeyMateri
 // The texts are AWS's (captured), except where marked.
 func (t *txn) placeImport(k *keyRecord, in *kms.ImportKeyMaterialInput, mid string) (int, error) {
 	arn := t.sc.keyARN(k.KeyID)
-	if in.ImportType != "" && k.KeySpec != types.KeySpecSymmetricDefault {
-		// AWS rejects ImportType for asymmetric and HMAC keys (developer
-		// guide); unverified text.
-		return 0, validationPlain("ImportType is only valid for symmetric encryption keys: " + arn + " has key spec " + string(k.KeySpec) + ".")
-	}
 	if in.KeyMaterialId != nil && *in.KeyMaterialId != mid {
 		return 0, unexpectedMaterial(*in.KeyMaterialId)
 	}
@@ -530,6 +528,27 @@ func (t *txn) placeImport(k *keyRecord, in *kms.ImportKeyMaterialInput, mid stri
 	}
 	k.Materials = append(k.Materials, materialInfo{ID: mid, CreatedAt: t.now, Pending: true})
 	return len(k.Materials) - 1, nil
+}
+
+// symmetricOnlyImport is AWS's rule for the members that only symmetric
+// encryption keys take: an asymmetric or HMAC key has one material, without
+// a description (AWS's texts, captured for HMAC, RSA and ECC keys).
+func symmetricOnlyImport(k *keyRecord, in *kms.ImportKeyMaterialInput) error {
+	if k.KeySpec == types.KeySpecSymmetricDefault {
+		return nil
+	}
+	var member string
+	switch {
+	case in.ImportType != "":
+		member = "importType"
+	case in.KeyMaterialId != nil:
+		member = "keyMaterialId"
+	case in.KeyMaterialDescription != nil:
+		member = "keyMaterialDescription"
+	default:
+		return nil
+	}
+	return validationPlain("Input parameter " + member + " cannot be used with " + string(k.KeySpec) + " imported keys.")
 }
 
 // replicaImport is the rule of ImportKeyMaterial on a multi-Region replica:

@@ -3,6 +3,7 @@ package emulator_test
 import (
 	"bytes"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -223,5 +224,17 @@ func TestNewKeyMaterialOnlyForSymmetricKeys(t *testing.T) {
 	hmacID := e.externalKey(types.KeySpecHmac256, types.KeyUsageTypeGenerateVerifyMac)
 	p := e.params(hmacID, alg, types.WrappingKeySpecRsa2048)
 	_, err := e.importMaterial(hmacID, p, alg, bytes.Repeat([]byte{4}, 32), &kms.ImportKeyMaterialInput{ImportType: types.ImportTypeNewKeyMaterial, ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire})
-	wantErr(t, err, "ValidationException", "ImportType is only valid for symmetric encryption keys: "+arnPrefix+"key/"+hmacID+" has key spec HMAC_256.")
+	wantErr(t, err, "ValidationException", "Input parameter importType cannot be used with HMAC_256 imported keys.") // captured
+	for name, in := range map[string]*kms.ImportKeyMaterialInput{
+		"keyMaterialId":          {KeyMaterialId: aws.String(strings.Repeat("0", 64))},
+		"keyMaterialDescription": {KeyMaterialDescription: aws.String("d")},
+	} {
+		in.ExpirationModel = types.ExpirationModelTypeKeyMaterialDoesNotExpire
+		_, err := e.importMaterial(hmacID, p, alg, bytes.Repeat([]byte{4}, 32), in)
+		wantErr(t, err, "ValidationException", "Input parameter "+name+" cannot be used with HMAC_256 imported keys.")
+	}
+	_, err = e.importMaterial(hmacID, p, alg, bytes.Repeat([]byte{4}, 32), &kms.ImportKeyMaterialInput{ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire})
+	ok(t, err)
+	_, err = e.svc.ListKeyRotations(e.ctx, &kms.ListKeyRotationsInput{KeyId: aws.String(hmacID), IncludeKeyMaterial: types.IncludeKeyMaterialAllKeyMaterial})
+	wantErr(t, err, "ValidationException", "Input parameter includeKeyMaterial can only be used with symmetric keys.") // captured
 }

@@ -740,7 +740,7 @@ func TestRotationAndAliasRulesPerKeyType(t *testing.T) {
 			}
 		})
 		t.Run("ListKeyRotations on "+tc.name+" lists nothing", func(t *testing.T) {
-			if got := e.rotations(tc.id, types.IncludeKeyMaterialRotationsOnly); len(got) != 0 {
+			if got := e.rotations(tc.id, ""); len(got) != 0 {
 				t.Fatalf("got %d rotations, want none", len(got))
 			}
 		})

@@ -201,6 +201,11 @@ func (s *Service) ListKeyRotations(ctx context.Context, in *kms.ListKeyRotations
 		if err != nil {
 			return err
 		}
+		if in.IncludeKeyMaterial != "" && k.KeySpec != types.KeySpecSymmetricDefault {
+			// AWS's answer (captured for ALL_KEY_MATERIAL on HMAC, RSA and
+			// ECC keys; ROTATIONS_ONLY is taken to be refused alike).
+			return validationPlain("Input parameter includeKeyMaterial can only be used with symmetric keys.")
+		}
 		type entry struct {
 			idx int
 			m   materialInfo

@@ -60,7 +60,7 @@ func Fill(ctx context.Context, path string, keys, batch int, progress io.Writer)
 	}
 	var sweeping atomic.Bool
 	var writeLock atomic.Int64 // nanoseconds in write transactions while sweeping
-	db, err := storage.Open(path, storage.Options{RootKey: rootKey, SkipCheck: true, ObserveTx: func(writable bool, d time.Duration) {
+	db, err := storage.Open(path, storage.Options{RootKey: rootKey, Check: storage.CheckOff, ObserveTx: func(writable bool, d time.Duration) {
 		if writable && sweeping.Load() {
 			writeLock.Add(int64(d))
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -23,9 +24,9 @@ type ScaleOptions struct {
 	Duration time.Duration // each measured operation
 	Warmup   time.Duration
 	Starts   int // starts measured; the median is reported
-	// SkipCheck starts kmsgate with --skip-check (no consistency check of
-	// the store at open).
-	SkipCheck bool
+	// Check is kmsgate's --check (quick, full or off; "" for its default,
+	// quick).
+	Check string
 }
 
 // ScaleOp is one operation measured in a scale run.
@@ -37,7 +38,7 @@ type ScaleOp struct {
 // ScaleReport is a scale run: the figures of BENCHMARKS.md's scale table.
 type ScaleReport struct {
 	Keys         int       `json:"keys"`
-	SkipCheck    bool      `json:"skipCheck"`
+	Check        string    `json:"check"`
 	StoreBytes   int64     `json:"storeBytes"`
 	StartMs      float64   `json:"startMs"` // median
 	StartRunsMs  []float64 `json:"startRunsMs"`
@@ -46,10 +47,18 @@ type ScaleReport struct {
 	// After the load: RSS of anonymous memory (heap, stacks) and of file
 	// pages (the store's mmap: pages read stay resident until the kernel
 	// needs them, and count in VmRSS and VmHWM).
-	RSSAnonBytes  int64     `json:"rssAnonBytes"`
-	RSSFileBytes  int64     `json:"rssFileBytes"`
-	DeepPageAfter int       `json:"deepPageAfter"`
-	Ops           []ScaleOp `json:"operations"`
+	RSSAnonBytes int64 `json:"rssAnonBytes"`
+	RSSFileBytes int64 `json:"rssFileBytes"`
+	// With --check quick: the background store check of the last start.
+	// CheckRunningAfterLoad says whether it still ran when the load of
+	// ScaleDuringCheck ended (false: part of that load ran after it);
+	// CheckSeconds is how long it took (kmsgate_store_check_duration_seconds);
+	// RSSAfterCheckBytes is VmRSS once it had ended.
+	CheckRunningAfterLoad bool      `json:"checkRunningAfterLoad,omitempty"`
+	CheckSeconds          float64   `json:"checkSeconds,omitempty"`
+	RSSAfterCheckBytes    int64     `json:"rssAfterCheckBytes,omitempty"`
+	DeepPageAfter         int       `json:"deepPageAfter"`
+	Ops                   []ScaleOp `json:"operations"`
 }
 
 // The scale run's operation names.
@@ -60,6 +69,9 @@ const (
 	ScaleDescribeKey   = "DescribeKey (1,000 keys across the store)"
 	ScaleGenerate      = "GenerateDataKey AES_256 (same 1,000 keys)"
 	ScaleCreateKey     = "CreateKey"
+	// ScaleDuringCheck is DescribeKey at once after the last start, while
+	// the background store check (--check quick) walks the store.
+	ScaleDuringCheck = "DescribeKey during the background store check"
 )
 
 // scaleSample is how many keys DescribeKey and GenerateDataKey spread over.
@@ -73,7 +85,10 @@ func Scale(ctx context.Context, o ScaleOptions, progress io.Writer) (*ScaleRepor
 	if err != nil {
 		return nil, fmt.Errorf("store: %w (make it with loadgen fill)", err)
 	}
-	rep := &ScaleReport{Keys: o.Keys, StoreBytes: size, SkipCheck: o.SkipCheck}
+	rep := &ScaleReport{Keys: o.Keys, StoreBytes: size, Check: o.Check}
+	if rep.Check == "" {
+		rep.Check = "quick"
+	}
 	client := NewClient(o.Clients)
 	var (
 		proc *Server
@@ -90,8 +105,8 @@ func Scale(ctx context.Context, o ScaleOptions, progress io.Writer) (*ScaleRepor
 		}
 		probe := Target{URL: kt.URL, Client: NewClient(1)}
 		args := []string{"serve", "--data", o.Data, "--listen", addr, "--log-level", "warn"}
-		if o.SkipCheck {
-			args = append(args, "--skip-check")
+		if o.Check != "" {
+			args = append(args, "--check", o.Check)
 		}
 		proc, err = StartServer(ctx, o.Kmsgate, args, addr, probe, time.Minute)
 		if err != nil {
@@ -111,19 +126,37 @@ func Scale(ctx context.Context, o ScaleOptions, progress io.Writer) (*ScaleRepor
 	if rep.RSSIdleBytes, err = statusBytes(proc.Cmd.Process.Pid, "VmRSS:"); err != nil {
 		return nil, err
 	}
+	var describe, generate [][]byte
+	enc := func(v any) []byte { b, _ := json.Marshal(v); return b }
+	for i := range min(scaleSample, o.Keys) {
+		id := ScaleKeyID(i * (o.Keys / min(scaleSample, o.Keys)))
+		describe = append(describe, enc(map[string]string{"KeyId": id}))
+		generate = append(generate, enc(map[string]string{"KeyId": id, "KeySpec": "AES_256"}))
+	}
+	if rep.Check == "quick" {
+		st := Collect(ctx, kt, Call{"DescribeKey", describe}, Phase{Clients: o.Clients, Duration: o.Duration, MaxRequests: 1 << 30}).Stats()
+		if st.Errors > 0 {
+			return nil, fmt.Errorf("%s: %d errors, the first: %s", ScaleDuringCheck, st.Errors, st.FirstError)
+		}
+		rep.Ops = append(rep.Ops, ScaleOp{Name: ScaleDuringCheck, Stats: st})
+		if progress != nil {
+			fmt.Fprintf(progress, "%s: %.0f req/s, p50 %.2f ms\n", ScaleDuringCheck, st.ReqPerSec, st.P50Ms)
+		}
+		running, took, err := waitStoreCheck(ctx, kt, 30*time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		rep.CheckRunningAfterLoad, rep.CheckSeconds = running, took
+		if rep.RSSAfterCheckBytes, err = statusBytes(proc.Cmd.Process.Pid, "VmRSS:"); err != nil {
+			return nil, err
+		}
+	}
 
 	marker, after, err := deepMarker(ctx, kt, o.Keys/2)
 	if err != nil {
 		return nil, err
 	}
 	rep.DeepPageAfter = after
-	enc := func(v any) []byte { b, _ := json.Marshal(v); return b }
-	var describe, generate [][]byte
-	for i := range min(scaleSample, o.Keys) {
-		id := ScaleKeyID(i * (o.Keys / min(scaleSample, o.Keys)))
-		describe = append(describe, enc(map[string]string{"KeyId": id}))
-		generate = append(generate, enc(map[string]string{"KeyId": id, "KeySpec": "AES_256"}))
-	}
 	deep := enc(map[string]any{"Limit": 100})
 	if marker != "" {
 		deep = enc(map[string]any{"Limit": 100, "Marker": marker})
@@ -220,17 +253,81 @@ func (r *ScaleReport) WriteText(w io.Writer) error {
 	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
 	var b strings.Builder
 	fmt.Fprintf(&b, "keys: %d\nstore size: %.1f MiB\n", r.Keys, mib(r.StoreBytes))
-	check := "with the store check at open"
-	if r.SkipCheck {
-		check = "--skip-check"
-	}
-	fmt.Fprintf(&b, "start to first answer (%s): %.1f ms (median of %v)\n", check, r.StartMs, r.StartRunsMs)
+	fmt.Fprintf(&b, "start to first answer (--check %s): %.1f ms (median of %v)\n", r.Check, r.StartMs, r.StartRunsMs)
 	fmt.Fprintf(&b, "RSS after start: %.1f MiB\nRSS peak under load: %.1f MiB (after the load: %.1f MiB anonymous, %.1f MiB file pages of the store's mmap)\n",
 		mib(r.RSSIdleBytes), mib(r.RSSPeakBytes), mib(r.RSSAnonBytes), mib(r.RSSFileBytes))
+	if r.CheckSeconds > 0 {
+		fmt.Fprintf(&b, "background store check: %.2f s (still running when the load during it ended: %v); RSS after it: %.1f MiB\n",
+			r.CheckSeconds, r.CheckRunningAfterLoad, mib(r.RSSAfterCheckBytes))
+	}
 	fmt.Fprintf(&b, "deep page: after %d keys\n", r.DeepPageAfter)
 	for _, op := range r.Ops {
 		fmt.Fprintf(&b, "%s: %.0f req/s, p50 %.2f ms, p99 %.2f ms\n", op.Name, op.Stats.ReqPerSec, op.Stats.P50Ms, op.Stats.P99Ms)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// waitStoreCheck asks /healthz until the background store check has ended
+// (at most timeout) and returns whether it was still running at the first
+// ask, and how long it took (kmsgate_store_check_duration_seconds). A
+// damaged store is an error.
+func waitStoreCheck(ctx context.Context, t Target, timeout time.Duration) (runningAtFirst bool, took float64, err error) {
+	deadline := time.Now().Add(timeout)
+	for first := true; ; first = false {
+		var h struct {
+			Store struct{ Check, Error string }
+		}
+		body, err := get(ctx, t, "/healthz")
+		if err != nil {
+			return false, 0, err
+		}
+		if err := json.Unmarshal(body, &h); err != nil || h.Store.Check == "" {
+			return false, 0, fmt.Errorf("/healthz says no store check (%v): %s", err, body)
+		}
+		switch h.Store.Check {
+		case "running":
+			if first {
+				runningAtFirst = true
+			}
+			if time.Now().After(deadline) {
+				return false, 0, fmt.Errorf("the store check still ran after %v", timeout)
+			}
+			select {
+			case <-ctx.Done():
+				return false, 0, ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+			continue
+		case "passed":
+		default:
+			return false, 0, fmt.Errorf("store check %s: %s", h.Store.Check, h.Store.Error)
+		}
+		m, err := get(ctx, t, "/metrics")
+		if err != nil {
+			return false, 0, err
+		}
+		for line := range strings.Lines(string(m)) {
+			if v, ok := strings.CutPrefix(line, "kmsgate_store_check_duration_seconds "); ok {
+				took, err = strconv.ParseFloat(strings.TrimSpace(v), 64)
+				return runningAtFirst, took, err
+			}
+		}
+		return false, 0, fmt.Errorf("/metrics has no kmsgate_store_check_duration_seconds")
+	}
+}
+
+// get answers GET path of t's server (any status: /healthz answers 503
+// when unhealthy).
+func get(ctx context.Context, t Target, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(t.URL, "/")+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := t.Client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 }

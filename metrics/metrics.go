@@ -16,6 +16,9 @@
 //	kmsgate_upstream_request_duration_seconds{operation}   their latency
 //	kmsgate_store_transaction_duration_seconds{kind}  bbolt transactions, kind "read" or "write"
 //	kmsgate_store_size_bytes                          the store's size (bbolt's data size), read at scrape time
+//	kmsgate_store_damaged                             1 once the store check has found damage, else 0
+//	kmsgate_store_check_running                       1 while the background store check walks the pages
+//	kmsgate_store_check_duration_seconds              how long the last background store check took
 //	kmsgate_build_info{version,goversion}             always 1
 //
 // plus the Go runtime's and the process's standard collectors.
@@ -54,6 +57,9 @@ type Metrics struct {
 	storeTx          *prometheus.HistogramVec
 	storeRead        prometheus.Observer
 	storeWrite       prometheus.Observer
+	storeDamaged     prometheus.Gauge
+	checkRunning     prometheus.Gauge
+	checkDuration    prometheus.Gauge
 
 	sizeOnce sync.Once
 }
@@ -97,6 +103,18 @@ func New(o Options) *Metrics {
 			Help:    "Time of a store transaction, by kind (read or write); a write includes its fsync.",
 			Buckets: storeBuckets,
 		}, []string{"kind"}),
+		storeDamaged: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kmsgate_store_damaged",
+			Help: "1 once the store check has found damage in the store (restore a backup), else 0.",
+		}),
+		checkRunning: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kmsgate_store_check_running",
+			Help: "1 while the background store check (--check quick) walks the store's pages, else 0.",
+		}),
+		checkDuration: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kmsgate_store_check_duration_seconds",
+			Help: "How long the last background store check took (0 until one has ended).",
+		}),
 	}
 	m.storeRead = m.storeTx.WithLabelValues("read")
 	m.storeWrite = m.storeTx.WithLabelValues("write")
@@ -106,7 +124,7 @@ func New(o Options) *Metrics {
 	}, []string{"version", "goversion"})
 	build.WithLabelValues(o.Version, runtime.Version()).Set(1)
 	m.reg.MustRegister(m.requests, m.duration, m.inFlight, m.decisions, m.upstream,
-		m.upstreamDuration, m.storeTx, build,
+		m.upstreamDuration, m.storeTx, m.storeDamaged, m.checkRunning, m.checkDuration, build,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -212,6 +230,31 @@ func (m *Metrics) StoreTx(writable bool, d time.Duration) {
 		m.storeWrite.Observe(d.Seconds())
 	} else {
 		m.storeRead.Observe(d.Seconds())
+	}
+}
+
+// StoreCheckRunning says whether the background store check is walking the
+// store's pages.
+func (m *Metrics) StoreCheckRunning(running bool) {
+	if m == nil {
+		return
+	}
+	if running {
+		m.checkRunning.Set(1)
+	} else {
+		m.checkRunning.Set(0)
+	}
+}
+
+// StoreCheckDone records a finished background store check: how long it
+// took, and whether it found damage (kmsgate_store_damaged stays 1 then).
+func (m *Metrics) StoreCheckDone(took time.Duration, damaged bool) {
+	if m == nil {
+		return
+	}
+	m.checkDuration.Set(took.Seconds())
+	if damaged {
+		m.storeDamaged.Set(1)
 	}
 }
 

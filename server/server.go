@@ -59,10 +59,17 @@ type Config struct {
 	// (--init): without it, a missing or empty store beside its root key
 	// is refused.
 	Init bool
-	// SkipCheck skips the consistency check of the store at start-up;
-	// CheckTimeout bounds it (0: storage.DefaultCheckTimeout).
-	SkipCheck    bool
+	// Check is --check: storage.CheckQuick (the zero value: before
+	// serving only checks that cost the same at any store size, then the
+	// page walk in the background, at storage.DefaultPace; damage it finds
+	// is logged, makes /healthz answer 503 and sets
+	// kmsgate_store_damaged), storage.CheckFull (every page before
+	// serving; a damaged store is refused) or storage.CheckOff.
+	// CheckTimeout bounds CheckFull's walk (0: storage.DefaultCheckTimeout).
+	Check        storage.CheckMode
 	CheckTimeout time.Duration
+	// CheckPace is the background walk's pace (zero: storage.DefaultPace).
+	CheckPace storage.Pace
 	// ReadTimeout bounds reading one whole request (0: DefaultReadTimeout),
 	// WriteTimeout the time from the end of the request headers to the
 	// end of the answer (0: DefaultWriteTimeout), IdleTimeout how long a
@@ -158,6 +165,10 @@ type Server struct {
 	served  chan error
 	stopSwp context.CancelFunc
 	swpDone chan struct{}
+	// chkDone is closed when the background store check has ended (at
+	// once when there is none); check is what it found.
+	chkDone chan struct{}
+	check   storeCheck
 	tempDir string
 	// created are the files this Start made, removed when it fails.
 	created  []string
@@ -172,7 +183,7 @@ type Server struct {
 // that fails removes the files it created. Proxy mode builds the upstream's
 // clients. The caller must Shutdown the Server.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, served: make(chan error, 1), swpDone: make(chan struct{}), metrics: cfg.Metrics}
+	s := &Server{cfg: cfg, served: make(chan error, 1), swpDone: make(chan struct{}), chkDone: make(chan struct{}), metrics: cfg.Metrics}
 	if s.metrics == nil {
 		s.metrics = metrics.New(metrics.Options{Version: cfg.Version})
 	}
@@ -187,6 +198,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		health = s.proxyHealth
 	} else {
+		health = s.storeHealth
 		if !cfg.Ephemeral && cfg.DataPath == "" {
 			return nil, errors.New("no data path: give --data or --ephemeral")
 		}
@@ -239,6 +251,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 
 	if s.proxy != nil {
 		close(s.swpDone)
+		close(s.chkDone)
 		cfg.Logger.Info().Str("addr", s.Addr).Str("mode", "proxy").Str("upstream", cfg.Upstream).Str("region", cfg.Region).
 			Str("auth", cfg.Auth.String()).Str("policy_mode", cfg.PolicyMode.String()).Str("alias_prefix", cfg.AliasPrefix).
 			Msg("kmsgate serving")
@@ -247,6 +260,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	sweepCtx, cancel := context.WithCancel(context.Background())
 	s.stopSwp = cancel
 	go s.sweep(sweepCtx)
+	if cfg.Check == storage.CheckQuick {
+		go s.checkInBackground(sweepCtx)
+	} else {
+		close(s.chkDone)
+	}
 	cfg.Logger.Info().Str("addr", s.Addr).Str("region", cfg.Region).Str("account", cfg.Account).
 		Str("data", s.dataPath()).Str("auth", cfg.Auth.String()).Str("policy_mode", cfg.PolicyMode.String()).Str("alias_prefix", cfg.AliasPrefix).Msg("kmsgate serving")
 	return s, nil
@@ -419,13 +437,14 @@ func (s *Server) open(ctx context.Context, rootKey []byte, seedFile *seed.File) 
 		s.created = append(s.created, data)
 	}
 	var err error
-	s.db, err = storage.Open(data, storage.Options{RootKey: rootKey, SkipCheck: cfg.SkipCheck, CheckTimeout: cfg.CheckTimeout, ObserveTx: s.metrics.StoreTx})
+	s.db, err = storage.Open(data, storage.Options{RootKey: rootKey, Check: cfg.Check, CheckTimeout: cfg.CheckTimeout, ObserveTx: s.metrics.StoreTx})
 	if err != nil {
 		if isStoreError(err) {
 			return err // one line that names the store already
 		}
 		return fmt.Errorf("open store %s: %w", data, err)
 	}
+	s.check.set(initialCheckState(cfg.Check, s.db.CheckReport()), "")
 	if rep := s.db.CheckReport(); rep.Ran {
 		ev := cfg.Logger.Info()
 		msg := "store checked"
@@ -566,6 +585,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.stopSwp()
 	}
 	<-s.swpDone
+	<-s.chkDone
 	if s.emu != nil {
 		if cerr := s.emu.Close(); err == nil {
 			err = cerr

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -115,17 +116,60 @@ func openBolt(path string, opts *bolt.Options) (db *bolt.DB, err error) {
 	}
 }
 
-// CheckReport says what the consistency check at Open did.
+// CheckMode says how much of the store is checked, and when.
+type CheckMode int
+
+const (
+	// CheckQuick, the default, checks before serving only what costs the
+	// same in a store of any size: the meta pages and the free list
+	// (before bbolt reads them), the schema version and the root key.
+	// The page walk (CheckPages) runs later, while the store is served.
+	CheckQuick CheckMode = iota
+	// CheckFull walks every page at Open (bounded by
+	// Options.CheckTimeout), then runs bbolt's own check: a damaged store
+	// is refused before it is served. It takes time in proportion to
+	// the store (seconds for 100,000 keys).
+	CheckFull
+	// CheckOff checks nothing but what keeps bbolt from crashing on the
+	// file (the meta pages and the free list).
+	CheckOff
+)
+
+var checkModes = [...]string{CheckQuick: "quick", CheckFull: "full", CheckOff: "off"}
+
+func (m CheckMode) String() string {
+	if m >= 0 && int(m) < len(checkModes) {
+		return checkModes[m]
+	}
+	return fmt.Sprintf("CheckMode(%d)", int(m))
+}
+
+// ParseCheckMode reads "quick", "full" or "off".
+func ParseCheckMode(s string) (CheckMode, error) {
+	for m, name := range checkModes {
+		if s == name {
+			return CheckMode(m), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown store check mode %q (quick, full or off)", s)
+}
+
+// CheckReport says what a consistency check did: the one at Open
+// (CheckFull), or a page walk of CheckPages.
 type CheckReport struct {
-	// Ran is false when the store was new or the check was skipped.
+	// Ran is false when the store was new, or the check was not asked
+	// for at Open (CheckQuick, CheckOff).
 	Ran bool
 	// Walked is true when the page walk read every page; Complete when
 	// bbolt's own check ran after it too. The time bound stops the walk
 	// (Walked false), or leaves out bbolt's check when the walk took more
-	// than half of the bound (Walked true, Complete false).
+	// than half of the bound (Walked true, Complete false). CheckPages
+	// does not run bbolt's check (it reads through the memory map): its
+	// report has Walked and Complete alike.
 	Walked, Complete bool
-	// Records is how many keys (of records and buckets) were read.
-	Records int
+	// Pages is how many pages were read; Records how many keys (of
+	// records and buckets).
+	Pages, Records int
 	// Took is how long the check took.
 	Took time.Duration
 }
@@ -133,15 +177,15 @@ type CheckReport struct {
 // CheckReport is what the consistency check at Open did.
 func (db *DB) CheckReport() CheckReport { return db.check }
 
-// consistencyCheck finds damage before the store is served. It runs in two
-// steps: first its own walk over the file's pages (read with ReadAt, not
-// through the memory map, so that it meets no fault; every offset checked,
-// so that it cannot panic; every page id seen once, so that pages referring
-// in a loop cannot keep it going), stopped at bound; then, when the walk
-// found the page tree sound within half the bound, bbolt's own check (free
-// list and page accounting), which runs in a goroutine of bbolt's where a
-// fault, a loop or a deep recursion could not be caught: the walk has made
-// sure it meets none.
+// consistencyCheck finds damage before the store is served (CheckFull). It
+// runs in two steps: first its own walk over the file's pages (rawCheck:
+// read with pread, not through the memory map, so that it meets no fault;
+// every offset checked, so that it cannot panic; every page id seen once,
+// so that pages referring in a loop cannot keep it going), stopped at
+// bound; then, when the walk found the store sound within half the bound,
+// bbolt's own check, which runs in a goroutine of bbolt's where a fault, a
+// loop or a deep recursion could not be caught: the walk has made sure it
+// meets none.
 func (db *DB) consistencyCheck(bound time.Duration) (CheckReport, error) {
 	start := time.Now()
 	rep := CheckReport{Ran: true}
@@ -149,19 +193,16 @@ func (db *DB) consistencyCheck(bound time.Duration) (CheckReport, error) {
 	if bound > 0 {
 		deadline = start.Add(bound)
 	}
-	var rc *rawCheck
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		var err error
-		rc, err = newRawCheck(db.path, tx, deadline)
+		rc, err := newRawCheck(db.path, tx, deadline)
 		if err != nil {
 			return err
 		}
 		defer rc.f.Close()
-		return rc.run()
+		err = rc.run()
+		rep.Pages, rep.Records = rc.pages, rc.records
+		return err
 	})
-	if rc != nil {
-		rep.Records = rc.records
-	}
 	complete := true
 	if errors.Is(err, errStopWalk) {
 		err, complete = nil, false
@@ -180,6 +221,102 @@ func (db *DB) consistencyCheck(bound time.Duration) (CheckReport, error) {
 	rep.Complete = complete
 	rep.Took = time.Since(start)
 	return rep, nil
+}
+
+// Pace slows CheckPages down so that a store being served keeps its
+// latency: after every Chunk pages the walk sleeps long enough that it works
+// at most Share of the time (0 < Share <= 1). The zero Pace walks at full
+// speed.
+type Pace struct {
+	Chunk int
+	Share float64
+}
+
+// DefaultPace is the pace of the walk a server runs in the background: 256
+// pages (1 MiB) at a time, working a quarter of the time.
+var DefaultPace = Pace{Chunk: 256, Share: 0.25}
+
+// CheckPages walks every page of the store as Open's CheckFull walk does,
+// in one read-only snapshot, while the store is served: pages are read with
+// pread (the walk adds nothing to the process's resident memory but its
+// bounded state, see rawCheck), at pace. It returns a *DamagedError when it
+// finds damage, ctx's error when ctx ends first (the walk stops within one
+// chunk), or another error when it could not run. bbolt's own check (which
+// reads through the memory map) is not run: the walk checks the same
+// properties (page accounting, element bounds, key order).
+//
+// The snapshot is held for the whole walk, so pages freed meanwhile are
+// reused only after it: the file grows by what is written meanwhile. Open
+// maps the file with room for 1 GiB of growth in CheckQuick mode, so that
+// writers do not wait for the walk to remap it.
+func (db *DB) CheckPages(ctx context.Context, pace Pace) (CheckReport, error) {
+	return db.walkPages(ctx, pace.Chunk, pacer(ctx, pace))
+}
+
+// walkPages is CheckPages with the pause between chunks of pages given.
+func (db *DB) walkPages(ctx context.Context, chunk int, pause func() error) (CheckReport, error) {
+	start := time.Now()
+	rep := CheckReport{Ran: true}
+	var err error
+	// A snapshot whose meta page was written over before the walk read it
+	// (two commits in between) is retried in a new one.
+	for range 10 {
+		if err = ctx.Err(); err != nil {
+			return rep, err
+		}
+		err = db.bolt.View(func(tx *bolt.Tx) error {
+			rc, err := newRawCheck(db.path, tx, time.Time{})
+			if err != nil {
+				return err
+			}
+			defer rc.f.Close()
+			if chunk > 0 {
+				rc.chunk = chunk
+			}
+			rc.pause = pause
+			err = rc.run()
+			rep.Pages, rep.Records = rc.pages, rc.records
+			return err
+		})
+		if !errors.Is(err, errMetaMoved) {
+			break
+		}
+	}
+	rep.Took = time.Since(start)
+	switch {
+	case err == nil:
+		rep.Walked, rep.Complete = true, true
+		return rep, nil
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return rep, err
+	case errors.Is(err, errMetaMoved), errors.As(err, new(*os.PathError)):
+		return rep, fmt.Errorf("storage: page walk of %s: %w", db.path, err)
+	}
+	return rep, &DamagedError{Path: db.path, Cause: cut(err.Error(), 200)}
+}
+
+// pacer returns the pause of a walk at pace: it sleeps (1-Share)/Share
+// times the time the chunk took, and stops the walk when ctx ends.
+func pacer(ctx context.Context, pace Pace) func() error {
+	last := time.Now()
+	return func() error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if pace.Share <= 0 || pace.Share >= 1 {
+			return nil
+		}
+		worked := time.Since(last)
+		t := time.NewTimer(time.Duration(float64(worked) * (1 - pace.Share) / pace.Share))
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		last = time.Now()
+		return nil
+	}
 }
 
 var errStopWalk = errors.New("storage: check stopped at its time bound")
@@ -234,4 +371,18 @@ func (tx *Tx) SetSchemaVersion(n int) error {
 	}
 	tx.db.schema = n
 	return nil
+}
+
+// walkMmapSize is the size bbolt maps an existing store of size bytes with
+// in CheckQuick mode: 1 GiB more than the file (address space, not memory).
+// A writer that grows the file past the mapping remaps it, and waits for
+// every read-only transaction to end first: CheckPages's snapshot would hold
+// writers up until the walk ends. With this room, only a store that grows
+// by 1 GiB during one walk waits. 0 (bbolt's own sizing) where addresses
+// are 32 bits.
+func walkMmapSize(size int64) int {
+	if strconv.IntSize < 64 {
+		return 0
+	}
+	return int(size) + 1<<30
 }

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -82,8 +83,11 @@ func TestTruncatedStoreIsRefusedAsDamaged(t *testing.T) {
 }
 
 // TestFlippedBytesNeverCrash damages random bytes of a store's pages many
-// times over: every Open either refuses the file as damaged or gives a store
-// whose reads succeed or fail with an error, never a crash.
+// times over: with CheckFull every Open either refuses the file as damaged
+// or gives a store whose reads succeed or fail with an error, never a crash;
+// with the default CheckQuick, Open and then the page walk (CheckPages, what
+// a server runs in the background) come to the same verdict, and reads of
+// the store served meanwhile never crash either.
 func TestFlippedBytesNeverCrash(t *testing.T) {
 	dir := t.TempDir()
 	pristine := filepath.Join(dir, "pristine.db")
@@ -106,25 +110,56 @@ func TestFlippedBytesNeverCrash(t *testing.T) {
 			}
 			damaged[off] ^= byte(1 + r.IntN(255))
 		}
-		path := filepath.Join(dir, fmt.Sprintf("damaged-%d.db", i))
-		if err := os.WriteFile(path, damaged, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		db, err := storage.Open(path, storage.Options{RootKey: storagetest.RootKey()})
-		if err != nil {
-			var de *storage.DamagedError
-			if !errors.As(err, &de) && !errors.Is(err, storage.ErrWrongRootKey) {
-				t.Errorf("variant %d: got %T %v, want *storage.DamagedError", i, err, err)
+		full := filepath.Join(dir, fmt.Sprintf("damaged-%d.db", i))
+		quick := filepath.Join(dir, fmt.Sprintf("damaged-%d-quick.db", i))
+		for _, p := range []string{full, quick} {
+			if err := os.WriteFile(p, damaged, 0o600); err != nil {
+				t.Fatal(err)
 			}
-			refused++
-			continue
 		}
-		_ = readAll(db) // an error is fine; a crash would end the test binary
-		db.Close()
+		fullVerdict := openVerdict(t, full, storage.Options{RootKey: storagetest.RootKey(), Check: storage.CheckFull}, false)
+		if fullVerdict != "sound" {
+			refused++
+		}
+		if got := openVerdict(t, quick, storage.Options{RootKey: storagetest.RootKey()}, true); got != fullVerdict {
+			t.Errorf("variant %d: got %s with CheckQuick and the page walk, want %s as with CheckFull", i, got, fullVerdict)
+		}
 	}
 	if refused == 0 {
 		t.Errorf("got none of 40 damaged files refused at open, want the page damage found")
 	}
+}
+
+// openVerdict opens path with opts and, when walk, runs the page walk:
+// "sound", "damaged" (a *storage.DamagedError) or "wrong root key" (the
+// root-key check record was hit). Any other error fails the test. The
+// store, when it opens, is read whole first: errors are fine, crashes not.
+func openVerdict(t *testing.T, path string, opts storage.Options, walk bool) string {
+	t.Helper()
+	verdict := func(err error) string {
+		var de *storage.DamagedError
+		switch {
+		case err == nil:
+			return "sound"
+		case errors.As(err, &de):
+			return "damaged"
+		case errors.Is(err, storage.ErrWrongRootKey):
+			return "wrong root key"
+		}
+		t.Errorf("%s: got %T %v, want a *storage.DamagedError or none", path, err, err)
+		return "other"
+	}
+	db, err := storage.Open(path, opts)
+	if err != nil {
+		return verdict(err)
+	}
+	defer db.Close()
+	_ = readAll(db) // an error is fine; a crash would end the test binary
+	if !walk {
+		return "sound"
+	}
+	_, err = db.CheckPages(context.Background(), storage.Pace{})
+	return verdict(err)
 }
 
 // TestFaultWhileServingFailsTheReadOnly: the file is cut short under an
@@ -240,9 +275,11 @@ func TestConsistencyCheckReport(t *testing.T) {
 		opts         storage.Options
 		ran, complet bool
 	}{
-		{"an existing store is checked whole", storage.Options{}, true, true},
-		{"SkipCheck skips it", storage.Options{SkipCheck: true}, false, false},
-		{"a bound of 1ns stops the walk and leaves it incomplete", storage.Options{CheckTimeout: time.Nanosecond}, true, false},
+		{"CheckQuick (the default) walks nothing at open", storage.Options{}, false, false},
+		{"CheckFull checks an existing store whole", storage.Options{Check: storage.CheckFull}, true, true},
+		{"CheckOff skips it", storage.Options{Check: storage.CheckOff}, false, false},
+		{"SkipCheck is CheckOff", storage.Options{Check: storage.CheckFull, SkipCheck: true}, false, false},
+		{"a bound of 1ns stops CheckFull's walk and leaves it incomplete", storage.Options{Check: storage.CheckFull, CheckTimeout: time.Nanosecond}, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.opts.RootKey = storagetest.RootKey()
@@ -260,6 +297,20 @@ func TestConsistencyCheckReport(t *testing.T) {
 			}
 		})
 	}
+	t.Run("CheckPages walks every page of a sound store", func(t *testing.T) {
+		db, err := storage.Open(path, storage.Options{RootKey: storagetest.RootKey()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		rep, err := db.CheckPages(context.Background(), storage.Pace{Chunk: 16, Share: 0.5})
+		if err != nil {
+			t.Fatalf("got %v, want a sound store", err)
+		}
+		if !rep.Ran || !rep.Walked || !rep.Complete || rep.Records < 2000 || rep.Pages < 100 {
+			t.Errorf("got %+v, want ran, walked, complete, every one of the 2000 records and over 100 pages", rep)
+		}
+	})
 }
 
 // TestHugeFreeListCountIsRefused damages the free list's page count so

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,7 +12,8 @@ import (
 
 // FuzzOpenAnyFile opens arbitrary bytes as a store file (seeded with a real
 // store and damaged copies of it): Open refuses or opens, and reads of an
-// opened store succeed or fail, but nothing panics or dies of a fault.
+// opened store succeed or fail, and so does the page walk a server runs in
+// the background, but nothing panics or dies of a fault.
 func FuzzOpenAnyFile(f *testing.F) {
 	path := filepath.Join(f.TempDir(), "seed.db")
 	fillStore(f, path, 40)
@@ -40,6 +42,7 @@ func FuzzOpenAnyFile(f *testing.F) {
 		}
 		defer db.Close()
 		_ = readAll(db)
+		_, _ = db.CheckPages(context.Background(), storage.Pace{})
 	})
 }
 

@@ -53,12 +53,16 @@ type Options struct {
 	// Timeout bounds the wait for the file lock; 5s when zero. A lock not
 	// had in time is an *InUseError.
 	Timeout time.Duration
-	// SkipCheck skips the consistency check of an existing store.
+	// Check is how an existing store is checked at Open: CheckQuick (the
+	// zero value: only what costs the same at any size; the page walk is
+	// DB.CheckPages, run later), CheckFull (every page before Open
+	// returns) or CheckOff.
+	Check CheckMode
+	// SkipCheck is Check: CheckOff (kept for older callers).
 	SkipCheck bool
-	// CheckTimeout bounds the consistency check of an existing store
-	// (DefaultCheckTimeout when zero): the walk over every record stops
-	// there, and the store is served with the rest unchecked (see
-	// DB.CheckReport). Negative means no bound.
+	// CheckTimeout bounds CheckFull's walk (DefaultCheckTimeout when
+	// zero): the walk stops there, and the store is served with the rest
+	// unchecked (see DB.CheckReport). Negative means no bound.
 	CheckTimeout time.Duration
 	// ObserveTx, when set, is told each Update's and View's duration
 	// (writable for Update, commit and fsync included); the server feeds
@@ -86,8 +90,8 @@ type DB struct {
 // Open opens (creating when missing, mode 0600) the bbolt file at path.
 // It fails with ErrWrongRootKey when the store was made under another root
 // key, with an *InUseError when another process holds the file, with a
-// *DamagedError when the file is not a sound bbolt store (checked before
-// Open returns, unless Options.SkipCheck), and with a *SchemaError when the
+// *DamagedError when the file is not a sound bbolt store (as far as
+// Options.Check looks before Open returns), and with a *SchemaError when the
 // store is of a schema version this code does not read. Opening never
 // panics and never dies of a fault on a damaged file.
 func Open(path string, opts Options) (*DB, error) {
@@ -107,10 +111,14 @@ func Open(path string, opts Options) (*DB, error) {
 		timeout = 5 * time.Second
 	}
 	existed := false
+	bopts := &bolt.Options{Timeout: timeout}
 	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
 		existed = true
+		if opts.Check == CheckQuick && !opts.SkipCheck {
+			bopts.InitialMmapSize = walkMmapSize(fi.Size())
+		}
 	}
-	bdb, err := openBolt(path, &bolt.Options{Timeout: timeout})
+	bdb, err := openBolt(path, bopts)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +132,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if db.rand == nil {
 		db.rand = rand.Reader
 	}
-	if existed && !opts.SkipCheck {
+	if existed && opts.Check == CheckFull && !opts.SkipCheck {
 		bound := opts.CheckTimeout
 		if bound == 0 {
 			bound = DefaultCheckTimeout

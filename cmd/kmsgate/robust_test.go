@@ -3,9 +3,13 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +17,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/kmsgate/kmsgate/storage/storagetest"
 )
 
 // serveLogs starts `kmsgate serve` with args and returns the command, its
@@ -146,4 +155,89 @@ func waitLine(t *testing.T, lines chan string, msg string) {
 			t.Fatalf("no log line %q", msg)
 		}
 	}
+}
+
+// storeWithDamagedPage makes a store of 40 keys with `kmsgate serve`, stops
+// it, and damages the first data page of the key records.
+func storeWithDamagedPage(t *testing.T) string {
+	t.Helper()
+	data := filepath.Join(t.TempDir(), "kmsgate.db")
+	cmd, addr, _, done := serveLogs(t, "--data", data)
+	c := sdkClient(addr)
+	for range 40 {
+		if _, err := c.CreateKey(context.Background(), &kms.CreateKeyInput{Description: sdkaws.String(strings.Repeat("d", 2000))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := <-done; err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	storagetest.DamageFirstLeaf(t, data, "emulator.keys")
+	return data
+}
+
+// TestDamagedDataPageByCheckMode: a store with a damaged data page is
+// refused at start with --check full (or KMSGATE_CHECK=full): one line,
+// exit 1. With the default (--check quick) it is served, and the
+// background walk logs the damage and turns /healthz to 503 while calls
+// that do not read the page keep answering.
+func TestDamagedDataPageByCheckMode(t *testing.T) {
+	data := storeWithDamagedPage(t)
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  string
+		want string
+		code int
+	}{
+		{"--check full refuses it", []string{"--check", "full"}, "", "store " + data + " is damaged: page ", 1},
+		{"KMSGATE_CHECK=full refuses it", nil, "KMSGATE_CHECK=full", "store " + data + " is damaged: page ", 1},
+		{"an unknown mode is a usage error", []string{"--check", "fast"}, "", `kmsgate serve: --check: unknown store check mode "fast" (quick, full or off)`, 2},
+		{"--skip-check cannot go with --check full", []string{"--skip-check", "--check", "full"}, "", "kmsgate serve: --skip-check is --check off; it cannot go with --check full", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			c := exec.Command(kmsgateBin, append([]string{"serve", "--listen", "127.0.0.1:0", "--data", data}, tc.args...)...)
+			c.Env = append(os.Environ(), "KMSGATE_ROOT_KEY=", "KMSGATE_CHECK=", tc.env)
+			c.Stdout, c.Stderr = &out, &out
+			err := c.Run()
+			ee, ok := err.(*exec.ExitError)
+			if !ok || ee.ExitCode() != tc.code {
+				t.Fatalf("got %v, want exit %d; output:\n%s", err, tc.code, out.String())
+			}
+			text := strings.TrimSpace(out.String())
+			if strings.Count(text, "\n") != 0 || strings.Contains(text, "goroutine") || !strings.Contains(text, tc.want) {
+				t.Errorf("got output %q, want one line containing %q", text, tc.want)
+			}
+		})
+	}
+	t.Run("the default serves it and the background check reports it", func(t *testing.T) {
+		_, addr, lines, _ := serveLogs(t, "--data", data)
+		waitLine(t, lines, `"message":"STORE DAMAGED: store `+data+` is damaged: page `)
+		res, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), `"check":"damaged"`) {
+			t.Errorf("/healthz: got %d %s, want 503 with the store check damaged", res.StatusCode, body)
+		}
+		// CreateKey writes new records (the damaged leaf holds the first
+		// keys in id order): answered. ListKeys reads the damaged page:
+		// KMSInternalException, an AWS error, not a dropped connection.
+		c := sdkClient(addr)
+		if _, err := c.CreateKey(context.Background(), &kms.CreateKeyInput{}); err != nil {
+			var ae interface{ ErrorCode() string }
+			if !errors.As(err, &ae) || ae.ErrorCode() != "KMSInternalException" {
+				t.Errorf("CreateKey: got %v, want success or KMSInternalException", err)
+			}
+		}
+		_, err = c.ListKeys(context.Background(), &kms.ListKeysInput{Limit: sdkaws.Int32(1000)})
+		var ae interface{ ErrorCode() string }
+		if !errors.As(err, &ae) || ae.ErrorCode() != "KMSInternalException" {
+			t.Errorf("ListKeys over the damaged page: got %v, want KMSInternalException", err)
+		}
+	})
 }

@@ -26,6 +26,8 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 		logFormat, logLevel string
 		shutdownTimeout     time.Duration
 		policyMode, auth    string
+		check               string
+		skipCheck           bool
 	)
 	f := newEnvFlags("serve", "serve [flags]", stderr, nil)
 	f.String(&cfg.Listen, "listen", "KMSGATE_LISTEN", "127.0.0.1:4599", "address to listen on")
@@ -38,8 +40,9 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 	f.Int64(&cfg.MaxBodyBytes, "max-body", "KMSGATE_MAX_BODY", 1<<20, "largest request body in bytes")
 	f.Duration(&cfg.SweepInterval, "sweep-interval", "KMSGATE_SWEEP_INTERVAL", time.Minute, "how often expired keys are deleted and due rotations run")
 	f.Bool(&cfg.Init, "init", "KMSGATE_INIT", false, "start a new empty store even though the root key file shows a store existed")
-	f.Bool(&cfg.SkipCheck, "skip-check", "KMSGATE_SKIP_CHECK", false, "skip the store's consistency check at start-up")
-	f.Duration(&cfg.CheckTimeout, "check-timeout", "KMSGATE_CHECK_TIMEOUT", storage.DefaultCheckTimeout, "bound on the store's consistency check at start-up; the rest is served unchecked")
+	f.String(&check, "check", "KMSGATE_CHECK", "quick", "store check: quick (before serving only checks that cost the same at any store size; every page is then walked in the background, and damage makes /healthz answer 503), full (every page before serving; a damaged store is refused) or off")
+	f.Bool(&skipCheck, "skip-check", "KMSGATE_SKIP_CHECK", false, "the same as --check off (kept for older scripts)")
+	f.Duration(&cfg.CheckTimeout, "check-timeout", "KMSGATE_CHECK_TIMEOUT", storage.DefaultCheckTimeout, "bound on --check full's page walk at start-up; the rest is served unchecked")
 	f.Duration(&cfg.ReadTimeout, "read-timeout", "KMSGATE_READ_TIMEOUT", server.DefaultReadTimeout, "longest time to read one whole request")
 	f.Duration(&cfg.WriteTimeout, "write-timeout", "KMSGATE_WRITE_TIMEOUT", server.DefaultWriteTimeout, "longest time from a request's headers to the end of its answer")
 	f.Duration(&cfg.IdleTimeout, "idle-timeout", "KMSGATE_IDLE_TIMEOUT", server.DefaultIdleTimeout, "how long an idle keep-alive connection stays open")
@@ -67,6 +70,17 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 		return 2
 	}
 	cfg.PolicyMode = mode
+	if cfg.Check, err = storage.ParseCheckMode(check); err != nil {
+		fmt.Fprintf(stderr, "kmsgate serve: --check: %v\n", err)
+		return 2
+	}
+	if skipCheck {
+		if cfg.Check == storage.CheckFull {
+			fmt.Fprintf(stderr, "kmsgate serve: --skip-check is --check off; it cannot go with --check full\n")
+			return 2
+		}
+		cfg.Check = storage.CheckOff
+	}
 	if cfg.Auth, err = kmsapi.ParseAuthMode(auth); err != nil {
 		fmt.Fprintf(stderr, "kmsgate serve: --auth: %v\n", err)
 		return 2

@@ -56,7 +56,7 @@ func runScale(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.Duration, "duration", 3*time.Second, "length of each measured operation")
 	fs.DurationVar(&o.Warmup, "warmup", 300*time.Millisecond, "unmeasured load before each operation")
 	fs.IntVar(&o.Starts, "starts", 5, "times kmsgate is started to measure start-up (the median is reported)")
-	fs.BoolVar(&o.SkipCheck, "skip-check", false, "start kmsgate with --skip-check (no store consistency check at open)")
+	fs.StringVar(&o.Check, "check", "", "kmsgate's --check: quick (its default; the page walk runs in the background and is measured), full or off")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return 2

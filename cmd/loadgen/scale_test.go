@@ -31,7 +31,7 @@ func TestFillThenScale(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("output is not a JSON report: %v\n%s", err, out.String())
 	}
-	want := []string{loadgen.ScaleListKeysFirst, loadgen.ScaleListKeysDeep, loadgen.ScaleListAliases, loadgen.ScaleDescribeKey, loadgen.ScaleGenerate, loadgen.ScaleCreateKey}
+	want := []string{loadgen.ScaleDuringCheck, loadgen.ScaleListKeysFirst, loadgen.ScaleListKeysDeep, loadgen.ScaleListAliases, loadgen.ScaleDescribeKey, loadgen.ScaleGenerate, loadgen.ScaleCreateKey}
 	if len(rep.Ops) != len(want) {
 		t.Fatalf("got %d operations, want %d", len(rep.Ops), len(want))
 	}
@@ -39,6 +39,9 @@ func TestFillThenScale(t *testing.T) {
 		if op.Name != want[i] || op.Stats.Requests == 0 || op.Stats.Errors != 0 {
 			t.Errorf("operation %d: got %s with %+v, want %s answered without errors", i, op.Name, op.Stats, want[i])
 		}
+	}
+	if rep.Check != "quick" || rep.CheckSeconds <= 0 || rep.RSSAfterCheckBytes <= 0 {
+		t.Errorf("got check %q taking %v s, RSS after it %d; want quick, > 0, > 0", rep.Check, rep.CheckSeconds, rep.RSSAfterCheckBytes)
 	}
 	if rep.Keys != 300 || rep.DeepPageAfter != 150 || rep.StoreBytes <= 0 || len(rep.StartRunsMs) != 2 || rep.RSSIdleBytes <= 0 || rep.RSSPeakBytes < rep.RSSIdleBytes {
 		t.Errorf("got keys %d, deep page after %d, store %d bytes, %d starts, RSS %d then %d; want 300, 150, >0, 2, >0, not less",

@@ -95,7 +95,7 @@ func TestCreateKeyMakesEverySpecWithItsAlgorithms(t *testing.T) {
 		t.Run(k.String()+" answers GetPublicKey as its type allows", func(t *testing.T) {
 			out, err := e.svc.GetPublicKey(e.ctx, &kms.GetPublicKeyInput{KeyId: aws.String(k.id)})
 			if !k.spec.Asymmetric {
-				wantErr(t, err, "UnsupportedOperationException", fmt.Sprintf("%skey/%s key spec %s has no public key: GetPublicKey is only valid for asymmetric keys.", arnPrefix, k.id, k.spec.KeySpec))
+				wantErr(t, err, "UnsupportedOperationException", "") // no message (captured)
 				return
 			}
 			ok(t, err)
@@ -540,10 +540,10 @@ func TestRSAKeysEncryptAndDecryptAsAWS(t *testing.T) {
 			_, err := e.svc.Encrypt(e.ctx, &kms.EncryptInput{KeyId: aws.String(id), Plaintext: []byte("x"), EncryptionAlgorithm: oaep, EncryptionContext: map[string]string{"a": "b"}})
 			return err
 		}, "ValidationException", "EncryptionContext is not supported when encrypting/decrypting with asymmetric CMKs."},
-		{"Decrypt of an RSA blob without KeyId is InvalidCiphertextException", func() error {
+		{"Decrypt of an RSA blob without KeyId asks for the KeyId (captured)", func() error {
 			_, err := e.svc.Decrypt(e.ctx, &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionAlgorithm: oaep})
 			return err
-		}, "InvalidCiphertextException", ""},
+		}, "ValidationException", "KeyId must not be null"},
 		{"Decrypt of an RSA blob without the algorithm is InvalidKeyUsageException", func() error {
 			_, err := e.svc.Decrypt(e.ctx, &kms.DecryptInput{KeyId: aws.String(id), CiphertextBlob: enc.CiphertextBlob})
 			return err

@@ -393,6 +393,40 @@ func TestOutputMembersAsAWS(t *testing.T) {
 			_, err := c.CancelKeyDeletion(ctx, &kms.CancelKeyDeletionInput{KeyId: aws.String(doomed)})
 			return err
 		}, "", "KeyId"},
+		{"CreateGrant", func() error {
+			_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: aws.String(sym), GranteePrincipal: aws.String("arn:aws:iam::" + testAccount + ":role/other"), Operations: []types.GrantOperation{types.GrantOperationEncrypt}})
+			return err
+		}, "", "GrantId GrantToken"},
+		{"RevokeGrant", func() error {
+			g := must(c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: aws.String(sym), GranteePrincipal: aws.String("arn:aws:iam::" + testAccount + ":role/third"), Operations: []types.GrantOperation{types.GrantOperationEncrypt}}))(t)
+			_, err := c.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: aws.String(sym), GrantId: g.GrantId})
+			return err
+		}, "", ""},
+		{"UpdateAlias", func() error {
+			_, err := c.UpdateAlias(ctx, &kms.UpdateAliasInput{AliasName: aws.String("alias/shapes"), TargetKeyId: aws.String(doomed)})
+			return err
+		}, "", ""},
+		{"DeleteAlias", func() error {
+			_, err := c.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String("alias/shapes")})
+			return err
+		}, "", ""},
+		{"PutKeyPolicy", func() error {
+			p := must(c.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(sym)}))(t).Policy
+			_, err := c.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(sym), Policy: p})
+			return err
+		}, "", ""},
+		{"UntagResource", func() error {
+			_, err := c.UntagResource(ctx, &kms.UntagResourceInput{KeyId: aws.String(sym), TagKeys: []string{"k"}})
+			return err
+		}, "", ""},
+		{"DisableKeyRotation", func() error {
+			_, err := c.DisableKeyRotation(ctx, &kms.DisableKeyRotationInput{KeyId: aws.String(sym)})
+			return err
+		}, "", ""},
+		{"EnableKey", func() error {
+			_, err := c.EnableKey(ctx, &kms.EnableKeyInput{KeyId: aws.String(doomed)})
+			return err
+		}, "", ""},
 		{"GetParametersForImport", func() error {
 			_, err := c.GetParametersForImport(ctx, &kms.GetParametersForImportInput{KeyId: aws.String(external), WrappingAlgorithm: types.AlgorithmSpecRsaesOaepSha256, WrappingKeySpec: types.WrappingKeySpecRsa2048})
 			return err

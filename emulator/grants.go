@@ -27,6 +27,7 @@ import (
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/awsfacts"
+	"github.com/kmsgate/kmsgate/emulator/keyspec"
 )
 
 const (
@@ -362,18 +363,30 @@ func grantOperationsFor(k *keyRecord) []types.GrantOperation {
 // checkGrantFitsKey checks the operations and constraints against the key.
 func checkGrantFitsKey(k *keyRecord, ops []types.GrantOperation, c *grantConstraints) error {
 	allowed := grantOperationsFor(k)
+	var refused []string
 	for _, op := range ops {
 		if !slices.Contains(allowed, op) {
-			// Unverified against AWS (it documents a ValidationException
-			// without its text): the most plausible text.
-			return validationPlain(fmt.Sprintf("Grant operation %s is not supported for a KMS key with key spec %s and key usage %s.", op, k.KeySpec, k.KeyUsage))
+			refused = append(refused, string(op))
 		}
+	}
+	if len(refused) > 0 {
+		// AWS's text (captured for an HMAC key, which it calls symmetric;
+		// "asymmetric" for the others is inferred).
+		kind := "symmetric"
+		if row, ok := keyspec.Lookup(k.KeySpec); ok && row.Asymmetric {
+			kind = "asymmetric"
+		}
+		valid := make([]string, len(allowed))
+		for i, op := range allowed {
+			valid[i] = string(op)
+		}
+		return validationPlain(fmt.Sprintf("Operations [%s] are not supported when creating a grant for a %s KMS key with key usage %s. Valid operations are [%s]",
+			strings.Join(refused, ", "), kind, k.KeyUsage, strings.Join(valid, ", ")))
 	}
 	symmetric := k.KeySpec == types.KeySpecSymmetricDefault
 	if c != nil && (c.EncryptionContextEquals != nil || c.EncryptionContextSubset != nil) && !symmetric {
-		// Unverified against AWS: encryption context constraints apply only
-		// to symmetric encryption keys.
-		return validationPlain(fmt.Sprintf("Encryption context grant constraints are not supported for a KMS key with key spec %s.", k.KeySpec))
+		// AWS's text (captured for HMAC keys).
+		return validationPlain("EncryptionContext is supported only when creating a grant for a symmetric encryption KMS key.")
 	}
 	return nil
 }

@@ -256,3 +256,49 @@ func TestMultiRegionImportedMaterialAsCapturedAgainstAWS(t *testing.T) {
 		wantAPIError(t, err, "UnsupportedOperationException", westARN+" is a multi-region replica key which is not valid for RotateKeyOnDemand.")
 	})
 }
+
+func TestKeyTypesAsCapturedAgainstAWS(t *testing.T) {
+	ctx := context.Background()
+	in := start(t)
+	c := in.client(testRegion)
+	sym := newKey(t, c, &kms.CreateKeyInput{})
+	hmacKey := newKey(t, c, &kms.CreateKeyInput{KeySpec: types.KeySpecHmac224, KeyUsage: types.KeyUsageTypeGenerateVerifyMac})
+	rsaEnc := newKey(t, c, &kms.CreateKeyInput{KeySpec: types.KeySpecRsa2048, KeyUsage: types.KeyUsageTypeEncryptDecrypt})
+	grantee := aws.String("arn:aws:iam::" + testAccount + ":role/app")
+	for _, tc := range []struct {
+		name      string
+		call      func() error
+		code, msg string
+	}{
+		{"a grant of Encrypt on an HMAC key", func() error {
+			_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: aws.String(hmacKey), GranteePrincipal: grantee, Operations: []types.GrantOperation{types.GrantOperationEncrypt}})
+			return err
+		}, "ValidationException", "Operations [Encrypt] are not supported when creating a grant for a symmetric KMS key with key usage GENERATE_VERIFY_MAC. Valid operations are [CreateGrant, RetireGrant, DescribeKey, GenerateMac, VerifyMac]"},
+		{"an encryption context constraint on an HMAC key", func() error {
+			_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: aws.String(hmacKey), GranteePrincipal: grantee, Operations: []types.GrantOperation{types.GrantOperationGenerateMac},
+				Constraints: &types.GrantConstraints{EncryptionContextSubset: map[string]string{"a": "b"}}})
+			return err
+		}, "ValidationException", "EncryptionContext is supported only when creating a grant for a symmetric encryption KMS key."},
+		{"GetPublicKey of a symmetric key", func() error {
+			_, err := c.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(sym)})
+			return err
+		}, "UnsupportedOperationException", "-"}, // no message on the wire (the SDK reads none as UnknownError)
+		{"Decrypt of an RSA ciphertext without KeyId", func() error {
+			blob := must(c.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(rsaEnc), Plaintext: []byte("x"), EncryptionAlgorithm: types.EncryptionAlgorithmSpecRsaesOaepSha1}))(t).CiphertextBlob
+			_, err := c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob, EncryptionAlgorithm: types.EncryptionAlgorithmSpecRsaesOaepSha1})
+			return err
+		}, "ValidationException", "KeyId must not be null"},
+		{"an encryption context with an RSA key", func() error {
+			_, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(rsaEnc), Plaintext: []byte("x"), EncryptionAlgorithm: types.EncryptionAlgorithmSpecRsaesOaepSha1, EncryptionContext: map[string]string{"a": "b"}})
+			return err
+		}, "ValidationException", "EncryptionContext is not supported when encrypting/decrypting with asymmetric CMKs."},
+	} {
+		t.Run(tc.name, func(t *testing.T) { wantAPIError(t, tc.call(), tc.code, tc.msg) })
+	}
+	t.Run("GetPublicKey of a symmetric key: no message on the wire", func(t *testing.T) {
+		status, code, msg := rawCall(t, in, "GetPublicKey", `{"KeyId":"`+sym+`"}`)
+		if status != 400 || code != "UnsupportedOperationException" || msg != "" {
+			t.Fatalf("got %d %s %q, want 400 UnsupportedOperationException without a message", status, code, msg)
+		}
+	})
+}

@@ -30,13 +30,13 @@ test: test-deps lint
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 test-deps:
-	@if [ ! -x $(AWS_CLI) ] || ! /usr/bin/python3 -c 'import boto3' 2>/dev/null || ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	@if [ ! -x $(AWS_CLI) ] || ! /usr/bin/python3 -c 'import boto3' 2>/dev/null || ! command -v node >/dev/null || ! command -v npm >/dev/null || [ ! -x /usr/bin/etcd ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing Debian's awscli, python3-boto3, nodejs and npm for the client tests"; \
-	    pkgs="awscli python3-boto3"; command -v node >/dev/null || pkgs="$$pkgs nodejs"; command -v npm >/dev/null || pkgs="$$pkgs npm"; \
+	    echo "installing Debian's awscli, python3-boto3, nodejs, npm and etcd-server for the client and etcd tests"; \
+	    pkgs="awscli python3-boto3"; command -v node >/dev/null || pkgs="$$pkgs nodejs"; command -v npm >/dev/null || pkgs="$$pkgs npm"; [ -x /usr/bin/etcd ] || pkgs="$$pkgs etcd-server"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
 	  else \
-	    echo "the client tests need Debian's awscli, python3-boto3, nodejs and npm: sudo apt-get install -y awscli python3-boto3 nodejs npm" >&2; exit 1; \
+	    echo "the client and etcd tests need Debian's awscli, python3-boto3, nodejs, npm and etcd-server: sudo apt-get install -y awscli python3-boto3 nodejs npm etcd-server" >&2; exit 1; \
 	  fi; \
 	fi
 	@if [ ! -f $(NODE_DIR)/node_modules/.package-lock.json ] || [ $(NODE_DIR)/package-lock.json -nt $(NODE_DIR)/node_modules/.package-lock.json ]; then \

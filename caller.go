@@ -17,6 +17,9 @@ type Caller struct {
 	PrincipalARN string
 	// SourceIP is the remote address without port.
 	SourceIP string
+	// SecureTransport is true when the request came over TLS
+	// (aws:SecureTransport).
+	SecureTransport bool
 	// RequestID is the id answered in x-amzn-RequestId.
 	RequestID string
 }

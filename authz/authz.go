@@ -99,6 +99,12 @@ type Request struct {
 	GranteePrincipal      string
 	RetiringPrincipal     string
 	GrantIsForAWSResource bool
+	// GrantConstraintType is kms:GrantConstraintType of CreateGrant:
+	// "EncryptionContextEquals" or "EncryptionContextSubset", "" without a
+	// constraint.
+	GrantConstraintType string
+	// KeyAgreementAlgorithm is DeriveSharedSecret's (kms:KeyAgreementAlgorithm).
+	KeyAgreementAlgorithm string
 
 	// CreateKey's KeySpec, KeyUsage and Origin (defaults when empty).
 	KeySpec, KeyUsage, Origin string
@@ -220,7 +226,7 @@ func Answer(q Question) Check {
 	case q.KeyPolicy == nil:
 		// The default key policy, without parsing it: the key's account
 		// root may do kms:* on the key, which delegates to IAM.
-		if acct := accountOf(q.Resource); acct != "" && acct == accountOf(q.Principal) && iampolicy.MatchAction("kms:*", q.Action) {
+		if acct := accountOf(q.Resource); acct != "" && acct == accountOf(q.Principal) && isKMSAction(q.Action) {
 			kps = []iampolicy.Match{{Ref: iampolicy.StatementRef{Policy: defaultKeyPolicyName, Index: 0, Sid: awsfacts.DefaultKeyPolicySid, Effect: "Allow"},
 				Effect: iampolicy.EffectAllow, Principal: iampolicy.PrincipalAccount}}
 		}
@@ -326,6 +332,11 @@ func crossAccount(q Question, c Check, kps []iampolicy.Match, idAllow []iampolic
 	return c
 }
 
+// isKMSAction reports whether action matches "kms:*" (case-insensitive).
+func isKMSAction(action string) bool {
+	return len(action) >= 4 && strings.EqualFold(action[:4], "kms:")
+}
+
 func refs(ms []iampolicy.Match, e iampolicy.Effect, pm iampolicy.PrincipalMatch) []iampolicy.StatementRef {
 	var out []iampolicy.StatementRef
 	for _, m := range ms {
@@ -337,6 +348,9 @@ func refs(ms []iampolicy.Match, e iampolicy.Effect, pm iampolicy.PrincipalMatch)
 }
 
 func joinRefs(rs []iampolicy.StatementRef) string {
+	if len(rs) == 1 {
+		return rs[0].String()
+	}
 	parts := make([]string, len(rs))
 	for i, r := range rs {
 		parts[i] = r.String()
@@ -399,7 +413,7 @@ func Decide(r Request) Decision {
 	var checks []Check
 	switch class {
 	case noResource:
-		ctx := opContext(&r, nil, false)
+		ctx := opContext(&r, nil, false, readers{ids: r.IdentityPolicies})
 		checks = append(checks, r.noKeyCheck("kms:"+r.Operation, "*", ctx))
 		if r.Operation == "CreateKey" && len(r.Tags) > 0 {
 			checks = append(checks, r.noKeyCheck("kms:TagResource", "*", ctx))
@@ -411,7 +425,7 @@ func Decide(r Request) Decision {
 		checks = append(checks, r.keyCheck("kms:ReEncryptTo", r.DestinationKey, r.DestinationKeyID, true))
 	case onAlias:
 		action := "kms:" + r.Operation
-		checks = append(checks, r.noKeyCheck(action, r.aliasARN(), opContext(&r, nil, false)))
+		checks = append(checks, r.noKeyCheck(action, r.aliasARN(), opContext(&r, nil, false, readers{ids: r.IdentityPolicies})))
 		checks = append(checks, r.keyCheck(action, r.Key, "", false))
 		if r.Operation == "UpdateAlias" {
 			checks = append(checks, r.keyCheck(action, r.DestinationKey, "", false))
@@ -432,6 +446,11 @@ func finish(checks []Check) Decision {
 		}
 	}
 	d := Decision{Decision: iampolicy.Allow, Checks: checks}
+	if pick < 0 && len(checks) == 1 {
+		c := checks[0]
+		d.Action, d.Resource, d.Statements, d.Reason = c.Action, c.Resource, c.Statements, c.Reason
+		return d
+	}
 	if pick < 0 {
 		var reasons []string
 		for _, c := range checks {
@@ -483,35 +502,47 @@ func (r *Request) keyCheck(action string, k *Key, keyID string, destination bool
 			Reason:  r.Operation + " needs a key and the request has none",
 			Message: awsfacts.AccessDenied(r.Principal, action, "*", awsfacts.Unexplained)}
 	}
-	kp := opContext(r, k, destination)
-	if keyID != "" && setsRequestAlias(r.Operation) {
+	rs := readers{ids: r.IdentityPolicies, key: k.Policy}
+	kp := opContext(r, k, destination, rs)
+	if keyID != "" && setsRequestAlias(r.Operation) && rs.reads("kms:requestalias") {
 		if a := aliasName(keyID); a != "" {
+			if kp == nil {
+				kp = iampolicy.Context{}
+			}
 			kp.Set("kms:requestalias", iampolicy.String(a))
 		}
+	}
+	if kp == nil && k.Policy != nil {
+		kp = iampolicy.Context{} // the key policy reads nothing of this request
 	}
 	// Identity policies also see the key's aliases and tags (and the
 	// identity-only Extra keys). The default key policy (nil) reads no
 	// context, so the key policy's map is reused then.
-	ctx := kp
+	id := &builder{ctx: kp, rs: readers{ids: r.IdentityPolicies}}
 	if k.Policy != nil {
-		ctx = make(iampolicy.Context, len(kp)+len(k.Tags)+len(r.Extra)+1)
+		id.ctx = make(iampolicy.Context, len(kp)+4)
 		for key, v := range kp {
-			ctx[key] = v
+			id.ctx[key] = v
 		}
 	}
 	for key, v := range r.Extra {
-		if identityOnly(key) {
-			ctx.Set(key, v)
+		if identityOnly(key) && id.rs.reads(key) {
+			id.set(key, v)
 		}
 	}
-	aliases := k.Aliases
-	if aliases == nil {
-		aliases = []string{}
+	if id.rs.reads("kms:resourcealiases") {
+		aliases := k.Aliases
+		if aliases == nil {
+			aliases = []string{}
+		}
+		id.set("kms:resourcealiases", iampolicy.StringSet(aliases...))
 	}
-	ctx.Set("kms:resourcealiases", iampolicy.StringSet(aliases...))
-	for tk, tv := range k.Tags {
-		ctx.Set("aws:resourcetag/"+tk, iampolicy.String(tv))
+	if len(k.Tags) > 0 && id.rs.readsPrefix("aws:resourcetag/") {
+		for tk, tv := range k.Tags {
+			id.set("aws:resourcetag/"+tk, iampolicy.String(tv))
+		}
 	}
+	ctx := id.ctx
 	ec := r.EncryptionContext
 	if destination {
 		ec = r.DestinationEncryptionContext

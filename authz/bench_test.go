@@ -32,3 +32,19 @@ func BenchmarkDecideSeedPolicy(b *testing.B) {
 		})
 	}
 }
+
+// TestDecideAllocations pins what the condition keys built only when a
+// policy reads them (iampolicy.Policy.Reads) saved: the seed's
+// GenerateDataKey decision allocated 33 times when every key was built.
+func TestDecideAllocations(t *testing.T) {
+	seed := []*iampolicy.Policy{mustParse(t, "seed.json", seedPolicyDoc(t))}
+	key := &Key{ARN: keyARN, Aliases: []string{"alias/jumpwire/org1"}, KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", Origin: "AWS_KMS"}
+	req := Request{Operation: "GenerateDataKey", Principal: userARN, Region: "us-east-1", KeyID: "alias/jumpwire/org1", Key: key,
+		IdentityPolicies: seed, EncryptionContext: map[string]string{"app": "engine"}, SourceIP: "127.0.0.1", SecureTransport: true}
+	if d := Decide(req); !d.Allowed() {
+		t.Fatalf("got %v (%s), want Allow", d.Decision, d.Reason)
+	}
+	if got := testing.AllocsPerRun(200, func() { Decide(req) }); got > 13 {
+		t.Errorf("got %v allocations per decision, want at most 13", got)
+	}
+}

@@ -7,30 +7,95 @@ import (
 	"github.com/kmsgate/kmsgate/iampolicy"
 )
 
+// readers are the policies one check consults: identity policies and,
+// for a key check with a stored key policy, that policy. Only the condition
+// keys they read (iampolicy.Policy.Reads) are put in the check's context:
+// building keys no policy reads was most of the cost of a decision.
+type readers struct {
+	ids []*iampolicy.Policy
+	key *iampolicy.Policy
+}
+
+// reads reports whether a policy of rs reads key (lower case).
+func (rs readers) reads(key string) bool {
+	return rs.some(func(p *iampolicy.Policy) bool { return p.Reads(key) })
+}
+
+// readsPrefix reports whether a policy of rs reads a key starting with
+// prefix (lower case).
+func (rs readers) readsPrefix(prefix string) bool {
+	return rs.some(func(p *iampolicy.Policy) bool { return p.ReadsPrefix(prefix) })
+}
+
+func (rs readers) some(f func(*iampolicy.Policy) bool) bool {
+	if rs.key != nil && f(rs.key) {
+		return true
+	}
+	for _, p := range rs.ids {
+		if f(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// builder builds the context of one check, keeping only the keys its
+// readers read.
+type builder struct {
+	ctx iampolicy.Context
+	rs  readers
+}
+
+// set stores v under key (lower case).
+func (b *builder) set(key string, v iampolicy.Value) {
+	if b.ctx == nil {
+		b.ctx = make(iampolicy.Context, 4)
+	}
+	b.ctx.Set(key, v)
+}
+
+// str stores the string v under key (lower case) when it is not empty and
+// a reader reads key.
+func (b *builder) str(key, v string) {
+	if v != "" && b.rs.reads(key) {
+		b.set(key, iampolicy.String(v))
+	}
+}
+
 // addBase adds the keys every request sets, and the caller's Extra keys
 // (those only identity policies see when identity is true).
-func addBase(ctx iampolicy.Context, r *Request, identity bool) {
+func addBase(b *builder, r *Request, identity bool) {
 	for k, v := range r.Extra {
-		if identity || !identityOnly(k) {
-			ctx.Set(k, v)
+		if (identity || !identityOnly(k)) && b.rs.reads(k) {
+			b.set(k, v)
 		}
 	}
-	if r.SourceIP != "" {
+	if r.SourceIP != "" && b.rs.reads("aws:sourceip") {
 		if a, err := netip.ParseAddr(r.SourceIP); err == nil {
-			ctx.Set("aws:sourceip", iampolicy.IP(a))
+			b.set("aws:sourceip", iampolicy.IP(a))
 		} else {
-			ctx.Set("aws:sourceip", iampolicy.String(r.SourceIP))
+			b.set("aws:sourceip", iampolicy.String(r.SourceIP))
 		}
 	}
-	ctx.Set("aws:securetransport", iampolicy.Bool(r.SecureTransport))
-	AddCallerKeys(ctx, r.Principal)
+	if b.rs.reads("aws:securetransport") {
+		b.set("aws:securetransport", iampolicy.Bool(r.SecureTransport))
+	}
+	if b.rs.reads("aws:principalarn") || b.rs.reads("aws:principalaccount") || b.rs.reads("aws:username") {
+		if b.ctx == nil {
+			b.ctx = make(iampolicy.Context, 4)
+		}
+		AddCallerKeys(b.ctx, r.Principal)
+	}
 	if !r.Now.IsZero() {
-		ctx.Set("aws:currenttime", iampolicy.Date(r.Now))
-		ctx.Set("aws:epochtime", iampolicy.Number(float64(r.Now.Unix())))
+		if b.rs.reads("aws:currenttime") {
+			b.set("aws:currenttime", iampolicy.Date(r.Now))
+		}
+		if b.rs.reads("aws:epochtime") {
+			b.set("aws:epochtime", iampolicy.Number(float64(r.Now.Unix())))
+		}
 	}
-	if r.ViaService != "" {
-		ctx.Set("kms:viaservice", iampolicy.String(r.ViaService))
-	}
+	b.str("kms:viaservice", r.ViaService)
+	b.str("aws:requestedregion", r.Region)
 }
 
 // AddCallerKeys adds the condition keys AWS derives from the caller's ARN
@@ -72,48 +137,38 @@ func orDefault(v, d string) string {
 }
 
 // opContext builds the context of one check: the request-wide keys and
-// the operation's. k is the key the check is about (nil for a check without
-// a key, which only identity policies judge); destination selects
-// ReEncrypt's destination fields. Keys only identity policies see are left
-// out for a key check.
-func opContext(r *Request, k *Key, destination bool) iampolicy.Context {
-	ctx := make(iampolicy.Context, 16+len(r.Extra))
-	addBase(ctx, r, k == nil)
+// the operation's, those rs read. k is the key the check is about (nil for
+// a check without a key, which only identity policies judge); destination
+// selects ReEncrypt's destination fields. Keys only identity policies see
+// are left out for a key check. The context may be nil (no key read).
+func opContext(r *Request, k *Key, destination bool, rs readers) iampolicy.Context {
+	b := &builder{rs: rs}
+	addBase(b, r, k == nil)
 	op := r.Operation
 	if k != nil {
-		if acct := accountOf(r.Principal); acct != "" {
-			ctx.Set("kms:calleraccount", iampolicy.String(acct))
-		}
-		if k.KeySpec != "" {
-			ctx.Set("kms:keyspec", iampolicy.String(k.KeySpec))
-		}
-		if k.KeyUsage != "" {
-			ctx.Set("kms:keyusage", iampolicy.String(k.KeyUsage))
-		}
-		if k.Origin != "" {
-			ctx.Set("kms:keyorigin", iampolicy.String(k.Origin))
-		}
+		b.str("kms:calleraccount", accountOf(r.Principal))
+		b.str("kms:keyspec", k.KeySpec)
+		b.str("kms:keyusage", k.KeyUsage)
+		b.str("kms:keyorigin", k.Origin)
 	}
 	if op == "CreateKey" {
-		if acct := accountOf(r.Principal); acct != "" {
-			ctx.Set("kms:calleraccount", iampolicy.String(acct))
-		}
-		ctx.Set("kms:keyspec", iampolicy.String(orDefault(r.KeySpec, "SYMMETRIC_DEFAULT")))
-		ctx.Set("kms:keyusage", iampolicy.String(orDefault(r.KeyUsage, "ENCRYPT_DECRYPT")))
-		ctx.Set("kms:keyorigin", iampolicy.String(orDefault(r.Origin, "AWS_KMS")))
+		b.str("kms:calleraccount", accountOf(r.Principal))
+		b.str("kms:keyspec", orDefault(r.KeySpec, "SYMMETRIC_DEFAULT"))
+		b.str("kms:keyusage", orDefault(r.KeyUsage, "ENCRYPT_DECRYPT"))
+		b.str("kms:keyorigin", orDefault(r.Origin, "AWS_KMS"))
 	}
 	if setsEncryptionContext(op) {
 		ec := r.EncryptionContext
 		if destination {
 			ec = r.DestinationEncryptionContext
 		}
-		if len(ec) > 0 {
+		if len(ec) > 0 && rs.readsPrefix("kms:encryptioncontext") {
 			keys := make([]string, 0, len(ec))
 			for ek, ev := range ec {
-				ctx.Set("kms:encryptioncontext:"+ek, iampolicy.String(ev))
+				b.set("kms:encryptioncontext:"+ek, iampolicy.String(ev))
 				keys = append(keys, ek)
 			}
-			ctx.Set("kms:encryptioncontextkeys", iampolicy.StringSet(keys...))
+			b.set("kms:encryptioncontextkeys", iampolicy.StringSet(keys...))
 		}
 	}
 	if setsEncryptionAlgorithm(op) {
@@ -121,47 +176,47 @@ func opContext(r *Request, k *Key, destination bool) iampolicy.Context {
 		if destination {
 			alg = r.DestinationEncryptionAlgorithm
 		}
-		ctx.Set("kms:encryptionalgorithm", iampolicy.String(orDefault(alg, "SYMMETRIC_DEFAULT")))
+		b.str("kms:encryptionalgorithm", orDefault(alg, "SYMMETRIC_DEFAULT"))
 	}
 	switch op {
 	case "Sign", "Verify":
-		if r.SigningAlgorithm != "" {
-			ctx.Set("kms:signingalgorithm", iampolicy.String(r.SigningAlgorithm))
-		}
-		ctx.Set("kms:messagetype", iampolicy.String(orDefault(r.MessageType, "RAW")))
+		b.str("kms:signingalgorithm", r.SigningAlgorithm)
+		b.str("kms:messagetype", orDefault(r.MessageType, "RAW"))
 	case "GenerateMac", "VerifyMac":
-		if r.MacAlgorithm != "" {
-			ctx.Set("kms:macalgorithm", iampolicy.String(r.MacAlgorithm))
-		}
+		b.str("kms:macalgorithm", r.MacAlgorithm)
 	case "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext":
-		if r.KeyPairSpec != "" {
-			ctx.Set("kms:datakeypairspec", iampolicy.String(r.KeyPairSpec))
-		}
+		b.str("kms:datakeypairspec", r.KeyPairSpec)
 	}
-	if op == "CreateGrant" {
-		ctx.Set("kms:grantoperations", iampolicy.StringSet(r.GrantOperations...))
+	switch op {
+	case "CreateGrant":
+		if rs.reads("kms:grantoperations") {
+			b.set("kms:grantoperations", iampolicy.StringSet(r.GrantOperations...))
+		}
+		b.str("kms:grantconstrainttype", r.GrantConstraintType)
+	case "DeriveSharedSecret":
+		b.str("kms:keyagreementalgorithm", r.KeyAgreementAlgorithm)
 	}
 	if isGrantOperation(op) {
-		if r.GranteePrincipal != "" {
-			ctx.Set("kms:granteeprincipal", iampolicy.String(r.GranteePrincipal))
+		b.str("kms:granteeprincipal", r.GranteePrincipal)
+		b.str("kms:retiringprincipal", r.RetiringPrincipal)
+		if rs.reads("kms:grantisforawsresource") {
+			b.set("kms:grantisforawsresource", iampolicy.Bool(r.GrantIsForAWSResource))
 		}
-		if r.RetiringPrincipal != "" {
-			ctx.Set("kms:retiringprincipal", iampolicy.String(r.RetiringPrincipal))
-		}
-		ctx.Set("kms:grantisforawsresource", iampolicy.Bool(r.GrantIsForAWSResource))
 	}
 	switch op {
 	case "TagResource", "CreateKey":
-		if len(r.Tags) > 0 {
+		if len(r.Tags) > 0 && (rs.readsPrefix("aws:requesttag/") || rs.reads("aws:tagkeys")) {
 			keys := make([]string, 0, len(r.Tags))
 			for tk, tv := range r.Tags {
-				ctx.Set("aws:requesttag/"+tk, iampolicy.String(tv))
+				b.set("aws:requesttag/"+tk, iampolicy.String(tv))
 				keys = append(keys, tk)
 			}
-			ctx.Set("aws:tagkeys", iampolicy.StringSet(keys...))
+			b.set("aws:tagkeys", iampolicy.StringSet(keys...))
 		}
 	case "UntagResource":
-		ctx.Set("aws:tagkeys", iampolicy.StringSet(r.TagKeys...))
+		if rs.reads("aws:tagkeys") {
+			b.set("aws:tagkeys", iampolicy.StringSet(r.TagKeys...))
+		}
 	}
-	return ctx
+	return b.ctx
 }

@@ -114,6 +114,7 @@ func LogContext(r *Request) map[string]any {
 		ctx["aws:CurrentTime"] = r.Now.UTC().Format(time.RFC3339)
 	}
 	set("kms:ViaService", r.ViaService)
+	set("aws:RequestedRegion", r.Region)
 	for k, v := range r.Extra {
 		if vs := v.Strings(); len(vs) == 1 && !v.IsSet() {
 			ctx[k] = vs[0]
@@ -164,6 +165,9 @@ func LogContext(r *Request) map[string]any {
 		set("kms:DataKeyPairSpec", r.KeyPairSpec)
 	case "CreateGrant":
 		ctx["kms:GrantOperations"] = append([]string{}, r.GrantOperations...)
+		set("kms:GrantConstraintType", r.GrantConstraintType)
+	case "DeriveSharedSecret":
+		set("kms:KeyAgreementAlgorithm", r.KeyAgreementAlgorithm)
 	case "TagResource", "CreateKey":
 		if len(r.Tags) > 0 {
 			keys := make([]string, 0, len(r.Tags))

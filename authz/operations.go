@@ -161,6 +161,7 @@ var singleValuedKeys = map[string]bool{
 	"kms:encryptionalgorithm": true, "kms:signingalgorithm": true, "kms:messagetype": true,
 	"kms:macalgorithm": true, "kms:datakeypairspec": true, "kms:granteeprincipal": true,
 	"kms:retiringprincipal": true, "kms:grantisforawsresource": true,
+	"kms:grantconstrainttype": true, "kms:keyagreementalgorithm": true,
 	"aws:sourceip": true, "aws:securetransport": true, "aws:principalarn": true,
 	"aws:principalaccount": true, "aws:username": true, "aws:currenttime": true,
 	"aws:epochtime": true, "aws:userid": true, "aws:sourcevpc": true, "aws:sourcevpce": true,

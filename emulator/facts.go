@@ -8,6 +8,7 @@ package emulator
 import (
 	"context"
 	"strings"
+	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
@@ -47,6 +48,9 @@ func (c policyCache) parse(text string) (*iampolicy.Policy, error) {
 // inScope returns ctx with its caller's account and region replaced.
 func inScope(ctx context.Context, account, region string) context.Context {
 	c, _ := kmsgate.CallerFrom(ctx)
+	if (account == "" || account == c.Account) && (region == "" || region == c.Region) {
+		return ctx
+	}
 	if account != "" {
 		c.Account = account
 	}
@@ -58,18 +62,77 @@ func inScope(ctx context.Context, account, region string) context.Context {
 
 // KeyFacts returns the facts of the key keyID names (key id, key ARN, alias
 // name or alias ARN) in account and region; NotFoundException with AWS's
-// text when it names no key.
+// text when it names no key. The *authz.Key returned may be shared with
+// other callers: it must not be changed.
 func (s *Service) KeyFacts(ctx context.Context, account, region, keyID string) (*authz.Key, error) {
 	var out *authz.Key
 	err := s.view(inScope(ctx, account, region), func(t *txn) error {
+		at := readAtOf(t.tx)
+		ck := factsKey{account: t.sc.account, region: t.sc.region, keyID: keyID}
+		if f, ok := s.facts.fresh(ck, at, t.now); ok {
+			out = f
+			return nil
+		}
 		k, err := t.resolveKey("keyId", &keyID, keyOrAlias)
 		if err != nil {
 			return err
 		}
-		out, err = t.keyFacts(k)
-		return err
+		if out, err = t.keyFacts(k); err != nil {
+			return err
+		}
+		s.facts.put(ck, at, k, out)
+		return nil
 	})
 	return out, err
+}
+
+// maxFactsEntries bounds the key-facts cache (least recently used out
+// first).
+const maxFactsEntries = 4096
+
+// factsCache keeps the facts KeyFacts built, by the KeyId they were asked
+// for in an account and region, with the read-only snapshot they were
+// read in (storage.Tx.Snapshot): the same snapshot reads the same bytes
+// everywhere, so the aliases, tags, policy and key those facts came from
+// are unchanged, and every write (an alias, tag, policy or key change)
+// makes a new snapshot. Time alone changes a key too (its deletion date,
+// a due rotation, ...: loadKey does that maintenance in a write on the
+// next read), so an entry whose key needs maintenance now is not used.
+// Without a read-only snapshot (a writable transaction) nothing is cached.
+type factsCache struct {
+	entries *lru.Cache[factsKey, factsEntry]
+}
+
+type factsKey struct{ account, region, keyID string }
+
+type factsEntry struct {
+	snap  uint64
+	rec   *keyRecord // never changed (the record cache's copy)
+	facts *authz.Key // never changed
+}
+
+func newFactsCache() (factsCache, error) {
+	entries, err := lru.New[factsKey, factsEntry](maxFactsEntries)
+	return factsCache{entries}, err
+}
+
+// fresh returns the facts cached for k when they were read in snapshot at.
+func (c factsCache) fresh(k factsKey, at readAt, now time.Time) (*authz.Key, bool) {
+	if !at.ro {
+		return nil, false
+	}
+	e, ok := c.entries.Get(k)
+	if !ok || e.snap != at.snap || e.rec.maintenanceDue(now) {
+		return nil, false
+	}
+	return e.facts, true
+}
+
+// put caches the facts f of key record rec, read in snapshot at.
+func (c factsCache) put(k factsKey, at readAt, rec *keyRecord, f *authz.Key) {
+	if at.ro {
+		c.entries.Add(k, factsEntry{snap: at.snap, rec: rec, facts: f})
+	}
 }
 
 // keyFacts builds the facts of k.
@@ -172,6 +235,18 @@ func (s *Service) CiphertextKey(ctx context.Context, account, region string, blo
 		return nil
 	})
 	return arn, true, err
+}
+
+// GrantOfToken returns the ARN of the key and the id of the grant a grant
+// token names, in account and region (the gate judges RetireGrant by token
+// on that key); ok is false for anything kmsgate did not make. The token's
+// secret is not checked here: RetireGrant checks it.
+func (s *Service) GrantOfToken(account, region, token string) (keyARN, grantID string, ok bool) {
+	pt, ok := parseGrantToken(token)
+	if !ok {
+		return "", "", false
+	}
+	return scope{account: account, region: region}.keyARN(pt.keyID), pt.grantID, true
 }
 
 // maxAliasRecords bounds the decoded-alias cache (least recently used out

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -68,4 +69,27 @@ func TestFactsServeWhatAuthorizationNeeds(t *testing.T) {
 			t.Fatalf("got %+v, want the grant as created", g)
 		}
 	})
+}
+
+// TestFactsFollowTimeWithoutAWrite: KeyFacts caches a key's facts by
+// store snapshot; a key whose deletion date passes changes with no write,
+// so the next look-up must answer NotFoundException all the same.
+func TestFactsFollowTimeWithoutAWrite(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	id := e.createKey(&kms.CreateKeyInput{})
+	for i := 0; i < 2; i++ { // the second look-up is served from the cache
+		if _, err := e.svc.KeyFacts(ctx, testAccount, testRegion, id); err != nil {
+			t.Fatalf("KeyFacts: got %v, want the key's facts", err)
+		}
+	}
+	if _, err := e.svc.ScheduleKeyDeletion(e.in(testRegion), &kms.ScheduleKeyDeletionInput{KeyId: aws.String(id), PendingWindowInDays: aws.Int32(7)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.KeyFacts(ctx, testAccount, testRegion, id); err != nil {
+		t.Fatalf("KeyFacts of a key pending deletion: got %v, want its facts", err)
+	}
+	e.clock.Advance(8 * 24 * time.Hour)
+	_, err := e.svc.KeyFacts(ctx, testAccount, testRegion, id)
+	wantErr(t, err, "NotFoundException", "*")
 }

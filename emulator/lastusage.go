@@ -97,7 +97,8 @@ func usageDBKey(keyARN string) (string, bool) {
 }
 
 // FlushKeyUsage writes the in-memory last-usage notes to the store, in one
-// transaction, skipping keys that no longer exist. Sweep and Close call it.
+// transaction on bbolt (in transactions that fit etcd's --max-txn-ops on
+// etcd), skipping keys that no longer exist. Sweep and Close call it.
 func (s *Service) FlushKeyUsage() error {
 	s.usage.mu.Lock()
 	notes := s.usage.notes
@@ -106,8 +107,38 @@ func (s *Service) FlushKeyUsage() error {
 	if len(notes) == 0 {
 		return nil
 	}
-	err := s.db.Update(func(tx *storage.Tx) error {
-		for keyARN, n := range notes {
+	arns := make([]string, 0, len(notes))
+	for keyARN := range notes {
+		arns = append(arns, keyARN)
+	}
+	// A note reads two records and writes one.
+	batch := s.db.BatchSize(len(arns), 3)
+	var err error
+	for i := 0; i < len(arns) && err == nil; i += batch {
+		err = s.flushUsage(arns[i:min(i+batch, len(arns))], notes)
+	}
+	if err != nil {
+		// Put the notes back (newer ones taken since win) for the next
+		// flush; those already written are written again, to no effect.
+		s.usage.mu.Lock()
+		if s.usage.notes == nil {
+			s.usage.notes = map[string]usageNote{}
+		}
+		for k, n := range notes {
+			if _, ok := s.usage.notes[k]; !ok {
+				s.usage.notes[k] = n
+			}
+		}
+		s.usage.mu.Unlock()
+	}
+	return err
+}
+
+// flushUsage writes the notes of arns in one transaction.
+func (s *Service) flushUsage(arns []string, notes map[string]usageNote) error {
+	return s.db.Update(func(tx *storage.Tx) error {
+		for _, keyARN := range arns {
+			n := notes[keyARN]
 			dbKey, ok := usageDBKey(keyARN)
 			if !ok || tx.Get(bucketKeys, dbKey) == nil {
 				continue
@@ -127,20 +158,6 @@ func (s *Service) FlushKeyUsage() error {
 		}
 		return nil
 	})
-	if err != nil {
-		// Put the notes back (newer ones taken since win) for the next flush.
-		s.usage.mu.Lock()
-		if s.usage.notes == nil {
-			s.usage.notes = map[string]usageNote{}
-		}
-		for k, n := range notes {
-			if _, ok := s.usage.notes[k]; !ok {
-				s.usage.notes[k] = n
-			}
-		}
-		s.usage.mu.Unlock()
-	}
-	return err
 }
 
 // Close writes what is only in memory (the last-usage notes) to the store.

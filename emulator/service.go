@@ -96,6 +96,7 @@ type Service struct {
 	aeads     *aeadCache       // ready ciphers of symmetric material (aeadcache.go)
 	policies  policyCache      // parsed key policies for authz.Facts (facts.go)
 	aliasRecs aliasRecordCache // decoded alias records by stored bytes (facts.go)
+	facts     factsCache       // key facts by snapshot for authz.Facts (facts.go)
 	// decodes counts key, alias and grant records decoded from the store
 	// outside the record cache (tests check that a List decodes only its
 	// page).
@@ -131,6 +132,9 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	if s.aliasRecs, err = newAliasRecordCache(); err != nil {
+		return nil, err
+	}
+	if s.facts, err = newFactsCache(); err != nil {
 		return nil, err
 	}
 	s.usage.limit = maxUsageNotes

@@ -212,7 +212,7 @@ func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
 			return nil, false, fmt.Errorf("emulator: decode key %s: %w", id, err)
 		}
 	}
-	if !k.expired(t.now) && !k.rotationDue(t.now) && !k.importExpired(t.now) && !k.replicaReady(t.now) {
+	if !k.maintenanceDue(t.now) {
 		return k, true, nil
 	}
 	if !t.tx.Writable() {
@@ -234,6 +234,13 @@ func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
 		return nil, false, err
 	}
 	return k, true, nil
+}
+
+// maintenanceDue reports whether time alone has changed k by now: its
+// deletion date passed, a rotation is due, imported material expired, or a
+// replica finished. loadKey then does that change in a write.
+func (k *keyRecord) maintenanceDue(now time.Time) bool {
+	return k.expired(now) || k.rotationDue(now) || k.importExpired(now) || k.replicaReady(now)
 }
 
 // peekKey reads a key without maintenance: expired keys read as absent,

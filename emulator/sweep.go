@@ -32,6 +32,11 @@ const sweepBatch = 100
 func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
 	from := ""
+	// On etcd a batch is as many keys as fit one Txn (a purge or a
+	// rotation reads and writes about sixteen records); a replica whose
+	// batch meets another's commit runs it again, and finds the keys the
+	// other handled no longer due.
+	size := s.db.BatchSize(sweepBatch, 16)
 	for ctx.Err() == nil {
 		now := s.now()
 		limit := dueTimeKey(now)
@@ -42,7 +47,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 					return false, nil
 				}
 				batch = append(batch, k)
-				return len(batch) < sweepBatch, nil
+				return len(batch) < size, nil
 			})
 		})
 		if err != nil || len(batch) == 0 {

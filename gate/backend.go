@@ -75,7 +75,7 @@ func (g *Gate) DeriveSharedSecret(ctx context.Context, in *kms.DeriveSharedSecre
 	if in == nil {
 		return g.next.DeriveSharedSecret(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "DeriveSharedSecret", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "DeriveSharedSecret", in.KeyId, func(r *authz.Request) { r.KeyAgreementAlgorithm = string(in.KeyAgreementAlgorithm) }); err != nil {
 		return nil, err
 	}
 	return g.next.DeriveSharedSecret(ctx, in, optFns...)
@@ -352,16 +352,6 @@ func (g *Gate) PutKeyPolicy(ctx context.Context, in *kms.PutKeyPolicyInput, optF
 	return g.next.PutKeyPolicy(ctx, in, optFns...)
 }
 
-func (g *Gate) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, optFns ...func(*kms.Options)) (*kms.ReplicateKeyOutput, error) {
-	if in == nil {
-		return g.next.ReplicateKey(ctx, in, optFns...)
-	}
-	if err := g.onKey(ctx, "ReplicateKey", in.KeyId, nil); err != nil {
-		return nil, err
-	}
-	return g.next.ReplicateKey(ctx, in, optFns...)
-}
-
 func (g *Gate) RevokeGrant(ctx context.Context, in *kms.RevokeGrantInput, optFns ...func(*kms.Options)) (*kms.RevokeGrantOutput, error) {
 	if in == nil {
 		return g.next.RevokeGrant(ctx, in, optFns...)
@@ -439,16 +429,6 @@ func (g *Gate) UpdateKeyDescription(ctx context.Context, in *kms.UpdateKeyDescri
 		return nil, err
 	}
 	return g.next.UpdateKeyDescription(ctx, in, optFns...)
-}
-
-func (g *Gate) UpdatePrimaryRegion(ctx context.Context, in *kms.UpdatePrimaryRegionInput, optFns ...func(*kms.Options)) (*kms.UpdatePrimaryRegionOutput, error) {
-	if in == nil {
-		return g.next.UpdatePrimaryRegion(ctx, in, optFns...)
-	}
-	if err := g.onKey(ctx, "UpdatePrimaryRegion", in.KeyId, nil); err != nil {
-		return nil, err
-	}
-	return g.next.UpdatePrimaryRegion(ctx, in, optFns...)
 }
 
 func (g *Gate) Verify(ctx context.Context, in *kms.VerifyInput, optFns ...func(*kms.Options)) (*kms.VerifyOutput, error) {

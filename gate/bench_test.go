@@ -27,6 +27,34 @@ import (
 	"github.com/kmsgate/kmsgate/storage"
 )
 
+// stack is the emulator on a bbolt file in dir, the principals of the
+// file at principals, and the access keys kmsapi checks signatures with,
+// wired as serve wires them.
+func stack(tb testing.TB, dir, principals string) (*emulator.Service, *gate.Principals, func(string) (kmsapi.AccessKey, bool)) {
+	tb.Helper()
+	db, err := storage.Open(filepath.Join(dir, "kmsgate.db"), storage.Options{RootKey: bytes.Repeat([]byte{7}, 32)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	emu, err := emulator.New(emulator.Config{DB: db, Logger: zerolog.Nop()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ps, err := gate.NewPrincipals(principals, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	keys := func(id string) (kmsapi.AccessKey, bool) {
+		k := ps.AccessKey(id)
+		if k == nil {
+			return kmsapi.AccessKey{}, false
+		}
+		return kmsapi.AccessKey{Principal: k.Principal.ARN, Account: k.Principal.Account, Secret: k.Secret}, true
+	}
+	return emu, ps, keys
+}
+
 // processCPU is the process's user and system CPU time so far.
 func processCPU() time.Duration {
 	var ru syscall.Rusage
@@ -57,15 +85,7 @@ func BenchmarkGenerateDataKey(b *testing.B) {
 	if err := os.WriteFile(principals, []byte("principals:\n  - arn: arn:aws:iam::111122223333:user/app\n    accessKeys: [{id: AKIAAPP, secret: app-secret}]\n    policies: [seed.json]\n"), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	db, err := storage.Open(filepath.Join(dir, "kmsgate.db"), storage.Options{RootKey: bytes.Repeat([]byte{7}, 32)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	emu, err := emulator.New(emulator.Config{DB: db, Logger: zerolog.Nop()})
-	if err != nil {
-		b.Fatal(err)
-	}
+	emu, ps, keys := stack(b, dir, principals)
 	ctx := kmsgate.WithCaller(context.Background(), kmsgate.Caller{Account: emulator.DefaultAccount, Region: emulator.DefaultRegion})
 	k, err := emu.CreateKey(ctx, &kms.CreateKeyInput{})
 	if err != nil {
@@ -73,17 +93,6 @@ func BenchmarkGenerateDataKey(b *testing.B) {
 	}
 	if _, err := emu.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/jumpwire/bench"), TargetKeyId: k.KeyMetadata.KeyId}); err != nil {
 		b.Fatal(err)
-	}
-	ps, err := gate.NewPrincipals(principals, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	keys := func(id string) (kmsapi.AccessKey, bool) {
-		k := ps.AccessKey(id)
-		if k == nil {
-			return kmsapi.AccessKey{}, false
-		}
-		return kmsapi.AccessKey{Principal: k.Principal.ARN, Account: k.Principal.Account, Secret: k.Secret}, true
 	}
 	log := zerolog.New(io.Discard).Level(zerolog.WarnLevel)
 	body, _ := json.Marshal(kms.GenerateDataKeyInput{KeyId: aws.String("alias/jumpwire/bench"), KeySpec: "AES_256"})

@@ -41,6 +41,12 @@ func fillCreateGrant(r *authz.Request, in *kms.CreateGrantInput) {
 		if r.EncryptionContext == nil {
 			r.EncryptionContext = c.EncryptionContextSubset
 		}
+		switch {
+		case c.EncryptionContextEquals != nil:
+			r.GrantConstraintType = "EncryptionContextEquals"
+		case c.EncryptionContextSubset != nil:
+			r.GrantConstraintType = "EncryptionContextSubset"
+		}
 	}
 }
 
@@ -250,28 +256,43 @@ func (g *Gate) ListRetirableGrants(ctx context.Context, in *kms.ListRetirableGra
 	return g.next.ListRetirableGrants(ctx, in, optFns...)
 }
 
-// RetireGrant with KeyId and GrantId is judged on the key; a grant's
-// retiring principal may retire it whatever the policies say (and its
-// grantee when the grant allows RetireGrant), as in KMS. With a grant token
-// only, the token is the authority, as in KMS: the call is passed on.
+// RetireGrant is judged on the key: the KeyId given, or the key the grant
+// token names when the facts source can read tokens (the emulator; in KMS
+// too the token only names the grant, the caller must still be allowed).
+// A grant's retiring principal may retire it whatever the policies say
+// (and its grantee when the grant allows RetireGrant), as in KMS. A token
+// the facts source cannot read (proxy mode, or not a token) is passed on.
 func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns ...func(*kms.Options)) (*kms.RetireGrantOutput, error) {
-	if in == nil || in.KeyId == nil {
+	if in == nil {
 		return g.next.RetireGrant(ctx, in, optFns...)
 	}
 	cl := g.begin(ctx, "RetireGrant")
-	k, err := g.key(ctx, cl, *in.KeyId)
+	keyRef, grantID := aws.ToString(in.KeyId), aws.ToString(in.GrantId)
+	if in.KeyId == nil {
+		tr, ok := g.facts.(grantTokenReader)
+		if !ok || in.GrantToken == nil {
+			return g.next.RetireGrant(ctx, in, optFns...)
+		}
+		if keyRef, grantID, ok = tr.GrantOfToken(cl.account, cl.region, *in.GrantToken); !ok {
+			return g.next.RetireGrant(ctx, in, optFns...)
+		}
+	}
+	k, err := g.key(ctx, cl, keyRef)
 	if err != nil {
+		if in.KeyId == nil && isNotFound(err) {
+			return g.next.RetireGrant(ctx, in, optFns...) // the token's key is gone: the backend answers for the token
+		}
 		return nil, err
 	}
-	cl.r.Key, cl.r.KeyID = k, *in.KeyId
+	cl.r.Key, cl.r.KeyID = k, aws.ToString(in.KeyId)
 	d, err := g.evaluate(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
-	if !d.Allowed() && d.Decision != iampolicy.ExplicitDeny && in.GrantId != nil {
+	if !d.Allowed() && d.Decision != iampolicy.ExplicitDeny && grantID != "" {
 		for i := range cl.r.Grants {
 			gr := &cl.r.Grants[i]
-			if gr.ID == *in.GrantId && gr.RetirableBy(cl.r.Principal) {
+			if gr.ID == grantID && gr.RetirableBy(cl.r.Principal) {
 				d = retiringAllow(d, gr)
 				if g.guard != nil {
 					d = g.guardDecision(cl) // --alias-prefix still applies
@@ -284,6 +305,14 @@ func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns
 		return nil, err
 	}
 	return g.next.RetireGrant(ctx, in, optFns...)
+}
+
+// grantTokenReader is served by a facts source that can read the grant
+// tokens it made (the emulator): the ARN of the key and the id of the
+// grant a token names in account and region; ok is false for a token it
+// did not make.
+type grantTokenReader interface {
+	GrantOfToken(account, region, token string) (keyARN, grantID string, ok bool)
 }
 
 // retiringAllow turns d into the Allow of a grant's retiring principal.
@@ -299,4 +328,62 @@ func retiringAllow(d authz.Decision, gr *authz.Grant) authz.Decision {
 	}
 	d.Checks = checks
 	return d
+}
+
+// ReplicateKey is judged as KMS judges it on both sides: kms:ReplicateKey
+// on the primary key (in the caller's region), then kms:CreateKey in the
+// replica's region (with kms:TagResource there when the call has tags),
+// as a CreateKey of the primary's spec, usage and origin in that region.
+func (g *Gate) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, optFns ...func(*kms.Options)) (*kms.ReplicateKeyOutput, error) {
+	if in == nil || in.KeyId == nil {
+		return g.next.ReplicateKey(ctx, in, optFns...)
+	}
+	var primary *authz.Key
+	if err := g.onKey(ctx, "ReplicateKey", in.KeyId, func(r *authz.Request) { primary = r.Key }); err != nil {
+		return nil, err
+	}
+	if replica := aws.ToString(in.ReplicaRegion); replica != "" && primary != nil {
+		cl := g.begin(ctx, "CreateKey")
+		cl.region, cl.r.Region = replica, replica
+		cl.r.KeySpec, cl.r.KeyUsage, cl.r.Origin = primary.KeySpec, primary.KeyUsage, primary.Origin
+		cl.r.Tags = tagMap(in.Tags)
+		if err := g.decide(ctx, cl); err != nil {
+			return nil, err
+		}
+	}
+	return g.next.ReplicateKey(ctx, in, optFns...)
+}
+
+// UpdatePrimaryRegion is judged as KMS judges it on both sides:
+// kms:UpdatePrimaryRegion on the current primary key (in the caller's
+// region) and on the replica in PrimaryRegion that becomes the primary. A
+// replica that is not there is left to the wrapped backend to answer.
+func (g *Gate) UpdatePrimaryRegion(ctx context.Context, in *kms.UpdatePrimaryRegionInput, optFns ...func(*kms.Options)) (*kms.UpdatePrimaryRegionOutput, error) {
+	if in == nil || in.KeyId == nil {
+		return g.next.UpdatePrimaryRegion(ctx, in, optFns...)
+	}
+	var primary *authz.Key
+	if err := g.onKey(ctx, "UpdatePrimaryRegion", in.KeyId, func(r *authz.Request) { primary = r.Key }); err != nil {
+		return nil, err
+	}
+	region := aws.ToString(in.PrimaryRegion)
+	a, ok := iampolicy.ParseARN(primary.ARN)
+	if region == "" || !ok || region == a.Region {
+		return g.next.UpdatePrimaryRegion(ctx, in, optFns...)
+	}
+	cl := g.begin(ctx, "UpdatePrimaryRegion")
+	cl.region, cl.r.Region = region, region
+	replicaARN := "arn:" + a.Partition + ":kms:" + region + ":" + a.Account + ":" + a.Resource
+	k, err := g.key(ctx, cl, replicaARN)
+	if isNotFound(err) {
+		return g.next.UpdatePrimaryRegion(ctx, in, optFns...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cl.r.Key = k
+	if err := g.decide(ctx, cl); err != nil {
+		return nil, err
+	}
+	return g.next.UpdatePrimaryRegion(ctx, in, optFns...)
 }

@@ -158,6 +158,7 @@ func (g *Gate) begin(ctx context.Context, op string) *call {
 		Region:           cl.region,
 		IdentityPolicies: p.Policies,
 		SourceIP:         c.SourceIP,
+		SecureTransport:  c.SecureTransport,
 		Now:              g.now(),
 		Extra:            p.extra,
 	}

@@ -39,6 +39,11 @@ type Policy struct {
 	// ID is the optional Id element.
 	ID         string
 	Statements []Statement
+
+	// reads are the condition keys the statements read, in lower case
+	// (reads.go); readsKnown is false for a Policy not made by Parse.
+	reads      []string
+	readsKnown bool
 }
 
 // Principal is a Principal or NotPrincipal element. "*" is AWS: ["*"].
@@ -173,6 +178,7 @@ func Parse(name string, doc []byte) (*Policy, error) {
 		}
 		p.Statements = append(p.Statements, s)
 	}
+	p.collectReads()
 	return p, nil
 }
 

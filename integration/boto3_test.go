@@ -42,7 +42,12 @@ func TestBoto3AgainstTheBinary(t *testing.T) {
 	if _, err := os.Stat(python3Boto3); err != nil {
 		t.Fatalf("Debian's python3 with python3-boto3 is needed (apt-get install -y python3-boto3): %v", err)
 	}
-	p := startBinary(t, "--ephemeral")
+	for _, st := range binaryStores(t) {
+		t.Run(st.name, func(t *testing.T) { boto3AgainstTheBinary(t, startBinary(t, st.args(t)...)) })
+	}
+}
+
+func boto3AgainstTheBinary(t *testing.T, p *process) {
 	script := filepath.Join(t.TempDir(), "boto3_check.py")
 	if err := os.WriteFile(script, []byte(boto3Script), 0o600); err != nil {
 		t.Fatal(err)

@@ -78,6 +78,15 @@ func startBinary(t *testing.T, args ...string) *process {
 	return p
 }
 
+// kill ends the server with SIGKILL, as a crash would, and waits for it.
+func (p *process) kill() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
 // stop ends the server as an operator would, with SIGTERM, and waits for
 // it: a clean exit closes the store and removes an --ephemeral one. SIGKILL
 // only when it has not stopped after a long while (and the test fails).
@@ -141,7 +150,12 @@ func awsJSON(t *testing.T, url string, v any, args ...string) {
 }
 
 func TestAWSCLIRoundTripAgainstTheBinary(t *testing.T) {
-	p := startBinary(t, "--data", filepath.Join(t.TempDir(), "cli.db"))
+	for _, st := range binaryStores(t) {
+		t.Run(st.name, func(t *testing.T) { awsCLIRoundTrip(t, startBinary(t, st.args(t)...)) })
+	}
+}
+
+func awsCLIRoundTrip(t *testing.T, p *process) {
 
 	resp, err := http.Get(p.url + "/healthz")
 	if err != nil {

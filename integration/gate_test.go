@@ -391,4 +391,260 @@ func TestGateRetiringPrincipalMayRetireTheGrant(t *testing.T) {
 	if len(left.Grants) != 1 || aws.ToString(left.Grants[0].GrantId) != aws.ToString(other.GrantId) {
 		t.Fatalf("got %d grants left, want only the other one", len(left.Grants))
 	}
+
+	t.Run("with only a grant token, judged on the key the token names", func(t *testing.T) {
+		byToken := must(admin.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: id, GranteePrincipal: aws.String(appARN),
+			RetiringPrincipal: aws.String(granteeARN), Operations: []types.GrantOperation{types.GrantOperationDecrypt}}))(t)
+		app := in.clientAs("AKIAAPP", "app-secret")
+		// app is the grantee, but the grant does not allow RetireGrant and
+		// its policy allows nothing on this key: the token is no authority.
+		_, err := app.RetireGrant(ctx, &kms.RetireGrantInput{GrantToken: byToken.GrantToken})
+		wantAPIError(t, err, "AccessDeniedException", denied("kms:RetireGrant", aws.ToString(k.KeyMetadata.Arn),
+			"because no identity-based policy allows the kms:RetireGrant action"))
+		_, err = grantee.RetireGrant(ctx, &kms.RetireGrantInput{GrantToken: aws.String("not-a-token")})
+		wantAPIError(t, err, "InvalidGrantTokenException", "The request was rejected because the specified grant token is not valid.")
+		must(grantee.RetireGrant(ctx, &kms.RetireGrantInput{GrantToken: byToken.GrantToken}))(t)
+		left := must(admin.ListGrants(ctx, &kms.ListGrantsInput{KeyId: id}))(t)
+		if len(left.Grants) != 1 {
+			t.Fatalf("got %d grants left, want 1 (the token's grant retired)", len(left.Grants))
+		}
+	})
+}
+
+// startGateWith starts the server in enforce mode with a principals file of
+// entries (YAML items of its principals list) plus admin (kms:*, AKIAADMIN),
+// written beside the seed's policy as seed.json.
+func startGateWith(t *testing.T, entries string) *instance {
+	t.Helper()
+	dir := t.TempDir()
+	seed, err := os.ReadFile("../authz/testdata/seed-policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "seed.json"), seed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	principals := filepath.Join(dir, "principals.yaml")
+	if err := os.WriteFile(principals, []byte("principals:\n"+entries+`  - arn: `+adminARN+`
+    accessKeys: [{id: AKIAADMIN, secret: admin-secret}]
+    inlinePolicies: [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return start(t, withGate(gate.Enforce, principals, ""))
+}
+
+// TestGateFactChangesTakeEffectOnTheNextCall: the gate's key facts are
+// cached between writes (emulator's factsCache), so each change of an
+// alias, a tag, a key policy or a grant must decide the very next call.
+// Each step makes one change as admin, then one call as the caller.
+func TestGateFactChangesTakeEffectOnTheNextCall(t *testing.T) {
+	ctx := context.Background()
+	in := startGateWith(t, `  - arn: `+appARN+`
+    accessKeys: [{id: AKIAAPP, secret: app-secret}]
+    policies: [seed.json]
+    inlinePolicies:
+      - {"Version": "2012-10-17", "Statement": [{"Sid": "Frozen", "Effect": "Deny", "Action": "kms:GenerateDataKey", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceTag/frozen": "yes"}}}]}
+  - arn: `+granteeARN+`
+    accessKeys: [{id: AKIAGRANTEE, secret: grantee-secret}]
+`)
+	app, admin, grantee := in.clientAs("AKIAAPP", "app-secret"), in.clientAs("AKIAADMIN", "admin-secret"), in.clientAs("AKIAGRANTEE", "grantee-secret")
+	k := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata
+	other := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata
+	arn := aws.ToString(k.Arn)
+	must(admin.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/jumpwire/k"), TargetKeyId: k.KeyId}))(t)
+	blob := must(admin.Encrypt(ctx, &kms.EncryptInput{KeyId: k.KeyId, Plaintext: []byte("x")}))(t).CiphertextBlob
+	noAlias := denied("kms:GenerateDataKey", arn, "because no identity-based policy allows the kms:GenerateDataKey action")
+	frozen := denied("kms:GenerateDataKey", arn, "with an explicit deny in an identity-based policy")
+	denyPolicy := `{"Version":"2012-10-17","Statement":[
+	  {"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + testAccount + `:root"},"Action":"kms:*","Resource":"*"},
+	  {"Sid":"NoDataKeys","Effect":"Deny","Principal":{"AWS":"` + appARN + `"},"Action":"kms:GenerateDataKey","Resource":"*"}]}`
+	byPolicy := denied("kms:GenerateDataKey", arn, "with an explicit deny in a resource-based policy")
+	defaultPolicy := `{"Version":"2012-10-17","Statement":[
+	  {"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + testAccount + `:root"},"Action":"kms:*","Resource":"*"}]}`
+	noGrant := "User: " + granteeARN + " is not authorized to perform: kms:Decrypt on resource: " + arn +
+		" because no identity-based policy allows the kms:Decrypt action"
+	var grantID string
+
+	gdk := func(keyID string) error {
+		_, err := app.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String(keyID), KeySpec: types.DataKeySpecAes256})
+		return err
+	}
+	decrypt := func() error {
+		_, err := grantee.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob})
+		return err
+	}
+	for _, step := range []struct {
+		name              string
+		change            func() error
+		call              func() error
+		wantCode, wantMsg string // "" when the call succeeds
+	}{
+		{"allowed through the jumpwire alias (facts now cached)", nil, func() error { return gdk(arn) }, "", ""},
+		{"the alias moves to another key", func() error {
+			_, err := admin.UpdateAlias(ctx, &kms.UpdateAliasInput{AliasName: aws.String("alias/jumpwire/k"), TargetKeyId: other.KeyId})
+			return err
+		}, func() error { return gdk(arn) }, "AccessDeniedException", noAlias},
+		{"a new jumpwire alias names the key", func() error {
+			_, err := admin.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/jumpwire/k2"), TargetKeyId: k.KeyId})
+			return err
+		}, func() error { return gdk(arn) }, "", ""},
+		{"the alias used as KeyId is deleted", func() error {
+			if err := gdk("alias/jumpwire/k2"); err != nil {
+				return err
+			}
+			_, err := admin.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String("alias/jumpwire/k2")})
+			return err
+		}, func() error { return gdk("alias/jumpwire/k2") }, "NotFoundException", "Alias arn:aws:kms:" + testRegion + ":" + testAccount + ":alias/jumpwire/k2 is not found."},
+		{"the alias is back", func() error {
+			_, err := admin.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/jumpwire/k2"), TargetKeyId: k.KeyId})
+			return err
+		}, func() error { return gdk(arn) }, "", ""},
+		{"a tag an identity policy denies on", func() error {
+			_, err := admin.TagResource(ctx, &kms.TagResourceInput{KeyId: k.KeyId, Tags: []types.Tag{{TagKey: aws.String("frozen"), TagValue: aws.String("yes")}}})
+			return err
+		}, func() error { return gdk(arn) }, "AccessDeniedException", frozen},
+		{"the tag is removed", func() error {
+			_, err := admin.UntagResource(ctx, &kms.UntagResourceInput{KeyId: k.KeyId, TagKeys: []string{"frozen"}})
+			return err
+		}, func() error { return gdk(arn) }, "", ""},
+		{"a key policy that denies the caller", func() error {
+			_, err := admin.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: k.KeyId, Policy: aws.String(denyPolicy)})
+			return err
+		}, func() error { return gdk(arn) }, "AccessDeniedException", byPolicy},
+		{"the key policy is the default again", func() error {
+			_, err := admin.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: k.KeyId, Policy: aws.String(defaultPolicy)})
+			return err
+		}, func() error { return gdk(arn) }, "", ""},
+		{"a grantee without a grant", nil, decrypt, "AccessDeniedException", noGrant},
+		{"a grant is created", func() error {
+			g, err := admin.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: k.KeyId, GranteePrincipal: aws.String(granteeARN),
+				Operations: []types.GrantOperation{types.GrantOperationDecrypt}})
+			if err == nil {
+				grantID = aws.ToString(g.GrantId)
+			}
+			return err
+		}, decrypt, "", ""},
+		{"the grant is revoked", func() error {
+			_, err := admin.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: k.KeyId, GrantId: aws.String(grantID)})
+			return err
+		}, decrypt, "AccessDeniedException", noGrant},
+	} {
+		if step.change != nil {
+			if err := step.change(); err != nil {
+				t.Fatalf("%s: the change failed: %v", step.name, err)
+			}
+		}
+		err := step.call()
+		if step.wantCode == "" {
+			if err != nil {
+				t.Fatalf("%s: got %v, want success", step.name, err)
+			}
+			continue
+		}
+		t.Run(step.name, func(t *testing.T) { wantAPIError(t, err, step.wantCode, step.wantMsg) })
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// TestGateConditionKeysOfTheRequest: kms:GrantConstraintType (CreateGrant's
+// constraint) and aws:RequestedRegion (the signature's region) reach the
+// caller's policies through the real server.
+func TestGateConditionKeysOfTheRequest(t *testing.T) {
+	ctx := context.Background()
+	in := startGateWith(t, `  - arn: `+appARN+`
+    accessKeys: [{id: AKIAAPP, secret: app-secret}]
+    inlinePolicies:
+      - {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "kms:CreateGrant", "Resource": "*", "Condition": {"StringEquals": {"kms:GrantConstraintType": "EncryptionContextEquals"}}},
+          {"Effect": "Allow", "Action": "kms:ListKeys", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "`+testRegion+`"}}}]}
+`)
+	app, admin := in.clientAs("AKIAAPP", "app-secret"), in.clientAs("AKIAADMIN", "admin-secret")
+	k := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata
+	noGrant := denied("kms:CreateGrant", aws.ToString(k.Arn), "because no identity-based policy allows the kms:CreateGrant action")
+	grant := func(c *types.GrantConstraints) error {
+		_, err := app.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: k.KeyId, GranteePrincipal: aws.String(granteeARN),
+			Operations: []types.GrantOperation{types.GrantOperationDecrypt}, Constraints: c})
+		return err
+	}
+	otherRegion := kms.New(kms.Options{Region: "eu-west-2", Credentials: credentials.NewStaticCredentialsProvider("AKIAAPP", "app-secret", ""), RetryMaxAttempts: 1},
+		func(o *kms.Options) { o.BaseEndpoint = aws.String(in.srv.URL()) })
+	for _, tc := range []struct {
+		name    string
+		call    func() error
+		wantMsg string // "" when allowed
+	}{
+		{"a grant with an EncryptionContextEquals constraint", func() error {
+			return grant(&types.GrantConstraints{EncryptionContextEquals: map[string]string{"t": "1"}})
+		}, ""},
+		{"a grant with an EncryptionContextSubset constraint", func() error {
+			return grant(&types.GrantConstraints{EncryptionContextSubset: map[string]string{"t": "1"}})
+		}, noGrant},
+		{"a grant without a constraint", func() error { return grant(nil) }, noGrant},
+		{"ListKeys in the allowed region", func() error {
+			_, err := app.ListKeys(ctx, &kms.ListKeysInput{})
+			return err
+		}, ""},
+		{"ListKeys in another region", func() error {
+			_, err := otherRegion.ListKeys(ctx, &kms.ListKeysInput{})
+			return err
+		}, denied("kms:ListKeys", "*", "because no identity-based policy allows the kms:ListKeys action")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if tc.wantMsg == "" {
+				if err != nil {
+					t.Fatalf("got %v, want success", err)
+				}
+				return
+			}
+			wantAPIError(t, err, "AccessDeniedException", tc.wantMsg)
+		})
+	}
+}
+
+// TestGateMultiRegionCallsAreJudgedInBothRegions: ReplicateKey needs
+// kms:ReplicateKey on the primary and kms:CreateKey in the replica's
+// region; UpdatePrimaryRegion needs kms:UpdatePrimaryRegion on the primary
+// and on the replica that becomes the primary (KMS developer guide,
+// "Controlling access to multi-Region keys").
+func TestGateMultiRegionCallsAreJudgedInBothRegions(t *testing.T) {
+	ctx := context.Background()
+	const replicaRegion = "eu-west-1"
+	in := startGateWith(t, `  - arn: `+appARN+`
+    accessKeys: [{id: AKIAAPP, secret: app-secret}]
+    inlinePolicies:
+      - {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": ["kms:ReplicateKey", "kms:DescribeKey"], "Resource": "*"},
+          {"Effect": "Allow", "Action": "kms:UpdatePrimaryRegion", "Resource": "arn:aws:kms:`+testRegion+`:*:key/*"}]}
+  - arn: `+granteeARN+`
+    accessKeys: [{id: AKIAGRANTEE, secret: grantee-secret}]
+    inlinePolicies:
+      - {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["kms:ReplicateKey", "kms:CreateKey", "kms:UpdatePrimaryRegion"], "Resource": "*"}]}
+`)
+	app, full, admin := in.clientAs("AKIAAPP", "app-secret"), in.clientAs("AKIAGRANTEE", "grantee-secret"), in.clientAs("AKIAADMIN", "admin-secret")
+	k := must(admin.CreateKey(ctx, &kms.CreateKeyInput{MultiRegion: aws.Bool(true)}))(t).KeyMetadata
+	replicate := func(c *kms.Client) error {
+		_, err := c.ReplicateKey(ctx, &kms.ReplicateKeyInput{KeyId: k.KeyId, ReplicaRegion: aws.String(replicaRegion)})
+		return err
+	}
+	t.Run("ReplicateKey without kms:CreateKey in the replica's region", func(t *testing.T) {
+		wantAPIError(t, replicate(app), "AccessDeniedException", denied("kms:CreateKey", "*", "because no identity-based policy allows the kms:CreateKey action"))
+	})
+	t.Run("ReplicateKey with both", func(t *testing.T) {
+		if err := replicate(full); err != nil {
+			t.Fatalf("got %v, want success", err)
+		}
+	})
+	replicaARN := "arn:aws:kms:" + replicaRegion + ":" + testAccount + ":key/" + aws.ToString(k.KeyId)
+	t.Run("UpdatePrimaryRegion allowed on the primary only", func(t *testing.T) {
+		_, err := app.UpdatePrimaryRegion(ctx, &kms.UpdatePrimaryRegionInput{KeyId: k.KeyId, PrimaryRegion: aws.String(replicaRegion)})
+		wantAPIError(t, err, "AccessDeniedException", denied("kms:UpdatePrimaryRegion", replicaARN, "because no identity-based policy allows the kms:UpdatePrimaryRegion action"))
+	})
+	t.Run("UpdatePrimaryRegion allowed on both", func(t *testing.T) {
+		must(full.UpdatePrimaryRegion(ctx, &kms.UpdatePrimaryRegionInput{KeyId: k.KeyId, PrimaryRegion: aws.String(replicaRegion)}))(t)
+	})
 }

@@ -23,6 +23,8 @@ import (
 	"github.com/kmsgate/kmsgate/kmsapi"
 	"github.com/kmsgate/kmsgate/kmsgatetest"
 	"github.com/kmsgate/kmsgate/server"
+	"github.com/kmsgate/kmsgate/storage"
+	"github.com/kmsgate/kmsgate/storage/storagetest"
 )
 
 const (
@@ -53,9 +55,71 @@ type starter func(t *testing.T, opts ...func(*server.Config)) *instance
 // drivertest pattern: one suite, every backend) against the emulator
 // direct and against a proxy in front of an emulator. The assertions are
 // the same: the proxy answers exactly as its upstream.
+//
+// "etcd" is the emulator with its store in a real etcd (issue 16): the
+// same answers as on bbolt.
 func onEveryBackend(t *testing.T, test func(*testing.T, starter)) {
 	t.Run("emulator", func(t *testing.T) { test(t, start) })
 	t.Run("proxy", func(t *testing.T) { test(t, startBehindProxy) })
+	t.Run("etcd", func(t *testing.T) { test(t, startOnEtcd) })
+}
+
+// startOnEtcd starts kmsgate (opts applied) on a new store in an etcd
+// member of the test's own (storagetest.StartEtcd), with the root key
+// given by configuration as an etcd store needs.
+func startOnEtcd(t *testing.T, opts ...func(*server.Config)) *instance {
+	t.Helper()
+	store := storagetest.StartEtcd(t).URL()
+	return start(t, append([]func(*server.Config){func(c *server.Config) {
+		c.Store, c.Init = store, true
+	}}, opts...)...)
+}
+
+// onEveryStore runs test on a kmsgate in process (kmsgatetest) on each
+// engine: bbolt and etcd.
+func onEveryStore(t *testing.T, test func(*testing.T, *kmsgatetest.Server)) {
+	for _, st := range []struct {
+		name string
+		opts func(*testing.T) []kmsgatetest.Option
+	}{
+		{"bbolt", func(*testing.T) []kmsgatetest.Option { return nil }},
+		{"etcd", func(t *testing.T) []kmsgatetest.Option {
+			store := storagetest.StartEtcd(t).URL()
+			return []kmsgatetest.Option{kmsgatetest.WithServerConfig(func(c *server.Config) { c.Store, c.Init = store, true })}
+		}},
+	} {
+		t.Run(st.name, func(t *testing.T) {
+			test(t, kmsgatetest.New(t, append(st.opts(t), kmsgatetest.WithAccount(testAccount), kmsgatetest.WithRegion(testRegion))...))
+		})
+	}
+}
+
+// binaryStores are the store flags of `kmsgate serve` for each engine, for
+// the tests of real clients against the binary: a bbolt file, or a new
+// store in an etcd member of the test's own with the root key in a file.
+func binaryStores(t *testing.T) []struct {
+	name string
+	args func(t *testing.T) []string
+} {
+	return []struct {
+		name string
+		args func(t *testing.T) []string
+	}{
+		{"bbolt", func(t *testing.T) []string { return []string{"--data", filepath.Join(t.TempDir(), "kmsgate.db")} }},
+		{"etcd", func(t *testing.T) []string {
+			return []string{"--store", storagetest.StartEtcd(t).URL(), "--init", "--root-key-file", rootKeyFile(t)}
+		}},
+	}
+}
+
+// rootKeyFile writes a fresh root key file in the test's directory.
+func rootKeyFile(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "root.key")
+	if _, err := storage.CreateRootKey(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // Credentials of the proxy's own upstream calls; callers sign with

@@ -24,7 +24,10 @@ func TestJavaScriptSDKv3(t *testing.T) {
 	if err != nil {
 		t.Fatalf("node is not on PATH: run `make test-deps` (Debian's nodejs): %v", err)
 	}
-	srv := kmsgatetest.New(t, kmsgatetest.WithAccount(testAccount), kmsgatetest.WithRegion(testRegion))
+	onEveryStore(t, func(t *testing.T, srv *kmsgatetest.Server) { javaScriptSDKv3(t, node, srv) })
+}
+
+func javaScriptSDKv3(t *testing.T, node string, srv *kmsgatetest.Server) {
 	cmd := exec.Command(node, "kms.mjs")
 	cmd.Dir = "node"
 	cmd.Env = append(os.Environ(), "KMSGATE_URL="+srv.URL)

@@ -505,7 +505,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, buf []byte) (
 // signature over body. It also answers whether the caller is an admin
 // principal.
 func (s *server) identify(r *http.Request, requestID string, body []byte) (kmsgate.Caller, bool, error) {
-	c := kmsgate.Caller{Region: s.defaultRegion, Account: s.account, RequestID: requestID}
+	c := kmsgate.Caller{Region: s.defaultRegion, Account: s.account, RequestID: requestID, SecureTransport: r.TLS != nil}
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		c.SourceIP = host
 	} else {

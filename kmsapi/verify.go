@@ -75,18 +75,51 @@ func invalidSignature(msg string) error { return authError("InvalidSignatureExce
 
 const signatureMismatch = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 
+// canonicalHeaderKey is http.CanonicalHeaderKey without its allocation
+// for the headers every KMS client signs.
+func canonicalHeaderKey(name string) string {
+	switch name {
+	case "content-type":
+		return "Content-Type"
+	case "x-amz-date":
+		return "X-Amz-Date"
+	case "x-amz-target":
+		return "X-Amz-Target"
+	case "x-amz-security-token":
+		return "X-Amz-Security-Token"
+	case "x-amz-content-sha256":
+		return "X-Amz-Content-Sha256"
+	case "amz-sdk-invocation-id":
+		return "Amz-Sdk-Invocation-Id"
+	case "amz-sdk-request":
+		return "Amz-Sdk-Request"
+	case "accept-encoding":
+		return "Accept-Encoding"
+	}
+	return http.CanonicalHeaderKey(name)
+}
+
 // verifier checks SigV4 signatures.
 type verifier struct {
 	now     func() time.Time
-	signers sync.Map // access key id -> *v4.Signer
+	signers sync.Map // access key id -> keySigner
 }
 
-func (v *verifier) signer(id string) *v4.Signer {
-	if s, ok := v.signers.Load(id); ok {
-		return s.(*v4.Signer)
+// keySigner is the signer of one access key. The SDK's signer caches the
+// signing key per region and service, checking the access key id and the
+// day but not the secret, so a signer serves one secret only.
+type keySigner struct {
+	secret string
+	signer *v4.Signer
+}
+
+func (v *verifier) signer(id, secret string) *v4.Signer {
+	if s, ok := v.signers.Load(id); ok && s.(*keySigner).secret == secret {
+		return s.(*keySigner).signer
 	}
-	s, _ := v.signers.LoadOrStore(id, v4.NewSigner(func(o *v4.SignerOptions) { o.DisableSessionToken = true }))
-	return s.(*v4.Signer)
+	s := &keySigner{secret: secret, signer: v4.NewSigner(func(o *v4.SignerOptions) { o.DisableSessionToken = true })}
+	v.signers.Store(id, s)
+	return s.signer
 }
 
 // verify checks the signature of r (whose body is body) made with key.
@@ -118,12 +151,13 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 			" (" + now.Format(amzDateFormat) + " + 5 min.)")
 	}
 	// The request as the client signed it: method, path, query, the signed
-	// headers and the body's hash.
+	// headers and the body's hash. Nothing else goes to the signer, which
+	// signs every header it is given.
 	signed := &http.Request{
 		Method: r.Method,
 		URL:    &url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery},
 		Host:   r.Host,
-		Header: make(http.Header, 8),
+		Header: make(http.Header, 4),
 	}
 	for name := range strings.SplitSeq(cred.signedHeaders, ";") {
 		switch name {
@@ -133,14 +167,14 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 			signed.ContentLength = r.ContentLength
 			continue
 		}
-		ck := http.CanonicalHeaderKey(name)
+		ck := canonicalHeaderKey(name)
 		if vals, ok := r.Header[ck]; ok {
 			signed.Header[ck] = vals
 		}
 	}
 	sum := sha256.Sum256(body)
 	creds := aws.Credentials{AccessKeyID: cred.accessKeyID, SecretAccessKey: key.Secret}
-	if err := v.signer(cred.accessKeyID).SignHTTP(context.Background(), creds, signed, hex.EncodeToString(sum[:]), cred.service, cred.region, at); err != nil {
+	if err := v.signer(cred.accessKeyID, key.Secret).SignHTTP(context.Background(), creds, signed, hex.EncodeToString(sum[:]), cred.service, cred.region, at); err != nil {
 		return invalidSignature(signatureMismatch)
 	}
 	want := signed.Header.Get("Authorization")
@@ -153,7 +187,7 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 	ok := subtle.ConstantTimeCompare([]byte(want[i+len("Signature="):]), []byte(cred.signature)) == 1
 	// The scope the client signed must be the one recomputed (its date is
 	// X-Amz-Date's day).
-	ok = ok && wantHeaders == cred.signedHeaders && cred.date == at.Format("20060102")
+	ok = ok && wantHeaders == cred.signedHeaders && cred.date == rawDate[:8]
 	if !ok {
 		return invalidSignature(signatureMismatch)
 	}

@@ -331,3 +331,39 @@ func BenchmarkFloor(b *testing.B) {
 		}
 	}
 }
+
+// TestSigV4SignsOncePerBodyAndMinute: the headers Sign adds are the SDK's
+// signature of the request, reused for the same operation and body.
+func TestSigV4SignsOncePerBodyAndMinute(t *testing.T) {
+	s := NewSigV4("AKIATEST", "secret", "us-east-1")
+	req := func(op string, body []byte) *http.Request {
+		r, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:1/", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		r.Header.Set("X-Amz-Target", "TrentService."+op)
+		if err := s.Sign(r, op, body); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a, b := []byte(`{"KeyId":"a"}`), []byte(`{"KeyId":"b"}`)
+	first, again, other, otherOp := req("Encrypt", a), req("Encrypt", a), req("Encrypt", b), req("Decrypt", a)
+	auth := func(r *http.Request) string { return r.Header.Get("Authorization") }
+	for _, tc := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"the same operation and body reuse the signature", auth(first) == auth(again), true},
+		{"another body is signed apart", auth(first) == auth(other), false},
+		{"another operation is signed apart", auth(first) == auth(otherOp), false},
+		{"the signature is an AWS4-HMAC-SHA256 one of the access key", strings.HasPrefix(auth(first), "AWS4-HMAC-SHA256 Credential=AKIATEST/"), true},
+		{"X-Amz-Date is set", first.Header.Get("X-Amz-Date") != "", true},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+}

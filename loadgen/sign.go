@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,14 +19,18 @@ import (
 // of `kmsgate serve --auth verify` must. A signature holds for 5 minutes
 // and loadgen sends a few fixed bodies, so each (operation, body) is signed
 // once a minute and its headers reused; the server still verifies every
-// request in full.
+// request in full. The signed headers are read without a lock or an
+// allocation (a map replaced, never changed), so that the client's own
+// cost under load stays what an unsigned request costs.
 type SigV4 struct {
 	AccessKeyID, Secret, Region string
 
 	signer *v4.Signer
-	mu     sync.Mutex
-	cache  map[string]sigV4Headers
+	mu     sync.Mutex                          // serialises re-signing
+	cache  atomic.Pointer[map[string]sigCache] // operation -> body -> headers
 }
+
+type sigCache map[string]sigV4Headers
 
 type sigV4Headers struct {
 	at         time.Time
@@ -34,32 +39,51 @@ type sigV4Headers struct {
 
 // NewSigV4 returns a signer for one access key and region.
 func NewSigV4(id, secret, region string) *SigV4 {
-	return &SigV4{AccessKeyID: id, Secret: secret, Region: region, signer: v4.NewSigner(), cache: map[string]sigV4Headers{}}
+	s := &SigV4{AccessKeyID: id, Secret: secret, Region: region, signer: v4.NewSigner()}
+	s.cache.Store(&map[string]sigCache{})
+	return s
 }
 
 // Sign adds X-Amz-Date and Authorization to req, whose body is body.
 func (s *SigV4) Sign(req *http.Request, op string, body []byte) error {
-	key := op + "\x00" + string(body)
 	now := time.Now()
-	s.mu.Lock()
-	h, ok := s.cache[key]
-	s.mu.Unlock()
+	h, ok := (*s.cache.Load())[op][string(body)]
 	if !ok || now.Sub(h.at) > time.Minute {
-		sum := sha256.Sum256(body)
-		clone := req.Clone(context.Background())
-		clone.Header = req.Header.Clone()
-		if err := s.signer.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: s.AccessKeyID, SecretAccessKey: s.Secret}, clone,
-			hex.EncodeToString(sum[:]), "kms", s.Region, now); err != nil {
+		var err error
+		if h, err = s.sign(req, op, body, now); err != nil {
 			return err
 		}
-		h = sigV4Headers{at: now, date: clone.Header["X-Amz-Date"], auth: clone.Header["Authorization"]}
-		s.mu.Lock()
-		s.cache[key] = h
-		s.mu.Unlock()
 	}
 	req.Header["X-Amz-Date"] = h.date
 	req.Header["Authorization"] = h.auth
 	return nil
+}
+
+// sign signs req afresh and puts its headers in a new copy of the cache.
+func (s *SigV4) sign(req *http.Request, op string, body []byte, now time.Time) (sigV4Headers, error) {
+	sum := sha256.Sum256(body)
+	clone := req.Clone(context.Background())
+	clone.Header = req.Header.Clone()
+	if err := s.signer.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: s.AccessKeyID, SecretAccessKey: s.Secret}, clone,
+		hex.EncodeToString(sum[:]), "kms", s.Region, now); err != nil {
+		return sigV4Headers{}, err
+	}
+	h := sigV4Headers{at: now, date: clone.Header["X-Amz-Date"], auth: clone.Header["Authorization"]}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := *s.cache.Load()
+	next := make(map[string]sigCache, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	bodies := make(sigCache, len(old[op])+1)
+	for k, v := range old[op] {
+		bodies[k] = v
+	}
+	bodies[string(body)] = h
+	next[op] = bodies
+	s.cache.Store(&next)
+	return h, nil
 }
 
 // The principal loadgen --gate signs as.

@@ -40,8 +40,19 @@ import (
 type Config struct {
 	// Listen is the TCP address, e.g. 127.0.0.1:4599 (port 0 picks one).
 	Listen string
-	// DataPath is the bbolt file. Ignored when Ephemeral.
+	// DataPath is the bbolt file. Ignored when Ephemeral or Store is set.
 	DataPath string
+	// Store is --store: "" or bbolt://PATH (the bbolt file, as DataPath),
+	// or etcd://HOST:PORT[,HOST:PORT...]/PREFIX: a store shared by several
+	// kmsgate replicas (storage.ParseStoreURL). An etcd store needs the
+	// root key from RootKeyHex or RootKeyFile.
+	Store string
+	// RootKeyFile is --root-key-file: the file holding the hex root key
+	// (read, never written). For bbolt it replaces DataPath + ".rootkey".
+	RootKeyFile string
+	// Etcd are the etcd store's connection settings (TLS, auth, limits);
+	// its Endpoints and Prefix come from Store.
+	Etcd EtcdConfig
 	// Ephemeral keeps the store in a temporary directory removed by Close.
 	Ephemeral bool
 	// RootKeyHex, when set, is the 32-byte root key in hex; otherwise the
@@ -132,6 +143,20 @@ type Config struct {
 	UpstreamAWS *aws.Config
 }
 
+// EtcdConfig is how to reach an etcd store (Config.Store etcd://...).
+type EtcdConfig struct {
+	// CACert verifies the members (PEM; the system's roots when empty
+	// and TLS is on); Cert and Key are the client certificate. Any of
+	// them set turns TLS on.
+	CACert, Cert, Key string
+	// Username and Password are etcd's own authentication.
+	Username, Password string
+	// RequestTimeout bounds each etcd call (0: 5s).
+	RequestTimeout time.Duration
+	// MaxTxnOps is the members' --max-txn-ops (0: etcd's default 128).
+	MaxTxnOps int
+}
+
 // Defaults of the server limits (Config fields left zero).
 const (
 	DefaultReadTimeout  = 30 * time.Second
@@ -172,6 +197,9 @@ type Server struct {
 	chkDone chan struct{}
 	check   storeCheck
 	tempDir string
+	// storeURL is Config.Store parsed when it names an etcd store (Kind
+	// "" for bbolt).
+	storeURL storage.StoreURL
 	// created are the files this Start made, removed when it fails.
 	created  []string
 	closeErr error
@@ -201,14 +229,37 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		health = s.proxyHealth
 	} else {
 		health = s.storeHealth
-		if !cfg.Ephemeral && cfg.DataPath == "" {
-			return nil, errors.New("no data path: give --data or --ephemeral")
+		if !cfg.Ephemeral && cfg.DataPath == "" && cfg.Store == "" {
+			return nil, errors.New("no data path: give --data, --store or --ephemeral")
 		}
-		if cfg.RootKeyHex != "" {
+		if cfg.Store != "" {
+			u, err := storage.ParseStoreURL(cfg.Store)
+			if err != nil {
+				return nil, fmt.Errorf("--store: %w", err)
+			}
+			if cfg.Ephemeral {
+				return nil, errors.New("--ephemeral makes a temporary store of its own: give it without --store")
+			}
+			if u.Kind == "bbolt" {
+				s.cfg.DataPath, s.cfg.Store = u.Path, ""
+			} else {
+				s.storeURL = u
+			}
+			cfg = s.cfg
+		}
+		switch {
+		case cfg.RootKeyHex != "":
 			var err error
 			if rootKey, err = storage.ParseRootKey(cfg.RootKeyHex); err != nil {
 				return nil, fmt.Errorf("KMSGATE_ROOT_KEY: %w", err)
 			}
+		case cfg.RootKeyFile != "":
+			var err error
+			if rootKey, err = storage.LoadRootKey(cfg.RootKeyFile); err != nil {
+				return nil, fmt.Errorf("--root-key-file: %w", err)
+			}
+		case s.storeURL.Kind == "etcd":
+			return nil, errors.New("an etcd store needs the root key from configuration, the same in every replica: set KMSGATE_ROOT_KEY or --root-key-file (it is never stored in etcd)")
 		}
 		if cfg.SeedPath != "" {
 			f, err := seed.Load(cfg.SeedPath)
@@ -262,7 +313,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	sweepCtx, cancel := context.WithCancel(context.Background())
 	s.stopSwp = cancel
 	go s.sweep(sweepCtx)
-	if cfg.Check == storage.CheckQuick {
+	if cfg.Check == storage.CheckQuick && s.db.Kind() == "bbolt" { // etcd checks its own data
 		go s.checkInBackground(sweepCtx)
 	} else {
 		close(s.chkDone)
@@ -275,7 +326,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 // backupFunc is what GET /_kmsgate/backup streams: the store, in emulator
 // mode; nil (no such path) in proxy mode.
 func (s *Server) backupFunc() func(func(int64) io.Writer) (int64, error) {
-	if s.db == nil {
+	if s.db == nil || s.db.Kind() != "bbolt" { // etcd: etcdctl snapshot save
 		return nil
 	}
 	return s.db.Backup
@@ -414,6 +465,9 @@ func (s *Server) testClock() *kmsgate.Clock {
 }
 
 func (s *Server) dataPath() string {
+	if s.storeURL.Kind == "etcd" {
+		return s.storeURL.String()
+	}
 	if s.cfg.Ephemeral {
 		return filepath.Join(s.tempDir, "kmsgate.db")
 	}
@@ -428,6 +482,12 @@ func (s *Server) open(ctx context.Context, rootKey []byte, seedFile *seed.File) 
 			return fmt.Errorf("ephemeral store: %w", err)
 		}
 		s.tempDir = dir
+	}
+	if s.storeURL.Kind == "etcd" {
+		if err := s.openEtcd(rootKey); err != nil {
+			return err
+		}
+		return s.startEmulator(ctx, seedFile)
 	}
 	data := s.dataPath()
 	if rootKey == nil {
@@ -458,6 +518,14 @@ func (s *Server) open(ctx context.Context, rootKey []byte, seedFile *seed.File) 
 		}
 		ev.Str("data", data).Int("records", rep.Records).Dur("took", rep.Took).Msg(msg)
 	}
+	return s.startEmulator(ctx, seedFile)
+}
+
+// startEmulator starts the emulator on the open store and applies the
+// seed.
+func (s *Server) startEmulator(ctx context.Context, seedFile *seed.File) error {
+	cfg := s.cfg
+	var err error
 	s.metrics.WatchStoreSize(s.db.Size)
 	s.Clock = kmsgate.NewClock(cfg.Now)
 	random := cfg.Rand
@@ -481,6 +549,28 @@ func (s *Server) open(ctx context.Context, rootKey []byte, seedFile *seed.File) 
 			return fmt.Errorf("seed %s: %w", cfg.SeedPath, err)
 		}
 	}
+	return nil
+}
+
+// openEtcd opens the etcd store of Config.Store: a new one only with
+// --init, so that a mistyped prefix or the wrong cluster is refused
+// rather than served empty.
+func (s *Server) openEtcd(rootKey []byte) error {
+	cfg := s.cfg
+	tlsCfg, err := storage.EtcdTLS(cfg.Etcd.CACert, cfg.Etcd.Cert, cfg.Etcd.Key)
+	if err != nil {
+		return err
+	}
+	s.db, err = storage.OpenEtcd(storage.EtcdConfig{
+		Endpoints: s.storeURL.Endpoints, Prefix: s.storeURL.Prefix, TLS: tlsCfg,
+		Username: cfg.Etcd.Username, Password: cfg.Etcd.Password,
+		RequestTimeout: cfg.Etcd.RequestTimeout, MaxTxnOps: cfg.Etcd.MaxTxnOps,
+		MustExist: !cfg.Init,
+	}, storage.Options{RootKey: rootKey, ObserveTx: s.metrics.StoreTx})
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", s.storeURL, err)
+	}
+	s.check.set(checkOff, "") // no file here to walk: etcd checks its own data
 	return nil
 }
 

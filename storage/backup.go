@@ -15,7 +15,11 @@ import (
 // committed transaction) to the writer start returns, streaming it while
 // the store keeps serving; start is told the copy's size first. Writes go
 // on during the copy: bbolt does not reuse the pages a reader sees.
+// An etcd store answers ErrNotBolt: etcd has its own snapshots.
 func (db *DB) Backup(start func(size int64) io.Writer) (n int64, err error) {
+	if db.bolt == nil {
+		return 0, ErrNotBolt
+	}
 	return backup(db.bolt, start)
 }
 

@@ -40,6 +40,13 @@ var checkPlaintext = []byte("kmsgate storage root key check v1")
 // was created with.
 var ErrWrongRootKey = errors.New("storage: the root key does not open this store (wrong root key?)")
 
+// ErrNotBolt answers what only a bbolt store does (Size, Backup) on
+// another engine.
+var ErrNotBolt = errors.New("storage: not a bbolt store (an etcd store is backed up with etcd's own snapshot: etcdctl snapshot save)")
+
+// errReadOnly is a write in a read-only transaction.
+var errReadOnly = errors.New("transaction is read-only")
+
 // ErrSealed means a sealed value could not be opened: it was changed, moved
 // to another record, or sealed under another root key.
 var ErrSealed = errors.New("storage: sealed value does not open")
@@ -70,9 +77,17 @@ type Options struct {
 	ObserveTx func(writable bool, d time.Duration)
 }
 
-// DB is an open store.
+// DB is an open store: an Engine (bbolt or etcd) with the root key.
 type DB struct {
+	eng Engine
+	// bolt is the bbolt file of a bbolt store (nil on etcd): the
+	// consistency check, Size and Backup read it directly.
 	bolt *bolt.DB
+	// etcd is the engine of an etcd store (nil on bbolt). DB calls its
+	// engine directly, not through Engine: a closure passed to an
+	// interface method escapes to the heap with everything it captures,
+	// which cost the emulator's hot path six allocations per call.
+	etcd *etcdEngine
 	aead cipher.AEAD
 	rand io.Reader
 	path string
@@ -95,16 +110,9 @@ type DB struct {
 // store is of a schema version this code does not read. Opening never
 // panics and never dies of a fault on a damaged file.
 func Open(path string, opts Options) (*DB, error) {
-	if len(opts.RootKey) != RootKeySize {
-		return nil, fmt.Errorf("storage: root key must be %d bytes, got %d", RootKeySize, len(opts.RootKey))
-	}
-	block, err := aes.NewCipher(opts.RootKey)
+	aead, err := rootAEAD(opts.RootKey)
 	if err != nil {
-		return nil, fmt.Errorf("storage: root key: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("storage: root key: %w", err)
+		return nil, err
 	}
 	timeout := opts.Timeout
 	if timeout == 0 {
@@ -128,10 +136,8 @@ func Open(path string, opts Options) (*DB, error) {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("storage: chmod %s: %w", path, err)
 	}
-	db := &DB{bolt: bdb, aead: aead, rand: opts.Rand, path: path, observe: opts.ObserveTx}
-	if db.rand == nil {
-		db.rand = rand.Reader
-	}
+	db := newDB(boltEngine{bdb}, aead, path, opts)
+	db.bolt = bdb
 	if existed && opts.Check == CheckFull && !opts.SkipCheck {
 		bound := opts.CheckTimeout
 		if bound == 0 {
@@ -152,6 +158,29 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+func rootAEAD(rootKey []byte) (cipher.AEAD, error) {
+	if len(rootKey) != RootKeySize {
+		return nil, fmt.Errorf("storage: root key must be %d bytes, got %d", RootKeySize, len(rootKey))
+	}
+	block, err := aes.NewCipher(rootKey)
+	if err != nil {
+		return nil, fmt.Errorf("storage: root key: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("storage: root key: %w", err)
+	}
+	return aead, nil
+}
+
+func newDB(eng Engine, aead cipher.AEAD, path string, opts Options) *DB {
+	db := &DB{eng: eng, aead: aead, rand: opts.Rand, path: path, observe: opts.ObserveTx}
+	if db.rand == nil {
+		db.rand = rand.Reader
+	}
+	return db
 }
 
 func (db *DB) checkRootKey() error {
@@ -178,26 +207,36 @@ func (db *DB) checkRootKey() error {
 	})
 }
 
-// Path is the file the store lives in.
+// Path is the file the store lives in (bbolt), or its etcd URL without
+// credentials.
 func (db *DB) Path() string { return db.path }
+
+// Kind is the engine: "bbolt" or "etcd".
+func (db *DB) Kind() string { return db.eng.Kind() }
 
 // Close closes the store; a second Close is a no-op.
 func (db *DB) Close() error {
-	db.closeOnce.Do(func() { db.closeErr = db.bolt.Close() })
+	db.closeOnce.Do(func() { db.closeErr = db.eng.Close() })
 	return db.closeErr
 }
 
 // Update runs fn in a read-write transaction, committed (and synced) when fn
-// returns nil, rolled back otherwise. A fault or panic while reading the
+// returns nil, rolled back otherwise (Engine gives the whole contract: on
+// etcd fn may run more than once). A fault or panic while reading the
 // store (a damaged file) fails the transaction with a *FaultError instead
-// of ending the process.
+// of ending the process; an unreachable store is an *UnavailableError.
 func (db *DB) Update(fn func(*Tx) error) (err error) {
 	if db.observe != nil {
 		defer db.observed(true, time.Now())
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer recoverFault(&err)
-	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
+	if db.bolt != nil {
+		// bbolt without the Engine's closure: the hot path allocates one
+		// Tx per transaction, the boltTx inside it.
+		return db.bolt.Update(func(btx *bolt.Tx) error { return fn(newBoltTx(db, btx)) })
+	}
+	return db.etcd.Update(func(etx EngineTx) error { return fn(&Tx{tx: etx, db: db}) })
 }
 
 // View runs fn in a read-only transaction; a fault or panic while reading
@@ -208,14 +247,32 @@ func (db *DB) View(fn func(*Tx) error) (err error) {
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer recoverFault(&err)
-	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
+	if db.bolt != nil {
+		return db.bolt.View(func(btx *bolt.Tx) error { return fn(newBoltTx(db, btx)) })
+	}
+	return db.etcd.View(func(etx EngineTx) error { return fn(&Tx{tx: etx, db: db}) })
 }
 
 func (db *DB) observed(writable bool, start time.Time) { db.observe(writable, time.Since(start)) }
 
+// BatchSize is how many independent items (each needing about opsPerItem
+// reads and writes) one write transaction should take, at most want: want
+// on bbolt, where fewer transactions mean fewer fsyncs; on etcd as many as
+// keep a transaction within --max-txn-ops (at least one).
+func (db *DB) BatchSize(want, opsPerItem int) int {
+	if db.etcd == nil {
+		return want
+	}
+	return max(1, min(want, db.etcd.maxOps/max(1, opsPerItem)))
+}
+
 // Size is the size in bytes of the store's data as bbolt counts it (the
 // pages in use at the current transaction id), without reading the pages.
+// An etcd store has no such size here (ErrNotBolt): etcd reports its own.
 func (db *DB) Size() (int64, error) {
+	if db.bolt == nil {
+		return 0, ErrNotBolt
+	}
 	var n int64
 	err := db.bolt.View(func(btx *bolt.Tx) error {
 		n = btx.Size()
@@ -225,44 +282,35 @@ func (db *DB) Size() (int64, error) {
 }
 
 // Tx is one transaction. Every byte slice it returns is a copy that stays
-// valid after the transaction ends, except Peek's. Buckets are named by
-// strings and are created on first write.
+// valid after the transaction ends, except Peek's and ScanPeek's. Buckets
+// are named by strings (without '/') and are created on first write.
 type Tx struct {
-	tx *bolt.Tx
+	tx EngineTx
 	db *DB
+	// bolt is tx's engine transaction on bbolt (tx points at it).
+	bolt boltTx
+}
+
+func newBoltTx(db *DB, btx *bolt.Tx) *Tx {
+	tx := &Tx{db: db, bolt: boltTx{tx: btx}}
+	tx.tx = &tx.bolt
+	return tx
 }
 
 // Writable reports whether the transaction can write.
 func (tx *Tx) Writable() bool { return tx.tx.Writable() }
 
 // Snapshot names the committed state a read-only transaction sees (bbolt's
-// transaction id): every committed write makes a new one, so two read-only
-// transactions of this DB with the same snapshot read the same bytes
-// everywhere, and a value checked once in a snapshot needs no second read in
-// it. ok is false in a writable transaction, whose state is not committed.
+// transaction id; etcd's revision): every committed write makes a new one,
+// so two read-only transactions of this store with the same snapshot read
+// the same bytes everywhere (on etcd: in every replica), and a value
+// checked once in a snapshot needs no second read in it. ok is false in a
+// writable transaction, whose state is not committed.
 func (tx *Tx) Snapshot() (id uint64, ok bool) {
-	if tx.tx.Writable() {
-		return 0, false
+	if tx.bolt.tx != nil {
+		return tx.bolt.Snapshot()
 	}
-	return uint64(tx.tx.ID()), true
-}
-
-func (tx *Tx) bucket(name string, create bool) (*bolt.Bucket, error) {
-	if tx.tx.Writable() {
-		return tx.writableBucket(name, create)
-	}
-	return tx.tx.Bucket([]byte(name)), nil
-}
-
-func (tx *Tx) writableBucket(name string, create bool) (*bolt.Bucket, error) {
-	if b := tx.tx.Bucket([]byte(name)); b != nil || !create {
-		return b, nil
-	}
-	b, err := tx.tx.CreateBucket([]byte(name))
-	if err != nil {
-		return nil, fmt.Errorf("storage: create bucket %q: %w", name, err)
-	}
-	return b, nil
+	return tx.tx.Snapshot()
 }
 
 // Get returns a copy of the value under key in bucket, or nil when absent.
@@ -278,82 +326,51 @@ func (tx *Tx) Get(bucket, key string) []byte {
 // when absent. The slice is the store's own memory: it is valid only until
 // the transaction ends (or, in a writable transaction, until the next write
 // to the bucket), and must never be modified. It is for reads that only
-// compare or decode the value at once; anything kept must be copied.
+// compare or decode the value at once; anything kept must be copied. A
+// read that fails (etcd unreachable) answers nil and fails the
+// transaction: Update and View return the error.
 func (tx *Tx) Peek(bucket, key string) []byte {
-	b, _ := tx.bucket(bucket, false)
-	if b == nil {
-		return nil
+	if tx.bolt.tx != nil { // direct calls on bbolt: no closure escapes
+		return tx.bolt.Peek(bucket, key)
 	}
-	return b.Get([]byte(key))
+	return tx.tx.Peek(bucket, key)
 }
 
-// Put stores value under key in bucket.
+// Put stores value under key in bucket. value must not change until the
+// transaction ends.
 func (tx *Tx) Put(bucket, key string, value []byte) error {
-	b, err := tx.bucket(bucket, true)
-	if err != nil {
-		return err
+	if tx.bolt.tx != nil {
+		return tx.bolt.Put(bucket, key, value)
 	}
-	if err := b.Put([]byte(key), value); err != nil {
-		return fmt.Errorf("storage: put %s/%q: %w", bucket, key, err)
-	}
-	return nil
+	return tx.tx.Put(bucket, key, value)
 }
 
 // Delete removes key from bucket; a missing key is not an error.
 func (tx *Tx) Delete(bucket, key string) error {
-	b, _ := tx.bucket(bucket, false)
-	if b == nil {
-		return nil
+	if tx.bolt.tx != nil {
+		return tx.bolt.Delete(bucket, key)
 	}
-	if err := b.Delete([]byte(key)); err != nil {
-		return fmt.Errorf("storage: delete %s/%q: %w", bucket, key, err)
-	}
-	return nil
+	return tx.tx.Delete(bucket, key)
 }
 
 // Scan calls fn for each key in bucket that starts with prefix, in byte
 // order, beginning at the first key >= from (from "" means the start of the
-// prefix). fn returns false to stop. Values passed to fn are copies.
-// fn must not write to bucket.
+// prefix). fn returns false to stop; its error is returned. Values passed
+// to fn are copies. fn must not write to bucket.
 func (tx *Tx) Scan(bucket, prefix, from string, fn func(key string, value []byte) (bool, error)) error {
-	b, _ := tx.bucket(bucket, false)
-	if b == nil {
-		return nil
-	}
-	start := prefix
-	if from > start {
-		start = from
-	}
-	c := b.Cursor()
-	for k, v := c.Seek([]byte(start)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
-		more, err := fn(string(k), bytes.Clone(v))
-		if err != nil {
-			return err
-		}
-		if !more {
-			return nil
-		}
-	}
-	return nil
+	return tx.ScanPeek(bucket, prefix, from, func(k string, v []byte) (bool, error) {
+		return fn(k, bytes.Clone(v))
+	})
 }
 
 // ScanPeek is Scan without copies: the value passed to fn is the store's
 // own memory, valid only during that call and never to be modified (as
 // Peek's). For pages that decode each value at once or only read keys.
 func (tx *Tx) ScanPeek(bucket, prefix, from string, fn func(key string, value []byte) (bool, error)) error {
-	b, _ := tx.bucket(bucket, false)
-	if b == nil {
-		return nil
+	if tx.bolt.tx != nil {
+		return tx.bolt.ScanPeek(bucket, prefix, from, fn)
 	}
-	start := max(prefix, from)
-	c := b.Cursor()
-	for k, v := c.Seek([]byte(start)); k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
-		more, err := fn(string(k), v)
-		if err != nil || !more {
-			return err
-		}
-	}
-	return nil
+	return tx.tx.ScanPeek(bucket, prefix, from, fn)
 }
 
 // Keys returns the keys in bucket that start with prefix, in byte order.

@@ -336,54 +336,6 @@ func TestBucketCreatedAfterAMissIsSeenByTheNextRead(t *testing.T) {
 	}
 }
 
-func TestSnapshotChangesWithEveryCommittedWriteAndOnlyThen(t *testing.T) {
-	db := storagetest.Open(t, filepath.Join(t.TempDir(), "kmsgate.db"), storagetest.RootKey())
-	snapshot := func() uint64 {
-		t.Helper()
-		var id uint64
-		if err := db.View(func(tx *storage.Tx) error {
-			var ok bool
-			if id, ok = tx.Snapshot(); !ok {
-				t.Error("got no snapshot in a read-only transaction")
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
-	first := snapshot()
-	if again := snapshot(); again != first {
-		t.Errorf("got snapshot %d then %d with no write between, want the same", first, again)
-	}
-	errRollBack := errors.New("roll back")
-	if err := db.Update(func(tx *storage.Tx) error {
-		if _, ok := tx.Snapshot(); ok {
-			t.Error("got a snapshot in a writable transaction, want none")
-		}
-		if err := tx.Put("b", "k", []byte("v")); err != nil {
-			return err
-		}
-		return errRollBack
-	}); !errors.Is(err, errRollBack) {
-		t.Fatalf("got %v, want the roll-back error", err)
-	}
-	if got := snapshot(); got != first {
-		t.Errorf("after a rolled-back write: got snapshot %d, want %d", got, first)
-	}
-	seen := map[uint64]bool{first: true}
-	for i := range 3 {
-		if err := db.Update(func(tx *storage.Tx) error { return tx.Put("b", "k", []byte{byte(i)}) }); err != nil {
-			t.Fatal(err)
-		}
-		got := snapshot()
-		if seen[got] {
-			t.Errorf("after committed write %d: got snapshot %d again, want a new one", i+1, got)
-		}
-		seen[got] = true
-	}
-}
-
 func TestScanPeekSeeksAndStops(t *testing.T) {
 	db := storagetest.Open(t, filepath.Join(t.TempDir(), "kmsgate.db"), storagetest.RootKey())
 	if err := db.Update(func(tx *storage.Tx) error {

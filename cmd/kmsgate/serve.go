@@ -32,6 +32,14 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 	f := newEnvFlags("serve", "serve [flags]", stderr, nil)
 	f.String(&cfg.Listen, "listen", "KMSGATE_LISTEN", "127.0.0.1:4599", "address to listen on")
 	f.String(&cfg.DataPath, "data", "KMSGATE_DATA", "./kmsgate.db", "bbolt store file (its root key beside it in FILE.rootkey)")
+	f.String(&cfg.Store, "store", "KMSGATE_STORE", "", "the store: bbolt://PATH (as --data) or etcd://HOST:PORT[,HOST:PORT...]/PREFIX, shared by several replicas (needs KMSGATE_ROOT_KEY or --root-key-file; --init the first time)")
+	f.String(&cfg.RootKeyFile, "root-key-file", "KMSGATE_ROOT_KEY_FILE", "", "file holding the hex root key (read only; instead of the <data>.rootkey file; the same in every replica of an etcd store)")
+	f.String(&cfg.Etcd.CACert, "etcd-cacert", "KMSGATE_ETCD_CACERT", "", "etcd store: PEM CA certificate to verify the members with (turns TLS on)")
+	f.String(&cfg.Etcd.Cert, "etcd-cert", "KMSGATE_ETCD_CERT", "", "etcd store: PEM client certificate (with --etcd-key; turns TLS on)")
+	f.String(&cfg.Etcd.Key, "etcd-key", "KMSGATE_ETCD_KEY", "", "etcd store: PEM client key")
+	f.String(&cfg.Etcd.Username, "etcd-username", "KMSGATE_ETCD_USERNAME", "", "etcd store: user name of etcd's authentication (password in $KMSGATE_ETCD_PASSWORD)")
+	f.Duration(&cfg.Etcd.RequestTimeout, "etcd-timeout", "KMSGATE_ETCD_TIMEOUT", 5*time.Second, "etcd store: longest wait for one etcd call; then the request fails with DependencyTimeoutException")
+	f.Int(&cfg.Etcd.MaxTxnOps, "etcd-max-txn-ops", "KMSGATE_ETCD_MAX_TXN_OPS", 128, "etcd store: the members' --max-txn-ops (largest transaction)")
 	f.Bool(&cfg.Ephemeral, "ephemeral", "KMSGATE_EPHEMERAL", false, "use a temporary store removed at exit (for CI)")
 	f.String(&cfg.Region, "region", "KMSGATE_REGION", "us-east-1", "region of unsigned requests")
 	f.String(&cfg.Account, "account", "KMSGATE_ACCOUNT", "111122223333", "AWS account id of the emulated keys")
@@ -60,6 +68,7 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 	f.List(&cfg.IdentityPolicies, "identity-policy", "KMSGATE_IDENTITY_POLICY", "identity policy FILE of every caller the principals file does not name (repeatable; the variable is comma-separated)")
 	f.String(&cfg.DecisionLog, "decision-log", "KMSGATE_DECISION_LOG", "", "append policy decisions to this file as JSON Lines")
 	f.EnvOnly("KMSGATE_ROOT_KEY", "", "64 hex characters: the root key that seals key material at rest, instead of the <data>.rootkey file")
+	f.EnvOnly("KMSGATE_ETCD_PASSWORD", "", "etcd store: password of --etcd-username (environment only, so that it is not in the process list)")
 	f.EnvOnly("GOGC", "200", "Go's garbage collector target; serve sets 200 unless GOGC is set")
 	if code, ok := f.parse(args, stderr); !ok {
 		return code
@@ -86,6 +95,7 @@ func runServe(args []string, _ io.Reader, _, stderr io.Writer) int {
 		return 2
 	}
 	cfg.RootKeyHex = os.Getenv("KMSGATE_ROOT_KEY")
+	cfg.Etcd.Password = os.Getenv("KMSGATE_ETCD_PASSWORD")
 	cfg.Version = buildVersion()
 	logger, err := newLogger(stderr, logFormat, logLevel)
 	if err != nil {

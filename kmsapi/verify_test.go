@@ -1,0 +1,73 @@
+package kmsapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/smithy-go"
+)
+
+// TestVerifierSignerServesOneSecret: the SDK signer caches signing keys by
+// access key id, region, service and day, not by secret; the verifier
+// keeps one signer per secret, so a key whose secret changed never checks
+// a signature against the old secret's cached signing key.
+func TestVerifierSignerServesOneSecret(t *testing.T) {
+	body := []byte(`{"KeyId":"alias/a","KeySpec":"AES_256"}`)
+	now := time.Now()
+	sign := func(secret string) (*http.Request, credential) {
+		signed, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:4599/", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		signed.Header.Set("X-Amz-Target", "TrentService.GenerateDataKey")
+		sum := sha256.Sum256(body)
+		if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKIAK", SecretAccessKey: secret}, signed,
+			hex.EncodeToString(sum[:]), "kms", "us-east-1", now); err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		r.Host = signed.Host
+		for _, name := range []string{"Content-Type", "X-Amz-Target", "X-Amz-Date", "Authorization"} {
+			r.Header[name] = signed.Header[name]
+		}
+		cred, err := parseAuthorization(r.Header.Get("Authorization"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, cred
+	}
+	v := &verifier{now: func() time.Time { return now }}
+	oldReq, oldCred := sign("old-secret")
+	newReq, newCred := sign("new-secret")
+	for _, tc := range []struct {
+		name      string
+		r         *http.Request
+		cred      credential
+		secret    string
+		wantValid bool
+	}{
+		{"the old secret's signature, the key holding the old secret", oldReq, oldCred, "old-secret", true},
+		{"the old secret's signature once the secret changed", oldReq, oldCred, "new-secret", false},
+		{"the new secret's signature", newReq, newCred, "new-secret", true},
+		{"the new secret's signature checked against the old secret", newReq, newCred, "old-secret", false},
+	} {
+		err := v.verify(tc.r, tc.cred, AccessKey{Secret: tc.secret}, body)
+		var ae smithy.APIError
+		switch {
+		case tc.wantValid && err != nil:
+			t.Errorf("%s: got %v, want a valid signature", tc.name, err)
+		case !tc.wantValid && (!errors.As(err, &ae) || ae.ErrorCode() != "InvalidSignatureException"):
+			t.Errorf("%s: got %v, want InvalidSignatureException", tc.name, err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -137,10 +138,13 @@ func ExampleWithLog() {
 }
 
 // exampleT stands in for *testing.T in the examples: a temporary directory
-// removed by cleanup, Cleanup functions run by cleanup, Fatalf panics.
+// removed by cleanup, Cleanup functions run by cleanup, Fatalf panics. Log
+// is safe from several goroutines, as testing.T's is (the server logs from
+// its own: requests, the background store check).
 type exampleT struct {
 	dir      string
 	cleanups []func()
+	mu       sync.Mutex
 	logs     []string
 }
 
@@ -152,14 +156,20 @@ func newExampleT() *exampleT {
 	return &exampleT{dir: dir}
 }
 
-func (t *exampleT) Helper()                   {}
-func (t *exampleT) Cleanup(f func())          { t.cleanups = append(t.cleanups, f) }
-func (t *exampleT) TempDir() string           { return t.dir }
-func (t *exampleT) Log(args ...any)           { t.logs = append(t.logs, fmt.Sprint(args...)) }
+func (t *exampleT) Helper()          {}
+func (t *exampleT) Cleanup(f func()) { t.cleanups = append(t.cleanups, f) }
+func (t *exampleT) TempDir() string  { return t.dir }
+func (t *exampleT) Log(args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.logs = append(t.logs, fmt.Sprint(args...))
+}
 func (t *exampleT) Errorf(f string, a ...any) { fmt.Printf("error: "+f+"\n", a...) }
 func (t *exampleT) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }
 
 func (t *exampleT) logged(s string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	for _, l := range t.logs {
 		if strings.Contains(l, s) {
 			return true

@@ -39,7 +39,7 @@ func (g *Gate) CreateGrant(ctx context.Context, in *kms.CreateGrantInput, optFns
 		return g.next.CreateGrant(ctx, in, optFns...)
 	}
 	if err := g.onKey(ctx, "CreateGrant", in.KeyId, func(r *authz.Request) { fillCreateGrant(r, in) }); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.CreateGrant)
 	}
 	return g.next.CreateGrant(ctx, in, optFns...)
 }
@@ -49,7 +49,7 @@ func (g *Gate) Decapsulate(ctx context.Context, in *kms.DecapsulateInput, optFns
 		return g.next.Decapsulate(ctx, in, optFns...)
 	}
 	if err := g.onKey(ctx, "Decapsulate", in.KeyId, nil); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.Decapsulate)
 	}
 	return g.next.Decapsulate(ctx, in, optFns...)
 }
@@ -76,7 +76,7 @@ func (g *Gate) DeriveSharedSecret(ctx context.Context, in *kms.DeriveSharedSecre
 		return g.next.DeriveSharedSecret(ctx, in, optFns...)
 	}
 	if err := g.onKey(ctx, "DeriveSharedSecret", in.KeyId, func(r *authz.Request) { r.KeyAgreementAlgorithm = string(in.KeyAgreementAlgorithm) }); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.DeriveSharedSecret)
 	}
 	return g.next.DeriveSharedSecret(ctx, in, optFns...)
 }
@@ -150,7 +150,7 @@ func (g *Gate) Encapsulate(ctx context.Context, in *kms.EncapsulateInput, optFns
 		return g.next.Encapsulate(ctx, in, optFns...)
 	}
 	if err := g.onKey(ctx, "Encapsulate", in.KeyId, nil); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.Encapsulate)
 	}
 	return g.next.Encapsulate(ctx, in, optFns...)
 }
@@ -162,7 +162,7 @@ func (g *Gate) Encrypt(ctx context.Context, in *kms.EncryptInput, optFns ...func
 	if err := g.onKey(ctx, "Encrypt", in.KeyId, func(r *authz.Request) {
 		r.EncryptionContext, r.EncryptionAlgorithm = in.EncryptionContext, string(in.EncryptionAlgorithm)
 	}); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.Encrypt)
 	}
 	return g.next.Encrypt(ctx, in, optFns...)
 }
@@ -172,7 +172,7 @@ func (g *Gate) GenerateDataKey(ctx context.Context, in *kms.GenerateDataKeyInput
 		return g.next.GenerateDataKey(ctx, in, optFns...)
 	}
 	if err := g.onKey(ctx, "GenerateDataKey", in.KeyId, func(r *authz.Request) { r.EncryptionContext = in.EncryptionContext }); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.GenerateDataKey)
 	}
 	return g.next.GenerateDataKey(ctx, in, optFns...)
 }
@@ -184,7 +184,7 @@ func (g *Gate) GenerateDataKeyPair(ctx context.Context, in *kms.GenerateDataKeyP
 	if err := g.onKey(ctx, "GenerateDataKeyPair", in.KeyId, func(r *authz.Request) {
 		r.EncryptionContext, r.KeyPairSpec = in.EncryptionContext, string(in.KeyPairSpec)
 	}); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.GenerateDataKeyPair)
 	}
 	return g.next.GenerateDataKeyPair(ctx, in, optFns...)
 }
@@ -196,7 +196,7 @@ func (g *Gate) GenerateDataKeyPairWithoutPlaintext(ctx context.Context, in *kms.
 	if err := g.onKey(ctx, "GenerateDataKeyPairWithoutPlaintext", in.KeyId, func(r *authz.Request) {
 		r.EncryptionContext, r.KeyPairSpec = in.EncryptionContext, string(in.KeyPairSpec)
 	}); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.GenerateDataKeyPairWithoutPlaintext)
 	}
 	return g.next.GenerateDataKeyPairWithoutPlaintext(ctx, in, optFns...)
 }
@@ -206,7 +206,7 @@ func (g *Gate) GenerateDataKeyWithoutPlaintext(ctx context.Context, in *kms.Gene
 		return g.next.GenerateDataKeyWithoutPlaintext(ctx, in, optFns...)
 	}
 	if err := g.onKey(ctx, "GenerateDataKeyWithoutPlaintext", in.KeyId, func(r *authz.Request) { r.EncryptionContext = in.EncryptionContext }); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.GenerateDataKeyWithoutPlaintext)
 	}
 	return g.next.GenerateDataKeyWithoutPlaintext(ctx, in, optFns...)
 }
@@ -216,7 +216,7 @@ func (g *Gate) GenerateMac(ctx context.Context, in *kms.GenerateMacInput, optFns
 		return g.next.GenerateMac(ctx, in, optFns...)
 	}
 	if err := g.onKey(ctx, "GenerateMac", in.KeyId, func(r *authz.Request) { r.MacAlgorithm = string(in.MacAlgorithm) }); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.GenerateMac)
 	}
 	return g.next.GenerateMac(ctx, in, optFns...)
 }
@@ -357,7 +357,7 @@ func (g *Gate) RevokeGrant(ctx context.Context, in *kms.RevokeGrantInput, optFns
 		return g.next.RevokeGrant(ctx, in, optFns...)
 	}
 	if err := g.onKey(ctx, "RevokeGrant", in.KeyId, nil); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.RevokeGrant)
 	}
 	return g.next.RevokeGrant(ctx, in, optFns...)
 }
@@ -389,7 +389,7 @@ func (g *Gate) Sign(ctx context.Context, in *kms.SignInput, optFns ...func(*kms.
 	if err := g.onKey(ctx, "Sign", in.KeyId, func(r *authz.Request) {
 		r.SigningAlgorithm, r.MessageType = string(in.SigningAlgorithm), string(in.MessageType)
 	}); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.Sign)
 	}
 	return g.next.Sign(ctx, in, optFns...)
 }
@@ -438,7 +438,7 @@ func (g *Gate) Verify(ctx context.Context, in *kms.VerifyInput, optFns ...func(*
 	if err := g.onKey(ctx, "Verify", in.KeyId, func(r *authz.Request) {
 		r.SigningAlgorithm, r.MessageType = string(in.SigningAlgorithm), string(in.MessageType)
 	}); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.Verify)
 	}
 	return g.next.Verify(ctx, in, optFns...)
 }
@@ -448,7 +448,7 @@ func (g *Gate) VerifyMac(ctx context.Context, in *kms.VerifyMacInput, optFns ...
 		return g.next.VerifyMac(ctx, in, optFns...)
 	}
 	if err := g.onKey(ctx, "VerifyMac", in.KeyId, func(r *authz.Request) { r.MacAlgorithm = string(in.MacAlgorithm) }); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.VerifyMac)
 	}
 	return g.next.VerifyMac(ctx, in, optFns...)
 }

@@ -67,13 +67,13 @@ func (g *Gate) Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func
 	if in.KeyId != nil {
 		k, err := g.key(ctx, cl, *in.KeyId)
 		if err != nil {
-			return nil, err
+			return nil, validFirst(ctx, err, in, g.next.Decrypt)
 		}
 		cl.r.Key, cl.r.KeyID = k, *in.KeyId
 	} else {
 		k, ok, err := g.ciphertextKey(ctx, cl, in.CiphertextBlob)
 		if err != nil {
-			return nil, err
+			return nil, validFirst(ctx, err, in, g.next.Decrypt)
 		}
 		if !ok {
 			return g.decryptThenJudge(ctx, cl, in, optFns)
@@ -81,7 +81,7 @@ func (g *Gate) Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func
 		cl.r.Key = k
 	}
 	if err := g.decide(ctx, cl); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.Decrypt)
 	}
 	return g.next.Decrypt(ctx, in, optFns...)
 }
@@ -117,19 +117,19 @@ func (g *Gate) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, optFns ...
 	if in.SourceKeyId != nil {
 		k, err := g.key(ctx, cl, *in.SourceKeyId)
 		if err != nil {
-			return nil, err
+			return nil, validFirst(ctx, err, in, g.next.ReEncrypt)
 		}
 		r.Key, r.KeyID = k, *in.SourceKeyId
 	} else {
 		k, ok, err := g.ciphertextKey(ctx, cl, in.CiphertextBlob)
 		if err != nil {
-			return nil, err
+			return nil, validFirst(ctx, err, in, g.next.ReEncrypt)
 		}
 		r.Key, afterCall = k, !ok
 	}
 	dest, err := g.key(ctx, cl, *in.DestinationKeyId)
 	if err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.ReEncrypt)
 	}
 	r.DestinationKey, r.DestinationKeyID = dest, *in.DestinationKeyId
 	if afterCall {
@@ -146,7 +146,7 @@ func (g *Gate) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, optFns ...
 		return out, nil
 	}
 	if err := g.decide(ctx, cl); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.ReEncrypt)
 	}
 	return g.next.ReEncrypt(ctx, in, optFns...)
 }
@@ -282,12 +282,12 @@ func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns
 		if in.KeyId == nil && isNotFound(err) {
 			return g.next.RetireGrant(ctx, in, optFns...) // the token's key is gone: the backend answers for the token
 		}
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.RetireGrant)
 	}
 	cl.r.Key, cl.r.KeyID = k, aws.ToString(in.KeyId)
 	d, err := g.evaluate(ctx, cl)
 	if err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.RetireGrant)
 	}
 	if !d.Allowed() && d.Decision != iampolicy.ExplicitDeny && grantID != "" {
 		for i := range cl.r.Grants {
@@ -302,7 +302,7 @@ func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns
 		}
 	}
 	if err := g.conclude(cl, d); err != nil {
-		return nil, err
+		return nil, validFirst(ctx, err, in, g.next.RetireGrant)
 	}
 	return g.next.RetireGrant(ctx, in, optFns...)
 }

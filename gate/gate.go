@@ -15,10 +15,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/authz"
@@ -338,6 +342,27 @@ func (g *Gate) ciphertextKey(ctx context.Context, cl *call, blob []byte) (*authz
 		return nil, true, kmsgate.NewAccessDeniedException("The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.")
 	}
 	return k, true, err
+}
+
+// validFirst answers, for a call the gate refuses (AccessDeniedException,
+// or the NotFoundException of a key it looked up), the wrapped backend's
+// ValidationException when the request has one: KMS checks a request
+// against the API model before it looks at keys or policies. The backend
+// is asked with DryRun set, so nothing changes and no key is used; this
+// costs one more backend call, on refusals only. Only operations with a
+// DryRun member can be asked this way.
+func validFirst[In any, Out any](ctx context.Context, refused error, in *In, call func(context.Context, *In, ...func(*kms.Options)) (Out, error)) error {
+	dry := *in
+	f := reflect.ValueOf(&dry).Elem().FieldByName("DryRun")
+	if !f.IsValid() {
+		return refused
+	}
+	f.Set(reflect.ValueOf(aws.Bool(true)))
+	var ae smithy.APIError
+	if _, err := call(ctx, &dry); errors.As(err, &ae) && ae.ErrorCode() == "ValidationException" {
+		return err
+	}
+	return refused
 }
 
 func isNotFound(err error) bool {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/smithy-go"
 	"github.com/rs/zerolog"
 
@@ -65,7 +66,9 @@ func newEmulator(t *testing.T) *emulator.Service {
 }
 
 // Every one of the 56 methods is judged: a caller with no policy at all is
-// denied each of them, with AWS's message, before the emulator is called.
+// denied each of them, with AWS's message, before the emulator is called
+// (but for a dry run of a refused call, which looks for a
+// ValidationException to answer first).
 func TestEveryMethodIsJudged(t *testing.T) {
 	ctx := context.Background()
 	emu := newEmulator(t)
@@ -116,13 +119,26 @@ func TestEveryMethodIsJudged(t *testing.T) {
 }
 
 // fill sets the members a judged call needs: every key id member names
-// the key, alias names are alias/a, blobs are a real ciphertext.
+// the key, alias names are alias/a, blobs are a real ciphertext, and the
+// other required members hold valid values (an invalid request answers
+// its ValidationException before any denial, as KMS does).
 func fill(v reflect.Value, keyID string, blob []byte) {
 	set := func(name string, val any) {
 		if f := v.FieldByName(name); f.IsValid() && f.CanSet() {
-			f.Set(reflect.ValueOf(val))
+			f.Set(reflect.ValueOf(val).Convert(f.Type()))
 		}
 	}
+	for _, n := range []string{"Message", "Plaintext", "Signature", "Mac", "PublicKey", "SharedSecretCiphertextBlob"} {
+		set(n, []byte("m"))
+	}
+	set("SigningAlgorithm", "RSASSA_PSS_SHA_256")
+	set("MacAlgorithm", "HMAC_SHA_256")
+	set("KeyAgreementAlgorithm", "ECDH")
+	set("KeyPairSpec", "RSA_2048")
+	set("KeySpec", "AES_256")
+	set("EncapsulationAlgorithm", "ML_KEM")
+	set("GranteePrincipal", aws.String("arn:aws:iam::111122223333:role/g"))
+	set("Operations", []types.GrantOperation{types.GrantOperationDecrypt})
 	for _, n := range []string{"KeyId", "TargetKeyId", "DestinationKeyId", "SourceKeyId"} {
 		set(n, aws.String(keyID))
 	}

@@ -223,3 +223,60 @@ func apiMessage(err error) string {
 	}
 	return ""
 }
+
+// presignedRequest is a GenerateRandom POST presigned by the SDK's signer
+// (X-Amz-Signature in the query, the headers left as headers), body
+// tampered with when tamper is set.
+func presignedRequest(t *testing.T, url string, at time.Time, expires, id, secret string, tamper bool) *http.Request {
+	t.Helper()
+	body := []byte(`{"NumberOfBytes":8}`)
+	req, err := http.NewRequest(http.MethodPost, url+"/?X-Amz-Expires="+expires, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "TrentService.GenerateRandom")
+	sum := sha256.Sum256(body)
+	uri, _, err := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableHeaderHoisting = true }).PresignHTTP(context.Background(),
+		aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, req, hex.EncodeToString(sum[:]), "kms", testRegion, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tamper {
+		body = []byte(`{"NumberOfBytes":9}`)
+	}
+	out, err := http.NewRequest(http.MethodPost, uri, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Header = req.Header.Clone()
+	return out
+}
+
+// TestAuthVerifyPresignedQuery: a request presigned in the query string
+// (SigV4's query form) is verified as the header form is.
+func TestAuthVerifyPresignedQuery(t *testing.T) {
+	in := start(t, withAuth(authFiles(t)))
+	now := time.Now().UTC()
+	mismatch := "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+	for _, tc := range []struct {
+		name           string
+		req            *http.Request
+		status         int
+		code, msgMatch string
+	}{
+		{"a valid presigned request", presignedRequest(t, in.srv.URL(), now, "300", "AKIAADMIN", "admin-secret", false), 200, "", ""},
+		{"a wrong secret", presignedRequest(t, in.srv.URL(), now, "300", "AKIAADMIN", "wrong", false), 400, "InvalidSignatureException", "^" + regexp.QuoteMeta(mismatch) + "$"},
+		{"a body changed after signing", presignedRequest(t, in.srv.URL(), now, "300", "AKIAADMIN", "admin-secret", true), 400, "InvalidSignatureException", "^" + regexp.QuoteMeta(mismatch) + "$"},
+		{"an unknown access key", presignedRequest(t, in.srv.URL(), now, "300", "AKIANOBODY", "x", false), 400, "UnrecognizedClientException", "^The security token included in the request is invalid.$"},
+		{"past X-Amz-Expires", presignedRequest(t, in.srv.URL(), now.Add(-2*time.Minute), "60", "AKIAADMIN", "admin-secret", false), 400, "InvalidSignatureException", `^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 60 sec\.\)$`},
+		{"outside the 5-minute window", presignedRequest(t, in.srv.URL(), now.Add(-10*time.Minute), "3600", "AKIAADMIN", "admin-secret", false), 400, "InvalidSignatureException", `^Signature expired: .* - 5 min\.\)$`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, code, msg := send(t, tc.req)
+			if status != tc.status || code != tc.code || !regexp.MustCompile(tc.msgMatch).MatchString(msg) {
+				t.Fatalf("got %d %s %q, want %d %s matching %s", status, code, msg, tc.status, tc.code, tc.msgMatch)
+			}
+		})
+	}
+}

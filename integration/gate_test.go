@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/kmsgate/kmsgate/authz"
 	"github.com/kmsgate/kmsgate/envelope"
@@ -183,9 +185,9 @@ func TestGateEnforceSeedFlowAndDenials(t *testing.T) {
 			t.Fatalf("got %d decisions after a NotFoundException, want %d (none added)", after, before)
 		}
 	})
-	t.Run("a blob that names no key answers InvalidCiphertextException", func(t *testing.T) {
+	t.Run("a blob that names no key, without KeyId, answers as AWS: KeyId must not be null", func(t *testing.T) {
 		_, err := app.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: []byte("not a blob at all, not even close")})
-		wantAPIError(t, err, "InvalidCiphertextException", "-")
+		wantAPIError(t, err, "ValidationException", "KeyId must not be null")
 	})
 	t.Run("denials are in the ring and the decision log, enforced", func(t *testing.T) {
 		recs := in.decisions(t, "2")
@@ -647,4 +649,46 @@ func TestGateMultiRegionCallsAreJudgedInBothRegions(t *testing.T) {
 	t.Run("UpdatePrimaryRegion allowed on both", func(t *testing.T) {
 		must(full.UpdatePrimaryRegion(ctx, &kms.UpdatePrimaryRegionInput{KeyId: k.KeyId, PrimaryRegion: aws.String(replicaRegion)}))(t)
 	})
+}
+
+// TestGateValidationComesFirst: KMS checks a request against the API model
+// before keys and policies, so a caller the policies refuse, or naming no
+// key, gets the ValidationException of an invalid request (the text an
+// allowed caller gets for the same request), not AccessDeniedException or
+// NotFoundException.
+func TestGateValidationComesFirst(t *testing.T) {
+	ctx := context.Background()
+	in := start(t, withGate(gate.Enforce, gateFiles(t), ""))
+	app, admin := in.clientAs("AKIAAPP", "app-secret"), in.clientAs("AKIAADMIN", "admin-secret")
+	otherARN, blob := otherKey(t, admin)
+	gdk := func(c *kms.Client, keyID string, n int32) error {
+		_, err := c.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String(keyID), NumberOfBytes: aws.Int32(n)})
+		return err
+	}
+	var ae smithy.APIError
+	if err := gdk(admin, "alias/other", 2000); !errors.As(err, &ae) || ae.ErrorCode() != "ValidationException" {
+		t.Fatalf("the allowed caller: got %v, want ValidationException", err)
+	}
+	tooMany := ae.ErrorMessage()
+	_, err := admin.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob, EncryptionAlgorithm: "RSAES_OAEP_SHA_1", GrantTokens: make([]string, 11)})
+	if !errors.As(err, &ae) || ae.ErrorCode() != "ValidationException" {
+		t.Fatalf("the allowed caller's Decrypt: got %v, want ValidationException", err)
+	}
+	tooManyTokens := ae.ErrorMessage()
+	for _, tc := range []struct {
+		name      string
+		call      func() error
+		code, msg string
+	}{
+		{"a refused key and an invalid NumberOfBytes", func() error { return gdk(app, "alias/other", 2000) }, "ValidationException", tooMany},
+		{"no such key and an invalid NumberOfBytes", func() error { return gdk(app, "alias/missing", 2000) }, "ValidationException", tooMany},
+		{"a refused Decrypt of a blob with too many grant tokens", func() error {
+			_, err := app.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob, EncryptionAlgorithm: "RSAES_OAEP_SHA_1", GrantTokens: make([]string, 11)})
+			return err
+		}, "ValidationException", tooManyTokens},
+		{"a valid request on the refused key is still refused", func() error { return gdk(app, "alias/other", 32) }, "AccessDeniedException",
+			denied("kms:GenerateDataKey", otherARN, "because no identity-based policy allows the kms:GenerateDataKey action")},
+	} {
+		t.Run(tc.name, func(t *testing.T) { wantAPIError(t, tc.call(), tc.code, tc.msg) })
+	}
 }

@@ -2,6 +2,7 @@ package kmsapi
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/aws/smithy-go"
@@ -19,6 +20,8 @@ type credential struct {
 	service       string
 	signedHeaders string
 	signature     string
+	// presigned is true for the query form (X-Amz-Signature in the URL).
+	presigned bool
 }
 
 func incompleteSignature(format string, args ...any) error {
@@ -67,6 +70,33 @@ func parseAuthorization(h string) (credential, error) {
 	if missing.Len() > 0 {
 		return credential{}, incompleteSignature("%sAuthorization=%s", missing.String(), h)
 	}
+	return parseCredential(cred, signedHeaders, signature)
+}
+
+// parsePresigned reads the SigV4 query parameters of a presigned request
+// (X-Amz-Algorithm, X-Amz-Credential, X-Amz-SignedHeaders,
+// X-Amz-Signature); ok is false when the query carries no signature. The
+// texts of a malformed presigned query are kmsgate's (unverified against
+// AWS).
+func parsePresigned(q url.Values) (c credential, ok bool, err error) {
+	if q.Get("X-Amz-Signature") == "" && q.Get("X-Amz-Algorithm") == "" {
+		return credential{}, false, nil
+	}
+	if alg := q.Get("X-Amz-Algorithm"); alg != sigV4Algorithm {
+		return credential{}, true, incompleteSignature("Unsupported AWS 'algorithm': '%s'", alg)
+	}
+	for _, name := range []string{"X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Date"} {
+		if q.Get(name) == "" {
+			return credential{}, true, incompleteSignature("AWS query-string parameters must include '%s'. Re-examine the query-string parameters.", name)
+		}
+	}
+	c, err = parseCredential(q.Get("X-Amz-Credential"), q.Get("X-Amz-SignedHeaders"), q.Get("X-Amz-Signature"))
+	c.presigned = true
+	return c, true, err
+}
+
+// parseCredential reads AKID/DATE/REGION/SERVICE/aws4_request.
+func parseCredential(cred, signedHeaders, signature string) (credential, error) {
 	parts := strings.Split(cred, "/")
 	if len(parts) != 5 {
 		return credential{}, incompleteSignature("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", cred)

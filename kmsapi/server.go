@@ -511,16 +511,26 @@ func (s *server) identify(r *http.Request, requestID string, body []byte) (kmsga
 	} else {
 		c.SourceIP = r.RemoteAddr
 	}
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		if s.auth == AuthVerify {
-			return c, false, authError("MissingAuthenticationTokenException", "Missing Authentication Token")
+	var cred credential
+	if h := r.Header.Get("Authorization"); h != "" {
+		var err error
+		if cred, err = parseAuthorization(h); err != nil {
+			return c, false, err
 		}
-		return c, false, nil
-	}
-	cred, err := parseAuthorization(h)
-	if err != nil {
-		return c, false, err
+	} else {
+		var presigned bool
+		var err error
+		if r.URL.RawQuery != "" {
+			cred, presigned, err = parsePresigned(r.URL.Query())
+		}
+		switch {
+		case err != nil:
+			return c, false, err
+		case !presigned && s.auth == AuthVerify:
+			return c, false, authError("MissingAuthenticationTokenException", "Missing Authentication Token")
+		case !presigned:
+			return c, false, nil
+		}
 	}
 	c.AccessKeyID, c.Region = cred.accessKeyID, cred.region
 	var key AccessKey

@@ -111,20 +111,32 @@ type verifier struct {
 type keySigner struct {
 	secret string
 	signer *v4.Signer
+	// presigner checks the query form: the query and headers as sent,
+	// nothing hoisted from headers into the query.
+	presigner *v4.Signer
 }
 
-func (v *verifier) signer(id, secret string) *v4.Signer {
+func (v *verifier) signer(id, secret string) *keySigner {
 	if s, ok := v.signers.Load(id); ok && s.(*keySigner).secret == secret {
-		return s.(*keySigner).signer
+		return s.(*keySigner)
 	}
-	s := &keySigner{secret: secret, signer: v4.NewSigner(func(o *v4.SignerOptions) { o.DisableSessionToken = true })}
+	s := &keySigner{secret: secret,
+		signer: v4.NewSigner(func(o *v4.SignerOptions) { o.DisableSessionToken = true }),
+		presigner: v4.NewSigner(func(o *v4.SignerOptions) {
+			o.DisableSessionToken, o.DisableHeaderHoisting = true, true
+		})}
 	v.signers.Store(id, s)
-	return s.signer
+	return s
 }
 
 // verify checks the signature of r (whose body is body) made with key.
 func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body []byte) error {
-	token := r.Header.Get("X-Amz-Security-Token")
+	token, rawDate := r.Header.Get("X-Amz-Security-Token"), r.Header.Get("X-Amz-Date")
+	var query url.Values
+	if cred.presigned {
+		query = r.URL.Query()
+		token, rawDate = query.Get("X-Amz-Security-Token"), query.Get("X-Amz-Date")
+	}
 	if key.SessionToken != "" || token != "" {
 		if subtle.ConstantTimeCompare([]byte(token), []byte(key.SessionToken)) != 1 {
 			return invalidToken()
@@ -134,7 +146,6 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 	if !key.Expires.IsZero() && !now.Before(key.Expires) {
 		return authError("ExpiredTokenException", "The security token included in the request is expired")
 	}
-	rawDate := r.Header.Get("X-Amz-Date")
 	if rawDate == "" {
 		return incompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=%s", r.Header.Get("Authorization"))
 	}
@@ -149,6 +160,14 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 	case at.After(now.Add(signatureWindow)):
 		return invalidSignature("Signature not yet current: " + rawDate + " is still later than " + now.Add(signatureWindow).Format(amzDateFormat) +
 			" (" + now.Format(amzDateFormat) + " + 5 min.)")
+	}
+	if cred.presigned {
+		// X-Amz-Expires bounds a presigned request further (text
+		// unverified against AWS).
+		if secs, err := strconv.Atoi(query.Get("X-Amz-Expires")); err == nil && secs >= 0 && now.After(at.Add(time.Duration(secs)*time.Second)) {
+			return invalidSignature("Signature expired: " + rawDate + " is now earlier than " + now.Add(-time.Duration(secs)*time.Second).Format(amzDateFormat) +
+				" (" + now.Format(amzDateFormat) + " - " + strconv.Itoa(secs) + " sec.)")
+		}
 	}
 	// The request as the client signed it: method, path, query, the signed
 	// headers and the body's hash. Nothing else goes to the signer, which
@@ -174,7 +193,10 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 	}
 	sum := sha256.Sum256(body)
 	creds := aws.Credentials{AccessKeyID: cred.accessKeyID, SecretAccessKey: key.Secret}
-	if err := v.signer(cred.accessKeyID, key.Secret).SignHTTP(context.Background(), creds, signed, hex.EncodeToString(sum[:]), cred.service, cred.region, at); err != nil {
+	if cred.presigned {
+		return v.verifyPresigned(signed, query, cred, creds, hex.EncodeToString(sum[:]), at)
+	}
+	if err := v.signer(cred.accessKeyID, key.Secret).signer.SignHTTP(context.Background(), creds, signed, hex.EncodeToString(sum[:]), cred.service, cred.region, at); err != nil {
 		return invalidSignature(signatureMismatch)
 	}
 	want := signed.Header.Get("Authorization")
@@ -188,6 +210,34 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 	// The scope the client signed must be the one recomputed (its date is
 	// X-Amz-Date's day).
 	ok = ok && wantHeaders == cred.signedHeaders && cred.date == rawDate[:8]
+	if !ok {
+		return invalidSignature(signatureMismatch)
+	}
+	return nil
+}
+
+// verifyPresigned checks the query form: the request signed again with
+// the query it came with (less X-Amz-Signature) must give the signature
+// and the signed headers it carries.
+func (v *verifier) verifyPresigned(signed *http.Request, query url.Values, cred credential, creds aws.Credentials, payloadHash string, at time.Time) error {
+	q := make(url.Values, len(query))
+	for k, vs := range query {
+		if k != "X-Amz-Signature" {
+			q[k] = vs
+		}
+	}
+	signed.URL.RawQuery = q.Encode()
+	uri, _, err := v.signer(creds.AccessKeyID, creds.SecretAccessKey).presigner.PresignHTTP(context.Background(), creds, signed, payloadHash, cred.service, cred.region, at)
+	if err != nil {
+		return invalidSignature(signatureMismatch)
+	}
+	u, err := url.Parse(uri)
+	if err != nil {
+		return invalidSignature(signatureMismatch)
+	}
+	want := u.Query()
+	ok := subtle.ConstantTimeCompare([]byte(want.Get("X-Amz-Signature")), []byte(cred.signature)) == 1
+	ok = ok && want.Get("X-Amz-SignedHeaders") == cred.signedHeaders && cred.date == query.Get("X-Amz-Date")[:8]
 	if !ok {
 		return invalidSignature(signatureMismatch)
 	}

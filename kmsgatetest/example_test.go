@@ -138,13 +138,11 @@ func ExampleWithLog() {
 }
 
 // exampleT stands in for *testing.T in the examples: a temporary directory
-// removed by cleanup, Cleanup functions run by cleanup, Fatalf panics. Log
-// is safe from several goroutines, as testing.T's is (the server logs from
-// its own: requests, the background store check).
+// removed by cleanup, Cleanup functions run by cleanup, Fatalf panics.
 type exampleT struct {
 	dir      string
 	cleanups []func()
-	mu       sync.Mutex
+	mu       sync.Mutex // the server logs from its own goroutines
 	logs     []string
 }
 

@@ -52,6 +52,7 @@ lint:
 bench: build
 	$(GO) run ./cmd/loadgen --kmsgate ./$(BIN)
 	$(GO) run ./cmd/loadgen --kmsgate ./$(BIN) --gate
+	$(GO) run ./cmd/loadgen engines --kmsgate ./$(BIN)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # The scale table of BENCHMARKS.md for one store size: make bench-scale SCALE_KEYS=1000000

@@ -51,10 +51,13 @@ const DefaultKeyPolicySid = "Enable IAM User Permissions"
 
 // DefaultKeyPolicy is the key policy KMS gives a key created without one: the
 // account's root may do kms:* on the key, which hands the decision to the
-// account's IAM policies. It is the text GetKeyPolicy answers.
+// account's IAM policies. It is the text GetKeyPolicy and ReplicateKey's
+// ReplicaPolicy answer, character for character as AWS writes it (captured
+// against AWS in 2026: two-space indents, " : " between name and value).
 func DefaultKeyPolicy(partition, account string) string {
-	return `{"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"` + DefaultKeyPolicySid +
-		`","Effect":"Allow","Principal":{"AWS":"` + AccountRootARN(partition, account) + `"},"Action":"kms:*","Resource":"*"}]}`
+	return "{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ {\n    \"Sid\" : \"" + DefaultKeyPolicySid +
+		"\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : {\n      \"AWS\" : \"" + AccountRootARN(partition, account) +
+		"\"\n    },\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  } ]\n}"
 }
 
 // Why AWS denied a call: the ending of an AccessDeniedException message.

@@ -35,6 +35,14 @@ func TestPartitionAndARNs(t *testing.T) {
 	}
 }
 
+func TestDefaultKeyPolicyIsAWSsText(t *testing.T) {
+	// As GetKeyPolicy answered for a new key (captured against AWS, 2026).
+	want := "{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ {\n    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : {\n      \"AWS\" : \"arn:aws:iam::111111111111:root\"\n    },\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  } ]\n}"
+	if got := DefaultKeyPolicy("aws", "111111111111"); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
 func TestDefaultKeyPolicyIsAWSs(t *testing.T) {
 	var doc struct {
 		Version, Id string

@@ -31,7 +31,7 @@ func TestCreateAliasValidation(t *testing.T) {
 		{"alias/aws/ is reserved", "alias/aws/s3", id, "InvalidAliasNameException", "Alias names that begin with alias/aws/ are reserved."},
 		{"a duplicate is refused", "alias/taken", id, "AlreadyExistsException", "An alias with the name " + arnPrefix + "alias/taken already exists"},
 		{"a target pending deletion is refused", "alias/new", pending, "KMSInvalidStateException", arnPrefix + "key/" + pending + " is pending deletion."},
-		{"an alias as target is refused", "alias/new", "alias/taken", "NotFoundException", "Invalid keyId 'alias/taken'"},
+		{"an alias as target is refused", "alias/new", "alias/taken", "InvalidArnException", "Key Aliases are not supported for this operation."},
 		{"an unknown target is not found", "alias/new", "0b7fe8a1-7d3c-4f0e-9b52-111111111111", "NotFoundException",
 			"Key '" + arnPrefix + "key/0b7fe8a1-7d3c-4f0e-9b52-111111111111' does not exist"},
 	} {
@@ -113,7 +113,7 @@ func TestListAliasesFiltersByKeyAndPaginates(t *testing.T) {
 		})
 	}
 	_, err := e.svc.ListAliases(e.ctx, &kms.ListAliasesInput{KeyId: aws.String("alias/a1")})
-	wantErr(t, err, "NotFoundException", "Invalid keyId 'alias/a1'")
+	wantErr(t, err, "InvalidArnException", "Key Aliases are not supported for this operation.")
 	_, err = e.svc.ListAliases(e.ctx, &kms.ListAliasesInput{Marker: aws.String("bad")})
 	wantErr(t, err, "InvalidMarkerException", "*")
 }

@@ -3,7 +3,6 @@ package emulator
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -37,9 +36,8 @@ func (s *Service) GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInput, _
 		}
 		row, ok := keyspec.Lookup(k.KeySpec)
 		if !ok || !row.Asymmetric {
-			// Unverified against AWS: the code is documented, the text is the
-			// most plausible.
-			return &types.UnsupportedOperationException{Message: aws.String(fmt.Sprintf("%s key spec %s has no public key: GetPublicKey is only valid for asymmetric keys.", t.sc.keyARN(k.KeyID), k.KeySpec))}
+			// AWS's answer for a symmetric key: no message (captured).
+			return &types.UnsupportedOperationException{}
 		}
 		key, _, err := t.loadCurrent(k)
 		if err != nil {

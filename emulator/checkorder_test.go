@@ -44,7 +44,7 @@ func TestCheckOrder(t *testing.T) {
 		{"validation before key resolution: Encrypt with a bad algorithm on an unknown key", func() error {
 			_, err := e.svc.Encrypt(e.ctx, &kms.EncryptInput{KeyId: aws.String(unknown), Plaintext: []byte("x"), EncryptionAlgorithm: "NOPE"})
 			return err
-		}, "ValidationException", "1 validation error detected: Value 'NOPE' at 'encryptionAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]"},
+		}, "ValidationException", "1 validation error detected: Value 'NOPE' at 'encryptionAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE, SYMMETRIC_DEFAULT]"},
 		{"validation before key resolution: GenerateMac with a bad algorithm on an unknown key", func() error {
 			_, err := e.svc.GenerateMac(e.ctx, &kms.GenerateMacInput{KeyId: aws.String(unknown), Message: []byte("x"), MacAlgorithm: "NOPE"})
 			return err

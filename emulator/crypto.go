@@ -99,6 +99,9 @@ func (t *txn) decryptBlob(op string, blob []byte, keyField string, keyID *string
 		named = k
 	}
 	if perr != nil {
+		if op == "Decrypt" && keyID == nil {
+			return nil, nil, "", unnamedBlob(blob)
+		}
 		return nil, nil, "", invalidCiphertext()
 	}
 	k := named // when KeyId is given it is the blob's key, read in this transaction
@@ -136,6 +139,18 @@ func (t *txn) decryptBlob(op string, blob []byte, keyField string, keyID *string
 		return nil, nil, "", invalidCiphertext()
 	}
 	return k, pt, c.materialID, nil
+}
+
+// unnamedBlob is Decrypt's answer to a blob that is not a symmetric
+// ciphertext, given without a KeyId: one that is not even of the symmetric
+// form is taken for an asymmetric ciphertext, which only the KeyId names
+// (AWS's answer, captured for an RSA ciphertext without KeyId); any other
+// is InvalidCiphertextException.
+func unnamedBlob(blob []byte) error {
+	if len(blob) == 0 || blob[0] != ciphertextVersion {
+		return validationPlain("KeyId must not be null")
+	}
+	return invalidCiphertext()
 }
 
 // Encrypt encrypts up to 4096 bytes under a symmetric key's current material.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -138,6 +139,18 @@ func wantErr(t *testing.T, err error, code, msg string) {
 	}
 	if ae.ErrorFault() != smithy.FaultClient && code != "KMSInternalException" {
 		t.Errorf("%s fault: got %v, want client", code, ae.ErrorFault())
+	}
+}
+
+// wantErrLike is wantErr for a message that names a generated value: it
+// must match re.
+func wantErrLike(t *testing.T, err error, code string, re *regexp.Regexp) {
+	t.Helper()
+	wantErr(t, err, code, "*")
+	var ae smithy.APIError
+	errors.As(err, &ae)
+	if !re.MatchString(ae.ErrorMessage()) {
+		t.Fatalf("%s message:\n got %q\nwant a match of %s", code, ae.ErrorMessage(), re)
 	}
 }
 

@@ -214,13 +214,14 @@ func (s *Service) Grants(ctx context.Context, keyARN string) ([]authz.Grant, err
 }
 
 // CiphertextKey returns the ARN of the key a symmetric ciphertext blob
-// names, in account and region. A blob that does not parse answers
-// InvalidCiphertextException; a blob whose key is not here answers what
-// Decrypt answers then (AccessDeniedException with AWS's text).
+// names, in account and region. A blob that does not parse answers what
+// Decrypt without KeyId answers (unnamedBlob); a blob whose key is not here
+// answers what Decrypt answers then (AccessDeniedException with AWS's
+// text).
 func (s *Service) CiphertextKey(ctx context.Context, account, region string, blob []byte) (string, bool, error) {
 	c, err := parseCiphertext(blob)
 	if err != nil {
-		return "", true, invalidCiphertext()
+		return "", true, unnamedBlob(blob)
 	}
 	var arn string
 	err = s.view(inScope(ctx, account, region), func(t *txn) error {

@@ -48,8 +48,12 @@ func TestFactsServeWhatAuthorizationNeeds(t *testing.T) {
 		if err != nil || !ok || got != arn {
 			t.Fatalf("got %s %v %v, want %s", got, ok, err, arn)
 		}
+		// As Decrypt without KeyId answers: a blob not of the symmetric form
+		// asks for the KeyId, a broken one is an invalid ciphertext.
 		_, _, err = e.svc.CiphertextKey(ctx, testAccount, testRegion, []byte("junk"))
-		wantErr(t, err, "InvalidCiphertextException", "*")
+		wantErr(t, err, "ValidationException", "KeyId must not be null")
+		_, _, err = e.svc.CiphertextKey(ctx, testAccount, testRegion, blob[:len(blob)/2])
+		wantErr(t, err, "InvalidCiphertextException", "")
 		_, _, err = e.svc.CiphertextKey(ctx, "444455556666", testRegion, blob)
 		wantErr(t, err, "AccessDeniedException", "*")
 	})

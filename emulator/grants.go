@@ -26,6 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kmsgate/kmsgate"
+	"github.com/kmsgate/kmsgate/awsfacts"
+	"github.com/kmsgate/kmsgate/emulator/keyspec"
 )
 
 const (
@@ -276,6 +278,7 @@ func checkGrantOperations(ops []types.GrantOperation) error {
 				all[i] = string(v)
 			}
 			// AWS's form for an enum inside a list member (the list is echoed).
+			all = awsfacts.EnumOrder("operations", all)
 			return validation(fmt.Sprintf("Value '[%s]' at 'operations' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [%s]]", strings.Join(names, ", "), strings.Join(all, ", ")))
 		}
 	}
@@ -360,18 +363,30 @@ func grantOperationsFor(k *keyRecord) []types.GrantOperation {
 // checkGrantFitsKey checks the operations and constraints against the key.
 func checkGrantFitsKey(k *keyRecord, ops []types.GrantOperation, c *grantConstraints) error {
 	allowed := grantOperationsFor(k)
+	var refused []string
 	for _, op := range ops {
 		if !slices.Contains(allowed, op) {
-			// Unverified against AWS (it documents a ValidationException
-			// without its text): the most plausible text.
-			return validationPlain(fmt.Sprintf("Grant operation %s is not supported for a KMS key with key spec %s and key usage %s.", op, k.KeySpec, k.KeyUsage))
+			refused = append(refused, string(op))
 		}
+	}
+	if len(refused) > 0 {
+		// AWS's text (captured for an HMAC key, which it calls symmetric;
+		// "asymmetric" for the others is inferred).
+		kind := "symmetric"
+		if row, ok := keyspec.Lookup(k.KeySpec); ok && row.Asymmetric {
+			kind = "asymmetric"
+		}
+		valid := make([]string, len(allowed))
+		for i, op := range allowed {
+			valid[i] = string(op)
+		}
+		return validationPlain(fmt.Sprintf("Operations [%s] are not supported when creating a grant for a %s KMS key with key usage %s. Valid operations are [%s]",
+			strings.Join(refused, ", "), kind, k.KeyUsage, strings.Join(valid, ", ")))
 	}
 	symmetric := k.KeySpec == types.KeySpecSymmetricDefault
 	if c != nil && (c.EncryptionContextEquals != nil || c.EncryptionContextSubset != nil) && !symmetric {
-		// Unverified against AWS: encryption context constraints apply only
-		// to symmetric encryption keys.
-		return validationPlain(fmt.Sprintf("Encryption context grant constraints are not supported for a KMS key with key spec %s.", k.KeySpec))
+		// AWS's text (captured for HMAC keys).
+		return validationPlain("EncryptionContext is supported only when creating a grant for a symmetric encryption KMS key.")
 	}
 	return nil
 }
@@ -512,7 +527,8 @@ func (s *Service) CreateGrant(ctx context.Context, in *kms.CreateGrantInput, _ .
 }
 
 func grantEntry(sc scope, g *grantRecord) types.GrantListEntry {
-	created := g.CreationDate
+	// Whole seconds, as AWS lists grants (captured; API reference example).
+	created := g.CreationDate.Truncate(time.Second)
 	e := types.GrantListEntry{
 		GrantId:        aws.String(g.GrantID),
 		KeyId:          aws.String(sc.keyARN(g.KeyID)),
@@ -520,13 +536,16 @@ func grantEntry(sc scope, g *grantRecord) types.GrantListEntry {
 		IssuingAccount: aws.String(g.IssuingAccount),
 		Operations:     slices.Clone(g.Operations),
 		Constraints:    g.Constraints.toSDK(),
+		// AWS answers "Name": "" for a grant created without a name (API
+		// reference's ListGrants HTTP example; developer guide's recorded
+		// list-grants output).
+		Name: aws.String(g.Name),
 	}
 	set := func(dst **string, v string) {
 		if v != "" {
 			*dst = aws.String(v)
 		}
 	}
-	set(&e.Name, g.Name)
 	set(&e.GranteePrincipal, g.GranteePrincipal)
 	set(&e.GranteeServicePrincipal, g.GranteeServicePrincipal)
 	set(&e.RetiringPrincipal, g.RetiringPrincipal)

@@ -157,7 +157,7 @@ func TestCreateGrantRejectsBadInput(t *testing.T) {
 		}), "ValidationException", "*"},
 		{"Sign on a symmetric key is not a grant operation of it", grantIn(id, types.GrantOperationSign), "ValidationException", "*"},
 		{"an unknown key is not found", grantIn("0b7fe8a1-7d3c-4f0e-9b52-111111111111", types.GrantOperationDecrypt), "NotFoundException", "Key '" + arnPrefix + "key/0b7fe8a1-7d3c-4f0e-9b52-111111111111' does not exist"},
-		{"an alias is not a key id here", grantIn("alias/x", types.GrantOperationDecrypt), "NotFoundException", "Invalid keyId 'alias/x'"},
+		{"an alias is not a key id here", grantIn("alias/x", types.GrantOperationDecrypt), "InvalidArnException", "Key Aliases are not supported for this operation."},
 		{"a key pending deletion is in the wrong state", grantIn(pending, types.GrantOperationDecrypt), "KMSInvalidStateException", arnPrefix + "key/" + pending + " is pending deletion."},
 		{"DryRun answers DryRunOperationException", with(func(in *kms.CreateGrantInput) { in.DryRun = aws.Bool(true) }), "DryRunOperationException", "The request would have succeeded, but the DryRun option is set."},
 	}

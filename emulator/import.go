@@ -97,10 +97,12 @@ func (k *keyRecord) importedInPlace() bool {
 }
 
 // importRotates reports whether k takes new imported material and rotates
-// into it on demand: single-Region symmetric encryption keys with imported
-// material (AWS's developer guide, "Importing key material").
+// into it on demand: symmetric encryption keys with imported material,
+// single-Region or multi-Region (API reference, ImportKeyMaterial; a
+// replica takes the new material its primary was given, see
+// placeImport).
 func (k *keyRecord) importRotates() bool {
-	return k.Origin == types.OriginTypeExternal && k.KeySpec == types.KeySpecSymmetricDefault && !k.MultiRegion
+	return k.Origin == types.OriginTypeExternal && k.KeySpec == types.KeySpecSymmetricDefault
 }
 
 // materialExpired reports whether material version m has expired at now.
@@ -124,14 +126,25 @@ func (k *keyRecord) importExpired(now time.Time) bool {
 
 // dropMaterial deletes the bytes of material version i of an EXTERNAL key.
 // Material pending rotation is forgotten (it is not permanently associated
-// with the key); any other becomes Absent and puts the key in PendingImport.
-// The caller saves k.
+// with the key), and a multi-Region primary's pending material is
+// forgotten by its replicas too; a replica keeps the entry of its primary's
+// pending material (Absent) so that it can import it again. Any other
+// material becomes Absent and puts the key in PendingImport (AWS, captured;
+// API reference, DeleteImportedKeyMaterial). The caller saves k.
 func (t *txn) dropMaterial(k *keyRecord, i int) error {
 	m := &k.Materials[i]
 	if err := t.tx.Delete(bucketMaterial, t.materialDBKey(k.KeyID, m.ID)); err != nil {
 		return err
 	}
+	if m.Pending && k.isReplica() {
+		m.Absent = true
+		m.ExpirationModel, m.ValidTo = "", time.Time{}
+		return nil
+	}
 	if m.Pending {
+		if err := t.forgetPendingInReplicas(k, m.ID); err != nil {
+			return err
+		}
 		k.Materials = append(k.Materials[:i:i], k.Materials[i+1:]...)
 		return nil
 	}
@@ -186,16 +199,15 @@ func copiedMaterials(k *keyRecord) []materialInfo {
 
 // awaitImport makes the replica of an EXTERNAL key wait in PendingImport
 // for the primary's material (the same material ids, so only the same
-// material imports).
+// material imports), material pending rotation included. The descriptions
+// are the primary's (a replica shows them and cannot set them; captured).
 func awaitImport(replica, primary *keyRecord) {
 	if primary.Origin != types.OriginTypeExternal {
 		return
 	}
 	replica.Materials = nil
 	for _, m := range primary.Materials {
-		if !m.Pending {
-			replica.Materials = append(replica.Materials, materialInfo{ID: m.ID, CreatedAt: m.CreatedAt, RotationType: m.RotationType, Absent: true})
-		}
+		replica.Materials = append(replica.Materials, replicaEntry(m))
 	}
 	replica.State = types.KeyStatePendingImport
 	replica.Import = newImportState()
@@ -293,9 +305,10 @@ func (s *Service) GetParametersForImport(ctx context.Context, in *kms.GetParamet
 	return out, err
 }
 
+// invalidImportToken is AWS's answer to a token of another key or a
+// corrupt one: no message (captured).
 func invalidImportToken() error {
-	// Unverified against AWS: the code is AWS's, the text the most plausible.
-	return &types.InvalidImportTokenException{Message: aws.String("The import token is invalid or was not issued for this KMS key.")}
+	return &types.InvalidImportTokenException{}
 }
 
 // checkImportToken matches a token against the key's latest parameters.
@@ -326,23 +339,25 @@ func checkExpiration(model types.ExpirationModelType, validTo *time.Time, now ti
 	if model == "" {
 		model = types.ExpirationModelTypeKeyMaterialExpires
 	}
-	// The first text is AWS's (recorded); the others are unverified, the
-	// most plausible.
+	// AWS's texts (recorded and captured).
 	switch {
 	case model == types.ExpirationModelTypeKeyMaterialExpires && validTo == nil:
 		return "", validationPlain("A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES")
 	case model == types.ExpirationModelTypeKeyMaterialDoesNotExpire && validTo != nil:
-		return "", validationPlain("A ValidTo date must not be given when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.")
+		return "", validationPlain("A validTo date cannot be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE")
 	case validTo != nil && !validTo.After(now):
-		return "", validationPlain("ValidTo must be a date in the future.")
+		return "", validationPlain("ValidTo must be in the future")
 	case validTo != nil && validTo.Sub(now) > maxValidity:
-		return "", validationPlain("ValidTo must be at most 365 days from now.")
+		return "", validationPlain("ValidTo must be less than 365 days in the future")
 	}
 	return model, nil
 }
 
-func incorrectKeyMaterial() error {
-	return &types.IncorrectKeyMaterialException{Message: aws.String("The key material in the request is, expired, invalid, or is not the same key material that was previously imported into this KMS key.")}
+// unexpectedMaterial is AWS's answer to material that is not the one
+// expected: the current material's id, or the KeyMaterialId given
+// (captured).
+func unexpectedMaterial(expected string) error {
+	return &types.IncorrectKeyMaterialException{Message: aws.String("Imported key material does not have the expected identifier (" + expected + ").")}
 }
 
 // ImportKeyMaterial unwraps material with the key's wrapping key, checks it
@@ -376,6 +391,10 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, in *kms.ImportKeyMateri
 		if err := checkMaterialID(*in.KeyMaterialId); err != nil {
 			return nil, err
 		}
+		if in.ImportType == types.ImportTypeNewKeyMaterial {
+			// A rule between members: before the key (checkorder.go).
+			return nil, validationPlain("Input parameter keyMaterialId cannot be used with NEW_KEY_MATERIAL importType.")
+		}
 	}
 	var out *kms.ImportKeyMaterialOutput
 	err := s.update(ctx, func(t *txn) error {
@@ -384,6 +403,12 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, in *kms.ImportKeyMateri
 			return err
 		}
 		if err := externalOnly(t.sc, k); err != nil {
+			return err
+		}
+		if err := symmetricOnlyImport(k, in); err != nil {
+			return err
+		}
+		if err := replicaImport(k, in); err != nil {
 			return err
 		}
 		model, err := checkExpiration(in.ExpirationModel, in.ValidTo, t.now)
@@ -430,8 +455,13 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, in *kms.ImportKeyMateri
 		if in.KeyMaterialDescription != nil {
 			m.Description = *in.KeyMaterialDescription
 		}
-		if k.State == types.KeyStatePendingImport && k.importedInPlace() {
+		// The key is Enabled once all its material is in place, also when
+		// it was Disabled (captured: a re-import enables a disabled key).
+		if (k.State == types.KeyStatePendingImport || k.State == types.KeyStateDisabled) && k.importedInPlace() {
 			k.State = types.KeyStateEnabled
+		}
+		if err := t.shareImportedVersion(k, *m); err != nil {
+			return err
 		}
 		if err := t.saveKey(k); err != nil {
 			return err
@@ -454,67 +484,189 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, in *kms.ImportKeyMateri
 // mid fills and returns its index in k.Materials:
 //   - the first import makes the key's first (current) material;
 //   - EXISTING_KEY_MATERIAL (the default after the first import) re-imports
-//     a version the key already has;
-//   - NEW_KEY_MATERIAL adds a version pending rotation (single-Region
-//     symmetric keys only, one pending at a time) for RotateKeyOnDemand.
+//     a version the key already has (a replica: also its primary's
+//     material pending rotation);
+//   - NEW_KEY_MATERIAL adds a version pending rotation (symmetric keys
+//     only, one pending at a time) for RotateKeyOnDemand; a multi-Region
+//     primary's replicas then wait for the same material
+//     (PENDING_MULTI_REGION_IMPORT_AND_ROTATION).
+//
+// The texts are AWS's (captured), except where marked.
 func (t *txn) placeImport(k *keyRecord, in *kms.ImportKeyMaterialInput, mid string) (int, error) {
 	arn := t.sc.keyARN(k.KeyID)
-	if in.ImportType != "" && k.KeySpec != types.KeySpecSymmetricDefault {
-		// AWS rejects ImportType for asymmetric and HMAC keys (developer
-		// guide); unverified text.
-		return 0, validationPlain("ImportType is only valid for symmetric encryption keys: " + arn + " has key spec " + string(k.KeySpec) + ".")
-	}
-	if in.KeyMaterialId != nil && in.ImportType == types.ImportTypeNewKeyMaterial {
-		// The rule is the API reference's; the text is unverified.
-		return 0, validationPlain("KeyMaterialId cannot be specified when ImportType is NEW_KEY_MATERIAL.")
-	}
 	if in.KeyMaterialId != nil && *in.KeyMaterialId != mid {
-		return 0, incorrectKeyMaterial()
+		return 0, unexpectedMaterial(*in.KeyMaterialId)
 	}
 	idx := slices.IndexFunc(k.Materials, func(m materialInfo) bool { return m.ID == mid })
 	switch {
 	case len(k.Materials) == 0:
 		if in.ImportType == types.ImportTypeExistingKeyMaterial {
-			return 0, incorrectKeyMaterial()
+			// Unverified text: nothing was imported yet, so no material is
+			// expected; AWS's "expected identifier" answer without an id.
+			return 0, &types.IncorrectKeyMaterialException{Message: aws.String("Key material (id: " + mid + ") has never been imported into KMS key " + arn + ".")}
 		}
 		k.Materials = append(k.Materials, materialInfo{ID: mid, CreatedAt: t.now})
 		return 0, nil
 	case in.ImportType != types.ImportTypeNewKeyMaterial:
 		if idx < 0 {
-			return 0, incorrectKeyMaterial()
+			return 0, unexpectedMaterial(k.currentMaterial().ID)
 		}
 		return idx, nil
 	}
 	// NEW_KEY_MATERIAL on a key that has material.
 	if !k.importRotates() {
-		// Unverified text: AWS documents that asymmetric, HMAC and
-		// multi-Region keys keep their first material.
-		return 0, &types.UnsupportedOperationException{Message: aws.String(arn + " does not support importing new key material. Only single-Region symmetric encryption keys can have more than one key material.")}
+		// Unverified text: AWS documents that asymmetric and HMAC keys
+		// keep their first material (ImportType is refused above for
+		// them, so this is a safety net).
+		return 0, &types.UnsupportedOperationException{Message: aws.String(arn + " does not support importing new key material.")}
 	}
 	if idx >= 0 {
-		// Unverified text: the material is already associated with the key.
-		return 0, incorrectKeyMaterial()
+		return 0, &types.IncorrectKeyMaterialException{Message: aws.String("Key material (id: " + mid + ") being imported as NEW_KEY_MATERIAL is already associated with KMS key " + arn + ".")}
 	}
 	if last := k.Materials[len(k.Materials)-1]; last.Pending {
-		// Unverified text, after the issue's recording "... another key
-		// material ... is pending rotation".
-		return 0, invalidState("Cannot import new key material into " + arn + " because another key material (" + last.ID + ") is pending rotation.")
+		return 0, invalidState("New key material (id: " + mid + ") cannot be imported into KMS key " + arn + ", because another key material (id: " + last.ID + ") is pending rotation.")
 	}
 	k.Materials = append(k.Materials, materialInfo{ID: mid, CreatedAt: t.now, Pending: true})
 	return len(k.Materials) - 1, nil
 }
 
+// symmetricOnlyImport is AWS's rule for the members that only symmetric
+// encryption keys take: an asymmetric or HMAC key has one material, without
+// a description (AWS's texts, captured for HMAC, RSA and ECC keys).
+func symmetricOnlyImport(k *keyRecord, in *kms.ImportKeyMaterialInput) error {
+	if k.KeySpec == types.KeySpecSymmetricDefault {
+		return nil
+	}
+	var member string
+	switch {
+	case in.ImportType != "":
+		member = "importType"
+	case in.KeyMaterialId != nil:
+		member = "keyMaterialId"
+	case in.KeyMaterialDescription != nil:
+		member = "keyMaterialDescription"
+	default:
+		return nil
+	}
+	return validationPlain("Input parameter " + member + " cannot be used with " + string(k.KeySpec) + " imported keys.")
+}
+
+// replicaImport is the rule of ImportKeyMaterial on a multi-Region replica:
+// its material is its primary's, imported as EXISTING_KEY_MATERIAL, without
+// a description of its own (AWS's texts, captured).
+func replicaImport(k *keyRecord, in *kms.ImportKeyMaterialInput) error {
+	if !k.isReplica() {
+		return nil
+	}
+	if in.ImportType == types.ImportTypeNewKeyMaterial {
+		return validationPlain("Input parameter ImportType NEW_KEY_MATERIAL cannot be used on replica Multi-Region keys")
+	}
+	if in.KeyMaterialDescription != nil {
+		return validationPlain("Key material description can only be specified on primary Multi-Region keys")
+	}
+	return nil
+}
+
+// replicaEntry is the entry a replica keeps for its primary's material
+// version m until the same material is imported into it.
+func replicaEntry(m materialInfo) materialInfo {
+	return materialInfo{ID: m.ID, CreatedAt: m.CreatedAt, RotationType: m.RotationType, Pending: m.Pending, Absent: true, Description: m.Description}
+}
+
+// shareImportedVersion tells a multi-Region primary's replicas about
+// material version m just imported into the primary: new material pending
+// rotation is awaited by each replica, and a description is shared.
+func (t *txn) shareImportedVersion(k *keyRecord, m materialInfo) error {
+	return t.eachReplica(k, func(r *keyRecord) bool {
+		i := slices.IndexFunc(r.Materials, func(x materialInfo) bool { return x.ID == m.ID })
+		switch {
+		case i >= 0 && r.Materials[i].Description != m.Description:
+			r.Materials[i].Description = m.Description
+			return true
+		case i < 0 && m.Pending:
+			r.Materials = append(r.Materials, replicaEntry(m))
+			return true
+		}
+		return false
+	})
+}
+
+// forgetPendingInReplicas drops a multi-Region primary's material pending
+// rotation from its replicas (deleted or expired in the primary: "you'll
+// also be deleting the key materials for the replica Region keys", API
+// reference, DeleteImportedKeyMaterial).
+func (t *txn) forgetPendingInReplicas(k *keyRecord, id string) error {
+	return t.eachReplicaIn(k, func(rt *txn, r *keyRecord) (bool, error) {
+		i := slices.IndexFunc(r.Materials, func(x materialInfo) bool { return x.ID == id && x.Pending })
+		if i < 0 {
+			return false, nil
+		}
+		if err := rt.tx.Delete(bucketMaterial, rt.materialDBKey(r.KeyID, id)); err != nil {
+			return false, err
+		}
+		r.Materials = append(r.Materials[:i:i], r.Materials[i+1:]...)
+		return true, nil
+	})
+}
+
+// pendingEverywhere reports whether k and every other key of its
+// multi-Region set have material id imported: until then a material
+// pending rotation is PENDING_MULTI_REGION_IMPORT_AND_ROTATION and cannot
+// become current.
+func (t *txn) pendingEverywhere(k *keyRecord, id string) (bool, error) {
+	if i := slices.IndexFunc(k.Materials, func(x materialInfo) bool { return x.ID == id }); i < 0 || k.Materials[i].Absent {
+		return false, nil
+	}
+	if !k.MultiRegion {
+		return true, nil
+	}
+	related, err := t.relatedKeys(k.KeyID)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range related {
+		if r.region == t.sc.region {
+			continue
+		}
+		i := slices.IndexFunc(r.key.Materials, func(x materialInfo) bool { return x.ID == id })
+		if i < 0 || r.key.Materials[i].Absent {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 // rotateToPending is RotateKeyOnDemand on an EXTERNAL key: the material
-// pending rotation becomes current.
+// pending rotation becomes current, in every key of a multi-Region set,
+// once each replica has it (AWS's texts, captured).
 func (t *txn) rotateToPending(k *keyRecord) error {
 	n := len(k.Materials)
 	if n == 0 || !k.Materials[n-1].Pending {
 		return invalidState("No available key material pending rotation for the key: " + t.sc.keyARN(k.KeyID) + ".")
 	}
-	m := &k.Materials[n-1]
-	m.Pending = false
-	m.CreatedAt = t.now
-	m.RotationType = types.RotationTypeOnDemand
+	id := k.Materials[n-1].ID
+	ready, err := t.pendingEverywhere(k, id)
+	if err != nil {
+		return err
+	}
+	if !ready {
+		return invalidState("Cannot perform key material rotation: Key material has not been imported for replicas of the Multi-Region key.")
+	}
+	promote := func(r *keyRecord) bool {
+		i := slices.IndexFunc(r.Materials, func(x materialInfo) bool { return x.ID == id && x.Pending })
+		if i < 0 {
+			return false
+		}
+		m := &r.Materials[i]
+		m.Pending = false
+		m.CreatedAt = t.now
+		m.RotationType = types.RotationTypeOnDemand
+		return true
+	}
+	promote(k)
+	if err := t.eachReplica(k, promote); err != nil {
+		return err
+	}
 	t.s.log.Info().Str("account", t.sc.account).Str("region", t.sc.region).Str("key_id", k.KeyID).Msg("imported key material rotated on demand")
 	return nil
 }
@@ -548,8 +700,8 @@ func (s *Service) DeleteImportedKeyMaterial(ctx context.Context, in *kms.DeleteI
 		}
 		i := slices.IndexFunc(k.Materials, func(m materialInfo) bool { return m.ID == target })
 		if in.KeyMaterialId != nil && i < 0 {
-			// Unverified against AWS: the text is the most plausible.
-			return notFound(fmt.Sprintf("Key material %s does not exist for %s.", target, t.sc.keyARN(k.KeyID)))
+			// AWS's answer (captured).
+			return validationPlain(fmt.Sprintf("Key material (id: %s) has never been imported into KMS key %s.", target, t.sc.keyARN(k.KeyID)))
 		}
 		if i >= 0 {
 			if err := t.dropMaterial(k, i); err != nil {

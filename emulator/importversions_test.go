@@ -2,6 +2,8 @@ package emulator_test
 
 import (
 	"bytes"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,11 +97,13 @@ func TestImportedMaterialVersions(t *testing.T) {
 	})
 	t.Run("a second NEW_KEY_MATERIAL while one is pending", func(t *testing.T) {
 		_, err := imp(three, &kms.ImportKeyMaterialInput{ImportType: types.ImportTypeNewKeyMaterial})
-		wantErr(t, err, "KMSInvalidStateException", "Cannot import new key material into "+arn+" because another key material ("+mid2+") is pending rotation.")
+		// AWS's text (captured), naming the new material's id too.
+		want := regexp.MustCompile(`^New key material \(id: [0-9a-f]{64}\) cannot be imported into KMS key ` + regexp.QuoteMeta(arn) + `, because another key material \(id: ` + mid2 + `\) is pending rotation\.$`)
+		wantErrLike(t, err, "KMSInvalidStateException", want)
 	})
 	t.Run("KeyMaterialId with NEW_KEY_MATERIAL is a validation error", func(t *testing.T) {
 		_, err := imp(three, &kms.ImportKeyMaterialInput{ImportType: types.ImportTypeNewKeyMaterial, KeyMaterialId: aws.String(mid2)})
-		wantErr(t, err, "ValidationException", "KeyMaterialId cannot be specified when ImportType is NEW_KEY_MATERIAL.")
+		wantErr(t, err, "ValidationException", "Input parameter keyMaterialId cannot be used with NEW_KEY_MATERIAL importType.") // captured
 	})
 
 	e.clock.Advance(time.Hour)
@@ -211,20 +215,26 @@ func TestImportedMaterialVersions(t *testing.T) {
 	})
 }
 
-// TestNewKeyMaterialOnlyForSingleRegionSymmetricKeys: asymmetric, HMAC and
-// multi-Region keys keep their first imported material.
-func TestNewKeyMaterialOnlyForSingleRegionSymmetricKeys(t *testing.T) {
+// TestNewKeyMaterialOnlyForSymmetricKeys: asymmetric and HMAC keys keep
+// their first imported material (multi-Region symmetric keys take new
+// material: TestMultiRegionImportedMaterialVersions).
+func TestNewKeyMaterialOnlyForSymmetricKeys(t *testing.T) {
 	e := newEnv(t)
 	alg := types.AlgorithmSpecRsaesOaepSha256
 	hmacID := e.externalKey(types.KeySpecHmac256, types.KeyUsageTypeGenerateVerifyMac)
 	p := e.params(hmacID, alg, types.WrappingKeySpecRsa2048)
 	_, err := e.importMaterial(hmacID, p, alg, bytes.Repeat([]byte{4}, 32), &kms.ImportKeyMaterialInput{ImportType: types.ImportTypeNewKeyMaterial, ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire})
-	wantErr(t, err, "ValidationException", "ImportType is only valid for symmetric encryption keys: "+arnPrefix+"key/"+hmacID+" has key spec HMAC_256.")
-
-	mrk := e.createKey(&kms.CreateKeyInput{Origin: types.OriginTypeExternal, MultiRegion: aws.Bool(true)})
-	p = e.params(mrk, alg, types.WrappingKeySpecRsa2048)
-	_, err = e.importMaterial(mrk, p, alg, bytes.Repeat([]byte{5}, 32), nil)
+	wantErr(t, err, "ValidationException", "Input parameter importType cannot be used with HMAC_256 imported keys.") // captured
+	for name, in := range map[string]*kms.ImportKeyMaterialInput{
+		"keyMaterialId":          {KeyMaterialId: aws.String(strings.Repeat("0", 64))},
+		"keyMaterialDescription": {KeyMaterialDescription: aws.String("d")},
+	} {
+		in.ExpirationModel = types.ExpirationModelTypeKeyMaterialDoesNotExpire
+		_, err := e.importMaterial(hmacID, p, alg, bytes.Repeat([]byte{4}, 32), in)
+		wantErr(t, err, "ValidationException", "Input parameter "+name+" cannot be used with HMAC_256 imported keys.")
+	}
+	_, err = e.importMaterial(hmacID, p, alg, bytes.Repeat([]byte{4}, 32), &kms.ImportKeyMaterialInput{ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire})
 	ok(t, err)
-	_, err = e.importMaterial(mrk, p, alg, bytes.Repeat([]byte{6}, 32), &kms.ImportKeyMaterialInput{ImportType: types.ImportTypeNewKeyMaterial, ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire})
-	wantErr(t, err, "UnsupportedOperationException", arnPrefix+"key/"+mrk+" does not support importing new key material. Only single-Region symmetric encryption keys can have more than one key material.")
+	_, err = e.svc.ListKeyRotations(e.ctx, &kms.ListKeyRotationsInput{KeyId: aws.String(hmacID), IncludeKeyMaterial: types.IncludeKeyMaterialAllKeyMaterial})
+	wantErr(t, err, "ValidationException", "Input parameter includeKeyMaterial can only be used with symmetric keys.") // captured
 }

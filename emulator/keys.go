@@ -139,10 +139,14 @@ func metadata(sc scope, k *keyRecord) *types.KeyMetadata {
 		Origin:                k.Origin,
 	}
 	keyTypeMetadata(md, k)
+	// DeletionDate only in PendingDeletion, PendingDeletionWindowInDays only
+	// in PendingReplicaDeletion: "While the key state is PendingDeletion,
+	// the DeletionDate field appears instead of the PendingWindowInDays
+	// field" (developer guide, deleting multi-Region keys; API reference,
+	// KeyMetadata).
 	if k.State == types.KeyStatePendingDeletion && k.DeletionDate != nil {
 		dd := *k.DeletionDate
 		md.DeletionDate = &dd
-		md.PendingDeletionWindowInDays = aws.Int32(k.PendingWindowInDays)
 	}
 	if k.State == types.KeyStatePendingReplicaDeletion {
 		md.PendingDeletionWindowInDays = aws.Int32(k.PendingWindowInDays)

@@ -194,7 +194,7 @@ func TestKeyIdentifierForms(t *testing.T) {
 	}
 	for op, call := range keyOnly {
 		t.Run(op+" refuses an alias name", func(t *testing.T) {
-			wantErr(t, call("alias/orders"), "NotFoundException", "Invalid keyId 'alias/orders'")
+			wantErr(t, call("alias/orders"), "InvalidArnException", "Key Aliases are not supported for this operation.")
 		})
 		t.Run(op+" accepts a key ARN", func(t *testing.T) {
 			ok(t, call(arnPrefix+"key/"+id))
@@ -342,8 +342,9 @@ func TestScheduleAndCancelKeyDeletion(t *testing.T) {
 		t.Errorf("DeletionDate: got %v, want %v", out.DeletionDate, want)
 	}
 	md := e.describe(id).KeyMetadata
-	if md.KeyState != types.KeyStatePendingDeletion || md.DeletionDate == nil || aws.ToInt32(md.PendingDeletionWindowInDays) != 7 {
-		t.Errorf("DescribeKey while pending deletion: got %s %v %v", md.KeyState, md.DeletionDate, md.PendingDeletionWindowInDays)
+	// The window shows only in PendingReplicaDeletion (developer guide).
+	if md.KeyState != types.KeyStatePendingDeletion || md.DeletionDate == nil || md.PendingDeletionWindowInDays != nil {
+		t.Errorf("DescribeKey while pending deletion: got %s %v %v, want PendingDeletion with a date and no window", md.KeyState, md.DeletionDate, md.PendingDeletionWindowInDays)
 	}
 	pending := arn + " is pending deletion."
 	_, err = e.svc.ScheduleKeyDeletion(e.ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(id)})

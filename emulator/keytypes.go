@@ -72,12 +72,15 @@ func keyTypeMetadata(md *types.KeyMetadata, k *keyRecord) {
 		md.EncapsulationAlgorithms = a.EncapsulationAlgorithms
 	}
 	cur := k.currentMaterial()
-	// Only symmetric encryption keys show their material id (AWS, as
-	// recorded by LocalStack's AWS-validated snapshots).
-	if cur.ID != "" && k.KeySpec == types.KeySpecSymmetricDefault {
+	// Only symmetric encryption keys show their material id (API
+	// reference; captured against AWS), not while a replica is Creating
+	// (captured), also while its material waits for import (captured).
+	if cur.ID != "" && k.KeySpec == types.KeySpecSymmetricDefault && k.State != types.KeyStateCreating {
 		md.CurrentKeyMaterialId = aws.String(cur.ID)
 	}
-	if k.Import != nil && cur.ExpirationModel != "" && !cur.Absent {
+	// No expiration while the key waits for any of its material (captured:
+	// a key PendingImport for a deleted non-current version shows none).
+	if k.Import != nil && k.State != types.KeyStatePendingImport && cur.ExpirationModel != "" && !cur.Absent {
 		md.ExpirationModel = cur.ExpirationModel
 		if !cur.ValidTo.IsZero() {
 			v := cur.ValidTo
@@ -102,18 +105,6 @@ func notPendingDeletionOrImport(sc scope, k *keyRecord) error {
 		return invalidState(sc.keyARN(k.KeyID) + " is pending import.")
 	}
 	return notPendingDeletion(sc, k)
-}
-
-// rotatable is the rotation rule: only symmetric encryption keys with
-// AWS_KMS origin rotate. AWS answers the others with an
-// UnsupportedOperationException without a message (seen through Terraform
-// for an RSA_4096 SIGN_VERIFY key, terraform-aws-modules/terraform-aws-kms
-// issue 20); kmsgate assumes the same for HMAC and imported keys.
-func rotatable(k *keyRecord) error {
-	if k.KeySpec == types.KeySpecSymmetricDefault && k.Origin == types.OriginTypeAwsKms {
-		return nil
-	}
-	return &types.UnsupportedOperationException{}
 }
 
 // keyClass is the type UpdateAlias compares: symmetric, asymmetric or HMAC.

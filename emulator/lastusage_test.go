@@ -104,7 +104,7 @@ func TestGetKeyLastUsageRecordsTheLastSuccessfulCryptographicUse(t *testing.T) {
 	})
 	t.Run("errors as for any key-id-only operation", func(t *testing.T) {
 		_, err := e.svc.GetKeyLastUsage(e.ctx, &kms.GetKeyLastUsageInput{KeyId: aws.String("alias/x")})
-		wantErr(t, err, "NotFoundException", "Invalid keyId 'alias/x'")
+		wantErr(t, err, "InvalidArnException", "Key Aliases are not supported for this operation.")
 		_, err = e.svc.GetKeyLastUsage(e.ctx, &kms.GetKeyLastUsageInput{})
 		wantErr(t, err, "ValidationException", "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null")
 	})

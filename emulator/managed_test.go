@@ -73,7 +73,7 @@ func TestAWSManagedKeyIsCreatedOnFirstUse(t *testing.T) {
 	})
 	t.Run("key-id-only operations do not create managed keys", func(t *testing.T) {
 		_, err := e.svc.GetKeyRotationStatus(e.ctx, &kms.GetKeyRotationStatusInput{KeyId: aws.String("alias/aws/ebs")})
-		wantErr(t, err, "NotFoundException", "Invalid keyId 'alias/aws/ebs'")
+		wantErr(t, err, "InvalidArnException", "Key Aliases are not supported for this operation.")
 		if n := len(aliases()); n != 1 {
 			t.Errorf("aliases: got %d, want 1", n)
 		}

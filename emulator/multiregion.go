@@ -112,6 +112,27 @@ func (t *txn) describe(k *keyRecord) (*types.KeyMetadata, error) {
 // shareMaterial copies a new material version of a multi-Region primary to
 // each of its replicas. Other keys are left alone.
 func (t *txn) shareMaterial(k *keyRecord, id string, raw []byte, m materialInfo) error {
+	return t.eachReplicaIn(k, func(rt *txn, r *keyRecord) (bool, error) {
+		if r.hasMaterial(id) {
+			return false, nil
+		}
+		if err := rt.tx.PutSealed(bucketMaterial, rt.materialDBKey(k.KeyID, id), raw); err != nil {
+			return false, err
+		}
+		r.Materials = append(r.Materials, m)
+		return true, nil
+	})
+}
+
+// eachReplica calls change on each replica of a multi-Region primary k (on
+// none for any other key) and saves the replicas it changed.
+func (t *txn) eachReplica(k *keyRecord, change func(*keyRecord) bool) error {
+	return t.eachReplicaIn(k, func(_ *txn, r *keyRecord) (bool, error) { return change(r), nil })
+}
+
+// eachReplicaIn is eachReplica whose change also gets the transaction seen
+// from the replica's region, and may fail.
+func (t *txn) eachReplicaIn(k *keyRecord, change func(*txn, *keyRecord) (bool, error)) error {
 	if !k.MultiRegion || k.isReplica() {
 		return nil
 	}
@@ -120,16 +141,18 @@ func (t *txn) shareMaterial(k *keyRecord, id string, raw []byte, m materialInfo)
 		return err
 	}
 	for _, r := range related {
-		if !r.key.isReplica() || r.key.hasMaterial(id) {
+		if !r.key.isReplica() {
 			continue
 		}
 		rt := t.inRegion(r.region)
-		if err := rt.tx.PutSealed(bucketMaterial, rt.materialDBKey(k.KeyID, id), raw); err != nil {
+		changed, err := change(rt, r.key)
+		if err != nil {
 			return err
 		}
-		r.key.Materials = append(r.key.Materials, m)
-		if err := rt.saveKey(r.key); err != nil {
-			return err
+		if changed {
+			if err := rt.saveKey(r.key); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -201,26 +224,29 @@ func (s *Service) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, _
 		if err != nil {
 			return err
 		}
-		// The key state first, then the key's type (checkorder.go).
-		if err := notPendingDeletion(t.sc, k); err != nil {
+		// The key state first (only an Enabled primary replicates: a
+		// disabled one is DisabledException, one pending import "is
+		// pending import.", captured), then the key's type (checkorder.go).
+		if err := usable(t.sc, k); err != nil {
 			return err
 		}
 		if !k.MultiRegion || k.isReplica() {
 			return notMultiRegionPrimary(t.sc, k)
 		}
+		// AWS's texts (captured).
+		if *in.ReplicaRegion == t.sc.region {
+			return validationPlain(*in.ReplicaRegion + " cannot have a replica because it contains the primary.")
+		}
 		rt := t.inRegion(*in.ReplicaRegion)
 		if rt.sc.partition() != t.sc.partition() {
-			// Unverified against AWS: replicas stay in the primary's partition.
-			return &types.UnsupportedOperationException{Message: aws.String("The replica region " + *in.ReplicaRegion + " is not in the partition of " + t.sc.keyARN(k.KeyID) + ".")}
+			return validationPlain("The replica key Region must be in the same AWS partition as the primary key Region.")
 		}
 		_, exists, err := rt.loadKey(k.KeyID)
 		if err != nil {
 			return err
 		}
 		if exists {
-			// Unverified against AWS: the most plausible text (also when the
-			// replica region is the primary's own).
-			return &types.AlreadyExistsException{Message: aws.String("A multi-Region key with the key ID " + k.KeyID + " already exists in " + *in.ReplicaRegion + ".")}
+			return &types.AlreadyExistsException{Message: aws.String("You can create only one replica of each primary key in each AWS Region.")}
 		}
 		replica := &keyRecord{
 			KeyID:                k.KeyID,
@@ -267,6 +293,13 @@ func (s *Service) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, _
 		if err != nil {
 			return err
 		}
+		if k.Import != nil {
+			// The replica of a key with imported material is answered
+			// with its primary's expiration (captured), before it has any
+			// material of its own.
+			pm := metadata(t.sc, k)
+			md.ExpirationModel, md.ValidTo = pm.ExpirationModel, pm.ValidTo
+		}
 		out = &kms.ReplicateKeyOutput{ReplicaKeyMetadata: md, ReplicaPolicy: aws.String(replica.Policy)}
 		if len(in.Tags) > 0 {
 			// No ReplicaTags member when none were given (recorded).
@@ -300,7 +333,9 @@ func (s *Service) UpdatePrimaryRegion(ctx context.Context, in *kms.UpdatePrimary
 			return err
 		}
 		if !k.MultiRegion || k.isReplica() {
-			return notMultiRegionPrimary(t.sc, k)
+			// AWS's answer here (captured): KMSInvalidStateException and
+			// "Multi-Region", unlike ReplicateKey's.
+			return invalidState(t.sc.keyARN(k.KeyID) + " is not a multi-Region primary key.")
 		}
 		if *in.PrimaryRegion == t.sc.region {
 			return nil
@@ -311,8 +346,7 @@ func (s *Service) UpdatePrimaryRegion(ctx context.Context, in *kms.UpdatePrimary
 			return err
 		}
 		if !ok || !r.MultiRegion {
-			// Unverified against AWS: the most plausible text.
-			return notFound("Key '" + rt.sc.keyARN(k.KeyID) + "' does not exist")
+			return validationPlain(k.KeyID + " does not have a replica key in the specified Region.") // captured
 		}
 		if err := notPendingDeletion(rt.sc, r); err != nil {
 			return err
@@ -333,11 +367,11 @@ func (s *Service) UpdatePrimaryRegion(ctx context.Context, in *kms.UpdatePrimary
 }
 
 // replicaRotation is the rule of the rotation operations on a replica:
-// rotation is managed on the primary and shared with the replicas.
-func replicaRotation(sc scope, k *keyRecord) error {
+// rotation is managed on the primary and shared with the replicas. The
+// text is AWS's (captured), naming the operation.
+func replicaRotation(sc scope, k *keyRecord, op string) error {
 	if k.isReplica() {
-		// Unverified against AWS: the most plausible text.
-		return &types.UnsupportedOperationException{Message: aws.String(sc.keyARN(k.KeyID) + " is a multi-region replica key. Manage rotation on its primary key.")}
+		return &types.UnsupportedOperationException{Message: aws.String(sc.keyARN(k.KeyID) + " is a multi-region replica key which is not valid for " + op + ".")}
 	}
 	return nil
 }

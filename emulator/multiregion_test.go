@@ -63,7 +63,7 @@ func TestReplicateKeyMakesAReplicaWithTheSameIDAndMaterial(t *testing.T) {
 		{"MultiRegionKeyType", string(md.MultiRegionConfiguration.MultiRegionKeyType), "REPLICA"},
 		{"PrimaryKey.Arn", aws.ToString(md.MultiRegionConfiguration.PrimaryKey.Arn), regionARN(testRegion, id)},
 		{"PrimaryKey.Region", aws.ToString(md.MultiRegionConfiguration.PrimaryKey.Region), testRegion},
-		{"CurrentKeyMaterialId", aws.ToString(md.CurrentKeyMaterialId), aws.ToString(e.describe(id).KeyMetadata.CurrentKeyMaterialId)},
+		{"CurrentKeyMaterialId", aws.ToString(md.CurrentKeyMaterialId), ""}, // none while Creating (captured)
 		{"ReplicaPolicy", aws.ToString(out.ReplicaPolicy), aws.ToString(must(e.svc.GetKeyPolicy(e.ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(id)}))(t).Policy)},
 	}
 	for _, c := range checks {
@@ -197,25 +197,25 @@ func TestReplicateKeyErrors(t *testing.T) {
 		}, replicaRegion, "UnsupportedOperationException", regionARN(replicaRegion, id) + " is not a multi-region primary key."},
 		{"a second replica in one region already exists", func() *kms.ReplicateKeyInput {
 			return &kms.ReplicateKeyInput{KeyId: aws.String(id), ReplicaRegion: aws.String(replicaRegion)}
-		}, testRegion, "AlreadyExistsException", "*"},
-		{"the primary's own region already has the key", func() *kms.ReplicateKeyInput {
+		}, testRegion, "AlreadyExistsException", "You can create only one replica of each primary key in each AWS Region."},
+		{"the primary's own region cannot have a replica", func() *kms.ReplicateKeyInput {
 			return &kms.ReplicateKeyInput{KeyId: aws.String(id), ReplicaRegion: aws.String(testRegion)}
-		}, testRegion, "AlreadyExistsException", "*"},
+		}, testRegion, "ValidationException", testRegion + " cannot have a replica because it contains the primary."},
 		{"a missing replica region is a null member", func() *kms.ReplicateKeyInput {
 			return &kms.ReplicateKeyInput{KeyId: aws.String(id)}
 		}, testRegion, "ValidationException", "1 validation error detected: Value null at 'replicaRegion' failed to satisfy constraint: Member must not be null"},
 		{"a malformed region fails the pattern", func() *kms.ReplicateKeyInput {
 			return &kms.ReplicateKeyInput{KeyId: aws.String(id), ReplicaRegion: aws.String("Mars")}
 		}, testRegion, "ValidationException", `1 validation error detected: Value 'Mars' at 'replicaRegion' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\d+$`},
-		{"another partition is unsupported", func() *kms.ReplicateKeyInput {
+		{"another partition is a validation error", func() *kms.ReplicateKeyInput {
 			return &kms.ReplicateKeyInput{KeyId: aws.String(id), ReplicaRegion: aws.String("cn-north-1")}
-		}, testRegion, "UnsupportedOperationException", "*"},
+		}, testRegion, "ValidationException", "The replica key Region must be in the same AWS partition as the primary key Region."},
 		{"a primary pending deletion is in the wrong state", func() *kms.ReplicateKeyInput {
 			return &kms.ReplicateKeyInput{KeyId: aws.String(pending), ReplicaRegion: aws.String("us-west-2")}
 		}, testRegion, "KMSInvalidStateException", arnPrefix + "key/" + pending + " is pending deletion."},
 		{"an alias is not accepted", func() *kms.ReplicateKeyInput {
 			return &kms.ReplicateKeyInput{KeyId: aws.String("alias/x"), ReplicaRegion: aws.String("us-west-2")}
-		}, testRegion, "NotFoundException", "Invalid keyId 'alias/x'"},
+		}, testRegion, "InvalidArnException", "Key Aliases are not supported for this operation."},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -258,8 +258,8 @@ func TestPrimaryRotationIsSharedWithReplicas(t *testing.T) {
 		}
 		st, err := e.svc.GetKeyRotationStatus(replicaCtx, &kms.GetKeyRotationStatusInput{KeyId: aws.String(id)})
 		ok(t, err)
-		if !st.KeyRotationEnabled || aws.ToInt32(st.RotationPeriodInDays) != 90 || aws.ToString(st.KeyId) != id {
-			t.Errorf("replica rotation status: got %v every %d days for %s, want the primary's (on, 90) for %s", st.KeyRotationEnabled, aws.ToInt32(st.RotationPeriodInDays), aws.ToString(st.KeyId), id)
+		if !st.KeyRotationEnabled || aws.ToInt32(st.RotationPeriodInDays) != 90 || aws.ToString(st.KeyId) != regionARN(replicaRegion, id) {
+			t.Errorf("replica rotation status: got %v every %d days for %s, want the primary's (on, 90) for %s", st.KeyRotationEnabled, aws.ToInt32(st.RotationPeriodInDays), aws.ToString(st.KeyId), regionARN(replicaRegion, id))
 		}
 		after := aws.ToString(e.describeIn(replicaRegion, id).CurrentKeyMaterialId)
 		if after == before || after != aws.ToString(e.describe(id).KeyMetadata.CurrentKeyMaterialId) {
@@ -277,7 +277,7 @@ func TestPrimaryRotationIsSharedWithReplicas(t *testing.T) {
 		},
 	} {
 		t.Run(name+" of a replica is unsupported", func(t *testing.T) {
-			wantErr(t, call(), "UnsupportedOperationException", "*")
+			wantErr(t, call(), "UnsupportedOperationException", regionARN(replicaRegion, id)+" is a multi-region replica key which is not valid for "+name+".")
 		})
 	}
 }
@@ -299,11 +299,11 @@ func TestUpdatePrimaryRegionSwapsPrimaryAndReplica(t *testing.T) {
 	ok(t, err)
 	t.Run("a region without a replica cannot become primary", func(t *testing.T) {
 		_, err := e.svc.UpdatePrimaryRegion(e.in(replicaRegion), &kms.UpdatePrimaryRegionInput{KeyId: aws.String(id), PrimaryRegion: aws.String("sa-east-1")})
-		wantErr(t, err, "NotFoundException", "*")
+		wantErr(t, err, "ValidationException", id+" does not have a replica key in the specified Region.")
 	})
 	t.Run("a replica cannot hand over the primary role", func(t *testing.T) {
 		_, err := e.svc.UpdatePrimaryRegion(e.ctx, &kms.UpdatePrimaryRegionInput{KeyId: aws.String(id), PrimaryRegion: aws.String("us-west-2")})
-		wantErr(t, err, "UnsupportedOperationException", "*")
+		wantErr(t, err, "KMSInvalidStateException", arnPrefix+"key/"+id+" is not a multi-Region primary key.")
 	})
 	t.Run("a missing primary region is a null member", func(t *testing.T) {
 		_, err := e.svc.UpdatePrimaryRegion(e.ctx, &kms.UpdatePrimaryRegionInput{KeyId: aws.String(id)})

@@ -3,6 +3,9 @@ package emulator
 import (
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
 	"github.com/kmsgate/kmsgate"
 )
 
@@ -53,16 +56,28 @@ func (t *txn) parseKeyID(field string, in *string, forms idForms) (parsedID, err
 				return parsedID{}, notFound("Alias " + v + " is not found.")
 			}
 			return parsedID{alias: res}, nil
+		case strings.HasPrefix(res, "alias/"):
+			return parsedID{}, aliasesNotSupported()
 		}
 		return parsedID{}, invalidKeyID(v)
 	}
-	if strings.HasPrefix(v, "alias/") && forms == keyOrAlias {
+	if strings.HasPrefix(v, "alias/") {
+		if forms != keyOrAlias {
+			return parsedID{}, aliasesNotSupported()
+		}
 		return parsedID{alias: v}, nil
 	}
 	if !kmsgate.IsKeyID(v) {
 		return parsedID{}, invalidKeyID(v)
 	}
 	return parsedID{keyID: v}, nil
+}
+
+// aliasesNotSupported is AWS's answer to an alias name or alias ARN given
+// to an operation that takes only a key id or key ARN (captured for the
+// rotation operations, ReplicateKey and UpdatePrimaryRegion).
+func aliasesNotSupported() error {
+	return &types.InvalidArnException{Message: aws.String("Key Aliases are not supported for this operation.")}
 }
 
 // resolveKey finds the key an identifier names (NotFoundException with AWS's

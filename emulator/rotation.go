@@ -16,32 +16,55 @@ const (
 	maxOnDemandRotations  = 25
 )
 
-// rotationState is the key-state and key-type rule of EnableKeyRotation
-// and DisableKeyRotation: the state first, then the key's fit (see
-// checkorder.go).
-func rotationState(sc scope, k *keyRecord) error {
-	if err := usable(sc, k); err != nil {
-		return err
+// rotationState is the rule of EnableKeyRotation and DisableKeyRotation
+// (op), as AWS answers (captured against AWS, 2026): the state first
+// (pending deletion, disabled; a key pending import gets the origin's
+// answer, not the state's), then the origin (imported material:
+// "<arn> origin is EXTERNAL which is not valid for this operation."), the
+// key type (asymmetric and HMAC keys: UnsupportedOperationException with
+// no message for EnableKeyRotation; DisableKeyRotation succeeds and changes
+// nothing), then a multi-Region replica ("<arn> is a multi-region replica
+// key which is not valid for <op>."). See checkorder.go.
+func rotationState(op string) func(scope, *keyRecord) error {
+	return func(sc scope, k *keyRecord) error {
+		if k.State != types.KeyStatePendingImport {
+			if err := usable(sc, k); err != nil {
+				return err
+			}
+		}
+		if k.Origin == types.OriginTypeExternal {
+			return originNotValid(sc, k)
+		}
+		if k.KeySpec != types.KeySpecSymmetricDefault {
+			if op == "DisableKeyRotation" {
+				return nil
+			}
+			return &types.UnsupportedOperationException{}
+		}
+		return replicaRotation(sc, k, op)
 	}
-	if err := rotatable(k); err != nil {
-		return err
-	}
-	return replicaRotation(sc, k)
 }
 
-// onDemandState is RotateKeyOnDemand's rule: rotationState, except that a
-// symmetric key with imported material rotates on demand too (into the
-// material imported with ImportType NEW_KEY_MATERIAL).
+// onDemandState is RotateKeyOnDemand's rule: the state (a key pending
+// import is "pending import."), the key type (UnsupportedOperationException
+// with no message for asymmetric and HMAC keys), a replica; a symmetric key
+// with imported material rotates on demand too (into the material imported
+// with ImportType NEW_KEY_MATERIAL).
 func onDemandState(sc scope, k *keyRecord) error {
 	if err := usable(sc, k); err != nil {
 		return err
 	}
-	if !k.importRotates() {
-		if err := rotatable(k); err != nil {
-			return err
-		}
+	if k.KeySpec != types.KeySpecSymmetricDefault {
+		return &types.UnsupportedOperationException{}
 	}
-	return replicaRotation(sc, k)
+	return replicaRotation(sc, k, "RotateKeyOnDemand")
+}
+
+// originNotValid is AWS's answer to an operation the key's origin does not
+// allow (recorded for the import operations on AWS_KMS keys and the
+// rotation settings of EXTERNAL keys).
+func originNotValid(sc scope, k *keyRecord) error {
+	return &types.UnsupportedOperationException{Message: aws.String(fmt.Sprintf("%s origin is %s which is not valid for this operation.", sc.keyARN(k.KeyID), k.Origin))}
 }
 
 // EnableKeyRotation turns on automatic rotation every RotationPeriodInDays
@@ -57,11 +80,16 @@ func (s *Service) EnableKeyRotation(ctx context.Context, in *kms.EnableKeyRotati
 			return nil, err
 		}
 	}
-	err := s.modifyKey(ctx, "EnableKeyRotation", in.KeyId, rotationState, func(t *txn, k *keyRecord) error {
-		if !k.RotationEnabled || k.RotationBase == nil {
-			now := t.now
-			k.RotationBase = &now
+	err := s.modifyKey(ctx, "EnableKeyRotation", in.KeyId, rotationState("EnableKeyRotation"), func(t *txn, k *keyRecord) error {
+		// As AWS (captured): on a key that already rotates, an omitted or
+		// unchanged period changes nothing; a new period starts counting
+		// from now. Turning rotation on counts from now, 365 days when
+		// the period is omitted.
+		if k.RotationEnabled && k.RotationBase != nil && (in.RotationPeriodInDays == nil || period == k.RotationPeriodInDays) {
+			return nil
 		}
+		now := t.now
+		k.RotationBase = &now
 		k.RotationEnabled = true
 		k.RotationPeriodInDays = period
 		return nil
@@ -77,7 +105,7 @@ func (s *Service) DisableKeyRotation(ctx context.Context, in *kms.DisableKeyRota
 	if in == nil {
 		in = &kms.DisableKeyRotationInput{}
 	}
-	err := s.modifyKey(ctx, "DisableKeyRotation", in.KeyId, rotationState, func(_ *txn, k *keyRecord) error {
+	err := s.modifyKey(ctx, "DisableKeyRotation", in.KeyId, rotationState("DisableKeyRotation"), func(_ *txn, k *keyRecord) error {
 		k.RotationEnabled = false
 		k.RotationBase = nil
 		return nil
@@ -99,7 +127,13 @@ func (s *Service) GetKeyRotationStatus(ctx context.Context, in *kms.GetKeyRotati
 		if err != nil {
 			return err
 		}
-		out = &kms.GetKeyRotationStatusOutput{KeyId: aws.String(k.KeyID)}
+		// The key ARN (captured against AWS).
+		out = &kms.GetKeyRotationStatusOutput{KeyId: aws.String(t.sc.keyARN(k.KeyID))}
+		if k.State == types.KeyStatePendingDeletion || k.State == types.KeyStatePendingReplicaDeletion {
+			// AWS answers rotation off while the key waits for deletion,
+			// and the settings back after CancelKeyDeletion (captured).
+			return nil
+		}
 		// A multi-Region replica answers its primary's (shared) settings.
 		if k, err = t.rotationSource(k); err != nil {
 			return err
@@ -167,13 +201,24 @@ func (s *Service) ListKeyRotations(ctx context.Context, in *kms.ListKeyRotations
 		if err != nil {
 			return err
 		}
+		if in.IncludeKeyMaterial != "" && k.KeySpec != types.KeySpecSymmetricDefault {
+			// AWS's answer (captured for ALL_KEY_MATERIAL on HMAC, RSA and
+			// ECC keys; ROTATIONS_ONLY is taken to be refused alike).
+			return validationPlain("Input parameter includeKeyMaterial can only be used with symmetric keys.")
+		}
 		type entry struct {
 			idx int
 			m   materialInfo
 		}
 		var list []entry
 		all := in.IncludeKeyMaterial == types.IncludeKeyMaterialAllKeyMaterial
-		for i, m := range k.Materials {
+		materials := k.Materials
+		if k.KeySpec != types.KeySpecSymmetricDefault {
+			// Keys that do not rotate list nothing (an HMAC key, captured
+			// against AWS: no rotations, not an error).
+			materials = nil
+		}
+		for i, m := range materials {
 			// The first material and material pending rotation only with
 			// ALL_KEY_MATERIAL (API reference).
 			if (i == 0 || m.Pending) && !all {
@@ -186,13 +231,21 @@ func (s *Service) ListKeyRotations(ctx context.Context, in *kms.ListKeyRotations
 		cur := k.currentMaterial().ID
 		for _, e := range pg {
 			r := types.RotationsListEntry{
-				KeyId:            aws.String(k.KeyID),
+				KeyId:            aws.String(t.sc.keyARN(k.KeyID)), // the ARN (captured against AWS)
 				KeyMaterialId:    aws.String(e.m.ID),
 				KeyMaterialState: types.KeyMaterialStateNonCurrent,
 			}
 			switch {
 			case e.m.Pending:
 				r.KeyMaterialState = types.KeyMaterialStatePendingRotation
+				everywhere, err := t.pendingEverywhere(k, e.m.ID)
+				if err != nil {
+					return err
+				}
+				if !everywhere && k.MultiRegion {
+					// Not yet imported into every key of the set.
+					r.KeyMaterialState = types.KeyMaterialStatePendingMultiRegionImportAndRotation
+				}
 			case e.m.ID == cur:
 				r.KeyMaterialState = types.KeyMaterialStateCurrent
 			}
@@ -214,7 +267,13 @@ func (s *Service) ListKeyRotations(ctx context.Context, in *kms.ListKeyRotations
 // importFields fills the members a rotation entry has only for symmetric
 // encryption keys with imported material (API reference,
 // RotationsListEntry).
+//
+// Material pending import keeps its description and shows no expiration
+// (developer guide's list-key-rotations example; captured).
 func importFields(r *types.RotationsListEntry, m materialInfo) {
+	if m.Description != "" {
+		r.KeyMaterialDescription = aws.String(m.Description)
+	}
 	r.ImportState = types.ImportStateImported
 	if m.Absent {
 		r.ImportState = types.ImportStatePendingImport
@@ -224,8 +283,5 @@ func importFields(r *types.RotationsListEntry, m materialInfo) {
 	if !m.ValidTo.IsZero() {
 		v := m.ValidTo
 		r.ValidTo = &v
-	}
-	if m.Description != "" {
-		r.KeyMaterialDescription = aws.String(m.Description)
 	}
 }

@@ -31,7 +31,7 @@ func TestRotationSettings(t *testing.T) {
 	e := newEnv(t)
 	id := e.createKey(nil)
 	st := e.rotationStatus(id)
-	if st.KeyRotationEnabled || st.NextRotationDate != nil || aws.ToString(st.KeyId) != id {
+	if st.KeyRotationEnabled || st.NextRotationDate != nil || aws.ToString(st.KeyId) != arnPrefix+"key/"+id { // the ARN (captured)
 		t.Errorf("status of a new key: got enabled=%v next=%v id=%s", st.KeyRotationEnabled, st.NextRotationDate, aws.ToString(st.KeyId))
 	}
 	_, err := e.svc.EnableKeyRotation(e.ctx, &kms.EnableKeyRotationInput{KeyId: aws.String(id)})

@@ -93,8 +93,8 @@ func TestApplySeedCreatesGrants(t *testing.T) {
 				aws.ToString(g.IssuingAccount) == "arn:aws:iam::111122223333:root" && g.CreationDate.Equal(start) &&
 				aws.ToString(g.KeyId) == arnPrefix+"key/"+seedID
 		}},
-		{"the unnamed grant has no name and its one operation", "|" + granteeRole, func(g types.GrantListEntry) bool {
-			return g.Name == nil && slices.Equal(g.Operations, []types.GrantOperation{types.GrantOperationEncrypt}) && g.Constraints == nil
+		{"the unnamed grant has the empty name (as AWS lists it) and its one operation", "|" + granteeRole, func(g types.GrantListEntry) bool {
+			return g.Name != nil && *g.Name == "" && slices.Equal(g.Operations, []types.GrantOperation{types.GrantOperationEncrypt}) && g.Constraints == nil
 		}},
 		{"the service principal grant keeps its source ARN", "|s3.amazonaws.com", func(g types.GrantListEntry) bool {
 			return g.Constraints != nil && aws.ToString(g.Constraints.SourceArn) == "arn:aws:s3:eu-west-1:111122223333:bucket"
@@ -200,9 +200,9 @@ func TestApplySeedGrantErrorsNameTheGrant(t *testing.T) {
 		want []string
 	}{
 		{"an operation the key's usage does not have", symKey(seed.Grant{Name: "signer", GranteePrincipal: granteeRole, Operations: []types.GrantOperation{types.GrantOperationSign}}),
-			[]string{"seed key 1 (" + seedID + ") grant 1 (signer): ", "Grant operation Sign is not supported for a KMS key with key spec SYMMETRIC_DEFAULT"}},
+			[]string{"seed key 1 (" + seedID + ") grant 1 (signer): ", "Operations [Sign] are not supported when creating a grant for a symmetric KMS key with key usage ENCRYPT_DECRYPT. Valid operations are [CreateGrant, RetireGrant, DescribeKey, Decrypt, "}},
 		{"an encryption context constraint on an HMAC key", hmacKey(seed.Grant{GranteePrincipal: granteeRole, Operations: []types.GrantOperation{types.GrantOperationGenerateMac}, Constraints: &types.GrantConstraints{EncryptionContextEquals: map[string]string{"a": "b"}}}),
-			[]string{"grant 1 (for " + granteeRole + "): ", "Encryption context grant constraints are not supported"}},
+			[]string{"grant 1 (for " + granteeRole + "): ", "EncryptionContext is supported only when creating a grant for a symmetric encryption KMS key."}},
 		{"a grant without operations", symKey(seed.Grant{GranteePrincipal: granteeRole}), []string{"grant 1", "operations"}},
 		{"a grant for CreateGrant alone", symKey(seed.Grant{GranteePrincipal: granteeRole, Operations: []types.GrantOperation{types.GrantOperationCreateGrant}}), []string{"Grants must not contain only the CreateGrant operation."}},
 		{"a grant without a grantee", symKey(seed.Grant{Operations: []types.GrantOperation{types.GrantOperationDecrypt}}), []string{"grant 1: the grant has no grantee principal"}},

@@ -259,7 +259,7 @@ func TestApplySeedReplicaErrors(t *testing.T) {
 			[]string{"replica 1 (" + otherRegion + ") alias alias/aws/s3: "}},
 		{"a replica grant the key cannot have", &seed.File{Keys: []seed.Key{{ID: seedMRK, Enabled: true, Replicas: []seed.Replica{{Region: otherRegion,
 			Grants: []seed.Grant{{Name: "s", GranteePrincipal: granteeRole, Operations: []types.GrantOperation{types.GrantOperationSign}}}}}}}},
-			[]string{"replica 1 (" + otherRegion + ") grant 1 (s): Grant operation Sign is not supported"}},
+			[]string{"replica 1 (" + otherRegion + ") grant 1 (s): Operations [Sign] are not supported when creating a grant"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name+" is refused and applies nothing", func(t *testing.T) { applyRefused(t, c.f, c.want) })

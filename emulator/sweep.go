@@ -42,6 +42,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 		limit := dueTimeKey(now)
 		var batch []string
 		err := s.db.View(func(tx *storage.Tx) error {
+			batch = batch[:0] // a transaction may run again (etcd)
 			return tx.Scan(bucketDue, "", from, func(k string, _ []byte) (bool, error) {
 				if len(k) < dueTimeLen || k[:dueTimeLen] > limit {
 					return false, nil
@@ -56,9 +57,14 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 			}
 			break
 		}
+		// Counted per run of the transaction: on etcd one that met another
+		// replica's commit runs again, and only the run that committed
+		// counts (the other replica counted what it did).
+		var done SweepResult
 		if err := s.db.Update(func(tx *storage.Tx) error {
+			done = SweepResult{}
 			for _, dk := range batch {
-				if err := s.sweepOne(tx, dk, &res); err != nil {
+				if err := s.sweepOne(tx, dk, &done); err != nil {
 					return err
 				}
 			}
@@ -66,6 +72,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 		}); err != nil {
 			return SweepResult{}, err
 		}
+		res.Deleted, res.Expired, res.Rotated = res.Deleted+done.Deleted, res.Expired+done.Expired, res.Rotated+done.Rotated
 		// Go on after the batch: an entry still there was not due after
 		// all (or came due again), and waits for the next Sweep.
 		from = batch[len(batch)-1] + "\x00"

@@ -314,9 +314,12 @@ func TestATamperedByteAnywhereFailsCleanly(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A KMS-side refusal of a changed encrypted data key is clean too: KMS
-	// either cannot parse it (InvalidCiphertextException) or no longer finds
-	// the key it names (AccessDeniedException / NotFoundException, as AWS).
-	kmsRefusals := map[string]bool{"InvalidCiphertextException": true, "AccessDeniedException": true, "NotFoundException": true}
+	// either cannot parse it (InvalidCiphertextException; a blob no longer of
+	// the symmetric form is taken for an asymmetric one and answered
+	// ValidationException "KeyId must not be null", as AWS) or no longer
+	// finds the key it names (AccessDeniedException / NotFoundException, as
+	// AWS).
+	kmsRefusals := map[string]bool{"InvalidCiphertextException": true, "ValidationException": true, "AccessDeniedException": true, "NotFoundException": true}
 	check := func(t *testing.T, what string, bad []byte) {
 		t.Helper()
 		// A fresh envelope each time too, so the data key is not cached.

@@ -185,9 +185,9 @@ func TestGateEnforceSeedFlowAndDenials(t *testing.T) {
 			t.Fatalf("got %d decisions after a NotFoundException, want %d (none added)", after, before)
 		}
 	})
-	t.Run("a blob that names no key answers InvalidCiphertextException", func(t *testing.T) {
+	t.Run("a blob that names no key, without KeyId, answers as AWS: KeyId must not be null", func(t *testing.T) {
 		_, err := app.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: []byte("not a blob at all, not even close")})
-		wantAPIError(t, err, "InvalidCiphertextException", "-")
+		wantAPIError(t, err, "ValidationException", "KeyId must not be null")
 	})
 	t.Run("denials are in the ring and the decision log, enforced", func(t *testing.T) {
 		recs := in.decisions(t, "2")

@@ -250,6 +250,12 @@ func wantAPIError(t *testing.T, err error, code, msg string) {
 	}
 }
 
+// newKey creates a key with c and returns its id.
+func newKey(t testing.TB, c *kms.Client, in *kms.CreateKeyInput) string {
+	t.Helper()
+	return aws.ToString(must(c.CreateKey(context.Background(), in))(t).KeyMetadata.KeyId)
+}
+
 // must(c.Op(ctx, in))(t) is the output of a call that must succeed.
 func must[T any](v T, err error) func(testing.TB) T {
 	return func(t testing.TB) T {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -141,6 +142,7 @@ func ExampleWithLog() {
 type exampleT struct {
 	dir      string
 	cleanups []func()
+	mu       sync.Mutex // the server logs from its own goroutines
 	logs     []string
 }
 
@@ -152,14 +154,20 @@ func newExampleT() *exampleT {
 	return &exampleT{dir: dir}
 }
 
-func (t *exampleT) Helper()                   {}
-func (t *exampleT) Cleanup(f func())          { t.cleanups = append(t.cleanups, f) }
-func (t *exampleT) TempDir() string           { return t.dir }
-func (t *exampleT) Log(args ...any)           { t.logs = append(t.logs, fmt.Sprint(args...)) }
+func (t *exampleT) Helper()          {}
+func (t *exampleT) Cleanup(f func()) { t.cleanups = append(t.cleanups, f) }
+func (t *exampleT) TempDir() string  { return t.dir }
+func (t *exampleT) Log(args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.logs = append(t.logs, fmt.Sprint(args...))
+}
 func (t *exampleT) Errorf(f string, a ...any) { fmt.Printf("error: "+f+"\n", a...) }
 func (t *exampleT) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }
 
 func (t *exampleT) logged(s string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	for _, l := range t.logs {
 		if strings.Contains(l, s) {
 			return true

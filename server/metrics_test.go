@@ -37,7 +37,9 @@ func TestMetricsEndpointIsScrapedByThePrometheusParser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: []byte("not a blob of ours")}); err == nil {
+	// Starts like a symmetric blob (version byte 1), so InvalidCiphertextException
+	// (a blob of no known form without KeyId is AWS's "KeyId must not be null").
+	if _, err := c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: []byte("\x01not a blob of ours")}); err == nil {
 		t.Fatal("Decrypt of garbage succeeded")
 	}
 

@@ -72,14 +72,16 @@ type Config struct {
 	Init bool
 	// Check is --check: storage.CheckQuick (the zero value: before
 	// serving only checks that cost the same at any store size, then the
-	// page walk in the background, at storage.DefaultPace; damage it finds
+	// page walk in the background, at CheckPace; damage it finds
 	// is logged, makes /healthz answer 503 and sets
 	// kmsgate_store_damaged), storage.CheckFull (every page before
 	// serving; a damaged store is refused) or storage.CheckOff.
 	// CheckTimeout bounds CheckFull's walk (0: storage.DefaultCheckTimeout).
 	Check        storage.CheckMode
 	CheckTimeout time.Duration
-	// CheckPace is the background walk's pace (zero: storage.DefaultPace).
+	// CheckPace is the background walk's pace (zero:
+	// storage.DefaultCheckChunk pages at a time, storage.DefaultCheckShare
+	// of the time).
 	CheckPace storage.Pace
 	// ReadTimeout bounds reading one whole request (0: DefaultReadTimeout),
 	// WriteTimeout the time from the end of the request headers to the

@@ -55,7 +55,7 @@ func (s *Server) checkInBackground(ctx context.Context) {
 	defer close(s.chkDone)
 	pace := s.cfg.CheckPace
 	if pace == (storage.Pace{}) {
-		pace = storage.DefaultPace
+		pace = storage.Pace{Chunk: storage.DefaultCheckChunk, Share: storage.DefaultCheckShare}
 	}
 	log := s.cfg.Logger
 	s.metrics.StoreCheckRunning(true)
@@ -63,6 +63,8 @@ func (s *Server) checkInBackground(ctx context.Context) {
 	rep, err := s.db.CheckPages(ctx, pace)
 	var de *storage.DamagedError
 	switch {
+	case err == nil && !rep.Ran:
+		s.check.set(checkOff, "") // a store with no pages to walk
 	case err == nil:
 		s.check.set(checkPassed, "")
 		s.metrics.StoreCheckDone(rep.Took, false)

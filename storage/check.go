@@ -135,20 +135,23 @@ const (
 	CheckOff
 )
 
-var checkModes = [...]string{CheckQuick: "quick", CheckFull: "full", CheckOff: "off"}
-
 func (m CheckMode) String() string {
-	if m >= 0 && int(m) < len(checkModes) {
-		return checkModes[m]
+	switch m {
+	case CheckQuick:
+		return "quick"
+	case CheckFull:
+		return "full"
+	case CheckOff:
+		return "off"
 	}
 	return fmt.Sprintf("CheckMode(%d)", int(m))
 }
 
 // ParseCheckMode reads "quick", "full" or "off".
 func ParseCheckMode(s string) (CheckMode, error) {
-	for m, name := range checkModes {
-		if s == name {
-			return CheckMode(m), nil
+	for _, m := range []CheckMode{CheckQuick, CheckFull, CheckOff} {
+		if s == m.String() {
+			return m, nil
 		}
 	}
 	return 0, fmt.Errorf("unknown store check mode %q (quick, full or off)", s)
@@ -232,9 +235,12 @@ type Pace struct {
 	Share float64
 }
 
-// DefaultPace is the pace of the walk a server runs in the background: 256
-// pages (1 MiB) at a time, working a quarter of the time.
-var DefaultPace = Pace{Chunk: 256, Share: 0.25}
+// The pace of the walk a server runs in the background (Pace's fields):
+// 256 pages (1 MiB) at a time, working a quarter of the time.
+const (
+	DefaultCheckChunk = 256
+	DefaultCheckShare = 0.25
+)
 
 // CheckPages walks every page of the store as Open's CheckFull walk does,
 // in one read-only snapshot, while the store is served: pages are read with
@@ -249,7 +255,13 @@ var DefaultPace = Pace{Chunk: 256, Share: 0.25}
 // reused only after it: the file grows by what is written meanwhile. Open
 // maps the file with room for 1 GiB of growth in CheckQuick mode, so that
 // writers do not wait for the walk to remap it.
+//
+// A store that is not a bbolt file has no pages to walk: CheckPages then
+// returns a report with Ran false and no error.
 func (db *DB) CheckPages(ctx context.Context, pace Pace) (CheckReport, error) {
+	if db.bolt == nil {
+		return CheckReport{}, nil
+	}
 	return db.walkPages(ctx, pace.Chunk, pacer(ctx, pace))
 }
 

@@ -142,3 +142,28 @@ func TestWalkStopsWithItsContext(t *testing.T) {
 		t.Errorf("got %v, want a stopped walk not taken for damage", err)
 	}
 }
+
+// TestWalkOfASnapshotWhoseMetaPageWasReused: two commits after a read-only
+// transaction began write both meta pages over; the walk cannot start in
+// that snapshot, says so (not damage), and walkPages starts again in a
+// new one.
+func TestWalkOfASnapshotWhoseMetaPageWasReused(t *testing.T) {
+	db, path := openFilled(t, 300)
+	tx, err := db.bolt.Begin(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := db.Update(func(tx *Tx) error { return tx.Put("records", fmt.Sprintf("more-%d", i), []byte("x")) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = newRawCheck(path, tx, time.Time{})
+	tx.Rollback()
+	if !errors.Is(err, errMetaMoved) {
+		t.Fatalf("got %v, want errMetaMoved", err)
+	}
+	if rep, err := db.walkPages(context.Background(), 0, nil); err != nil || rep.Records < 302 {
+		t.Errorf("got %+v %v, want a sound walk of the 302 records in a new snapshot", rep, err)
+	}
+}

@@ -7,6 +7,7 @@
 //	loadgen floor --listen 127.0.0.1:0
 //	loadgen fill --data PATH --keys N       (a large store, for scale)
 //	loadgen scale --data PATH --keys N [--kmsgate BIN] [--json]
+//	loadgen engines [--kmsgate BIN] [--etcd BIN] [--json]  (bbolt against etcd)
 //
 // The floor sub-mode prints its address as its first line. Every request
 // goes to loopback.
@@ -42,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runFill(args[1:], stdout, stderr)
 		case "scale":
 			return runScale(args[1:], stdout, stderr)
+		case "engines":
+			return runEngines(args[1:], stdout, stderr)
 		}
 	}
 	return runBench(args, stdout, stderr)
@@ -267,6 +270,22 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 }
 
 // writeReport prints a report as indented JSON or as its text table.
+// runReport runs a verb's measurement under a context that an interrupt
+// cancels and prints its report; the exit code.
+func runReport[R interface{ WriteText(io.Writer) error }](verb string, stdout, stderr io.Writer, asJSON bool, measure func(context.Context) (R, error)) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rep, err := measure(ctx)
+	if err == nil {
+		err = writeReport(stdout, rep, asJSON)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "loadgen %s: %v\n", verb, err)
+		return 1
+	}
+	return 0
+}
+
 func writeReport(w io.Writer, rep interface{ WriteText(io.Writer) error }, asJSON bool) error {
 	if !asJSON {
 		return rep.WriteText(w)

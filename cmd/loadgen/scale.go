@@ -65,16 +65,7 @@ func runScale(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: loadgen scale --data PATH --keys N [--kmsgate BIN] [--clients N] [--duration D] [--starts N] [--json]")
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	rep, err := loadgen.Scale(ctx, o, stderr)
-	if err != nil {
-		fmt.Fprintf(stderr, "loadgen scale: %v\n", err)
-		return 1
-	}
-	if err := writeReport(stdout, rep, *asJSON); err != nil {
-		fmt.Fprintf(stderr, "loadgen scale: %v\n", err)
-		return 1
-	}
-	return 0
+	return runReport("scale", stdout, stderr, *asJSON, func(ctx context.Context) (*loadgen.ScaleReport, error) {
+		return loadgen.Scale(ctx, o, stderr)
+	})
 }

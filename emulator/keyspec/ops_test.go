@@ -438,7 +438,7 @@ func TestCheckKeyUsage(t *testing.T) {
 		{"ECC keys do not encrypt", types.KeySpecEccNistP256, types.KeyUsageTypeEncryptDecrypt, "", "ValidationException", "KeyUsage ENCRYPT_DECRYPT is not compatible with KeySpec ECC_NIST_P256"},
 		{"secp256k1 does not agree keys", types.KeySpecEccSecgP256k1, types.KeyUsageTypeKeyAgreement, "", "ValidationException", "KeyUsage KEY_AGREEMENT is not compatible with KeySpec ECC_SECG_P256K1"},
 		{"an unknown spec fails the enum", "AES_256", types.KeyUsageTypeEncryptDecrypt, "", "ValidationException",
-			"1 validation error detected: Value 'AES_256' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, SM2, ML_DSA_44, ML_DSA_65, ML_DSA_87, ECC_NIST_EDWARDS25519, ML_KEM_512, ML_KEM_768, ML_KEM_1024]"},
+			"1 validation error detected: Value 'AES_256' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [RSA_2048, ECC_NIST_P384, ML_KEM_512, ECC_NIST_EDWARDS25519, ECC_NIST_P256, ML_DSA_65, ML_DSA_87, ECC_NIST_P521, ML_DSA_44, ML_KEM_1024, ML_KEM_768, HMAC_384, RSA_3072, ECC_SECG_P256K1, RSA_4096, SM2, SYMMETRIC_DEFAULT, HMAC_256, HMAC_224, HMAC_512]"},
 		{"SM2 is unsupported here", types.KeySpecSm2, types.KeyUsageTypeSignVerify, "", "UnsupportedOperationException", "KeySpec SM2 is not supported in this Region"}, // AWS in us-east-1 (recorded),
 	}
 	for _, c := range cases {

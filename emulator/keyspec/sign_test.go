@@ -291,7 +291,7 @@ func TestSignRejectsWhatAWSRejects(t *testing.T) {
 		{"EXTERNAL_MU is only for ML-DSA", types.KeySpecRsa2048, types.SigningAlgorithmSpecRsassaPssSha256, types.MessageTypeExternalMu, make([]byte, 64),
 			"ValidationException", "Message type EXTERNAL_MU is incompatible with key spec RSA_2048."},
 		{"an unknown algorithm fails the enum", types.KeySpecRsa2048, "RSASSA_PSS_SHA_1", types.MessageTypeRaw, []byte("m"),
-			"ValidationException", "1 validation error detected: Value 'RSASSA_PSS_SHA_1' at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [RSASSA_PSS_SHA_256, RSASSA_PSS_SHA_384, RSASSA_PSS_SHA_512, RSASSA_PKCS1_V1_5_SHA_256, RSASSA_PKCS1_V1_5_SHA_384, RSASSA_PKCS1_V1_5_SHA_512, ECDSA_SHA_256, ECDSA_SHA_384, ECDSA_SHA_512, SM2DSA, ML_DSA_SHAKE_256, ED25519_SHA_512, ED25519_PH_SHA_512]"},
+			"ValidationException", "1 validation error detected: Value 'RSASSA_PSS_SHA_1' at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [ED25519_PH_SHA_512, RSASSA_PKCS1_V1_5_SHA_384, RSASSA_PKCS1_V1_5_SHA_256, RSASSA_PKCS1_V1_5_SHA_512, ML_DSA_SHAKE_256, RSASSA_PSS_SHA_384, ECDSA_SHA_384, RSASSA_PSS_SHA_256, ECDSA_SHA_256, RSASSA_PSS_SHA_512, ECDSA_SHA_512, SM2DSA, ED25519_SHA_512]"},
 		{"an HMAC key does not sign", types.KeySpecHmac256, types.SigningAlgorithmSpecEcdsaSha256, types.MessageTypeRaw, []byte("m"),
 			"InvalidKeyUsageException", "Algorithm ECDSA_SHA_256 is incompatible with key spec HMAC_256."},
 	}

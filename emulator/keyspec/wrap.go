@@ -59,8 +59,10 @@ func CheckWrapping(s types.KeySpec, alg types.AlgorithmSpec, spec types.Wrapping
 	if !slices.Contains(types.WrappingKeySpec("").Values(), spec) {
 		return errEnum("wrappingKeySpec", spec, types.WrappingKeySpec("").Values())
 	}
-	if _, _, err := wrappingHash(alg); err != nil {
-		return err
+	if alg != types.AlgorithmSpecRsaesPkcs1V15 {
+		if _, _, err := wrappingHash(alg); err != nil {
+			return err
+		}
 	}
 	if spec == types.WrappingKeySpecSm2 {
 		return &types.UnsupportedOperationException{Message: str("WrappingKeySpec SM2 is available only in China Regions.")}
@@ -69,10 +71,22 @@ func CheckWrapping(s types.KeySpec, alg types.AlgorithmSpec, spec types.Wrapping
 	if err != nil {
 		return err
 	}
+	// AWS's answer to a combination its table does not allow (captured
+	// for RSAES_PKCS1_V1_5, and RSA_AES_KEY_WRAP_SHA_256, into a symmetric
+	// key, RSAES_OAEP_SHA_256 into an RSA key): RSAES_PKCS1_V1_5 no longer
+	// (since October 2023), RSA_AES_KEY_WRAP only for RSA and ECC private
+	// keys, RSAES_OAEP for anything but RSA private keys, and not for
+	// ECC_NIST_P521 under an RSA_2048 wrapping key (API reference,
+	// GetParametersForImport).
 	isRSA := row.Asymmetric && slices.Contains(row.EncryptionAlgorithms, types.EncryptionAlgorithmSpecRsaesOaepSha256)
-	if isRSA && (alg == types.AlgorithmSpecRsaesOaepSha1 || alg == types.AlgorithmSpecRsaesOaepSha256) {
-		return kmsgate.NewValidationException("Wrapping algorithm %s cannot wrap key material of key spec %s. Use %s or %s.", alg, s,
-			types.AlgorithmSpecRsaAesKeyWrapSha1, types.AlgorithmSpecRsaAesKeyWrapSha256)
+	isECC := row.Asymmetric && !isRSA
+	oaep := alg == types.AlgorithmSpecRsaesOaepSha1 || alg == types.AlgorithmSpecRsaesOaepSha256
+	switch {
+	case alg == types.AlgorithmSpecRsaesPkcs1V15,
+		!oaep && !isRSA && !isECC,
+		oaep && isRSA,
+		oaep && s == types.KeySpecEccNistP521 && spec == types.WrappingKeySpecRsa2048:
+		return kmsgate.NewValidationException("Wrapping algorithm %s and wrapping key spec %s cannot be used to import a %s key.", alg, spec, s)
 	}
 	return nil
 }
@@ -190,10 +204,10 @@ func ParseImportedMaterial(s types.KeySpec, material []byte) ([]byte, error) {
 	if !row.Asymmetric {
 		minLen, maxLen := secretLengths(row)
 		if len(material) < minLen || len(material) > maxLen {
-			if minLen == maxLen {
-				return nil, bad("Key material for key spec %s must be %d bytes long.", s, minLen)
-			}
-			return nil, bad("Key material for key spec %s must be between %d and %d bytes long.", s, minLen, maxLen)
+			// AWS answers material of the wrong length as a ciphertext it
+			// cannot use: InvalidCiphertextException, no message (captured
+			// for SYMMETRIC_DEFAULT and HMAC_224/256).
+			return nil, &types.InvalidCiphertextException{}
 		}
 		return slices.Clone(material), nil
 	}

@@ -1,0 +1,249 @@
+package integration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/kmsgate/kmsgate/storage/storagetest"
+)
+
+// replicas are kmsgate processes (the built binary) serving one store in a
+// real etcd member, as several replicas behind a load balancer would.
+type replicas struct {
+	etcd  *storagetest.Etcd
+	store string
+	key   string // the root key file they share
+	procs []*process
+}
+
+// startReplicas starts an etcd member and n kmsgate processes on one new
+// store in it, with args added to each (the first one creates the store).
+func startReplicas(t *testing.T, n int, args ...string) *replicas {
+	t.Helper()
+	r := &replicas{etcd: storagetest.StartEtcd(t), key: rootKeyFile(t)}
+	r.store = r.etcd.URL()
+	for i := range n {
+		r.procs = append(r.procs, r.start(t, i == 0, args...))
+	}
+	return r
+}
+
+func (r *replicas) start(t *testing.T, init bool, args ...string) *process {
+	t.Helper()
+	a := append([]string{"--store", r.store, "--root-key-file", r.key}, args...)
+	if init {
+		a = append(a, "--init")
+	}
+	return startBinary(t, a...)
+}
+
+// sdk is an aws-sdk-go-v2 client of the process at url, without retries
+// (each answer is the server's own).
+func sdk(url string) *kms.Client {
+	return kms.New(kms.Options{
+		Region:           testRegion,
+		BaseEndpoint:     aws.String(url),
+		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		RetryMaxAttempts: 1,
+	})
+}
+
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	if err != nil {
+		return "non-API error: " + err.Error()
+	}
+	return ""
+}
+
+// TestReplicasShareKeysAliasesAndStates: two kmsgate processes on one
+// etcd store serve one set of keys: a key made on A encrypts on B and the
+// blob decrypts on A; a DisableKey on A is seen by B's very next Encrypt
+// (B's caches answer no older record than A's commit); 50 concurrent
+// CreateAlias of one name spread over both end as in AWS, one winner and
+// 49 AlreadyExistsException.
+func TestReplicasShareKeysAliasesAndStates(t *testing.T) {
+	r := startReplicas(t, 2)
+	a, b := sdk(r.procs[0].url), sdk(r.procs[1].url)
+	ctx := context.Background()
+	key := must(a.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("made on A")}))(t).KeyMetadata.KeyId
+
+	t.Run("a key made on A encrypts on B, the blob decrypts on A", func(t *testing.T) {
+		enc := must(b.Encrypt(ctx, &kms.EncryptInput{KeyId: key, Plaintext: []byte("across replicas")}))(t)
+		dec := must(a.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob}))(t)
+		if got := string(dec.Plaintext); got != "across replicas" {
+			t.Errorf("got %q, want %q", got, "across replicas")
+		}
+	})
+
+	t.Run("DisableKey on A is seen by B's next call", func(t *testing.T) {
+		for _, step := range []struct {
+			name     string
+			change   func() error
+			wantCode string
+		}{
+			{"disabled", func() error { _, err := a.DisableKey(ctx, &kms.DisableKeyInput{KeyId: key}); return err }, "DisabledException"},
+			{"enabled again", func() error { _, err := a.EnableKey(ctx, &kms.EnableKeyInput{KeyId: key}); return err }, ""},
+			{"disabled again", func() error { _, err := a.DisableKey(ctx, &kms.DisableKeyInput{KeyId: key}); return err }, "DisabledException"},
+		} {
+			// Warm B's caches with the key as it is, then change it on A.
+			_, _ = b.Encrypt(ctx, &kms.EncryptInput{KeyId: key, Plaintext: []byte("x")})
+			if err := step.change(); err != nil {
+				t.Fatalf("%s on A: %v", step.name, err)
+			}
+			_, err := b.Encrypt(ctx, &kms.EncryptInput{KeyId: key, Plaintext: []byte("x")})
+			if got := errorCode(err); got != step.wantCode {
+				t.Errorf("%s on A, then Encrypt on B: got %q, want %q", step.name, got, step.wantCode)
+			}
+		}
+	})
+
+	t.Run("50 concurrent CreateAlias of one name: one winner", func(t *testing.T) {
+		target := must(a.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId
+		const n = 50
+		codes := make(chan string, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			c := []*kms.Client{a, b}[i%2]
+			wg.Go(func() {
+				<-start
+				_, err := c.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/race"), TargetKeyId: target})
+				codes <- errorCode(err)
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(codes)
+		got := map[string]int{}
+		for c := range codes {
+			got[c]++
+		}
+		want := map[string]int{"": 1, "AlreadyExistsException": n - 1}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("answers: got %v, want %v", got, want)
+		}
+		for _, c := range []*kms.Client{a, b} {
+			d := must(c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/race")}))(t)
+			if aws.ToString(d.KeyMetadata.KeyId) != aws.ToString(target) {
+				t.Errorf("alias/race: got key %s, want %s", aws.ToString(d.KeyMetadata.KeyId), aws.ToString(target))
+			}
+		}
+	})
+}
+
+// TestReplicaKilledMidLoadLosesNoAcknowledgedWrite: writers create keys
+// through A; A is killed (SIGKILL) while calls are in flight; every key
+// whose CreateKey was answered is on B.
+func TestReplicaKilledMidLoadLosesNoAcknowledgedWrite(t *testing.T) {
+	r := startReplicas(t, 2)
+	a, b := sdk(r.procs[0].url), sdk(r.procs[1].url)
+	var (
+		mu    sync.Mutex
+		acked []string
+	)
+	const writers, killAfter = 4, 40
+	enough := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				out, err := a.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String(fmt.Sprintf("writer %d call %d", w, i))})
+				cancel()
+				if err != nil {
+					return // A is gone
+				}
+				mu.Lock()
+				acked = append(acked, aws.ToString(out.KeyMetadata.KeyId))
+				if len(acked) >= killAfter {
+					once.Do(func() { close(enough) })
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	<-enough
+	r.procs[0].kill()
+	wg.Wait()
+	if len(acked) < killAfter {
+		t.Fatalf("got %d acknowledged writes, want at least %d", len(acked), killAfter)
+	}
+	ctx := context.Background()
+	for _, id := range acked {
+		if _, err := b.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)}); err != nil {
+			t.Errorf("key %s acknowledged by A before it was killed: DescribeKey on B got %v, want the key", id, err)
+		}
+	}
+	// B goes on serving writes.
+	must(b.CreateKey(ctx, &kms.CreateKeyInput{}))(t)
+}
+
+// TestEtcdRestartFailsCallsCleanlyAndRecovers: with the etcd member down,
+// a call answers DependencyTimeoutException (HTTP 500, which SDKs retry)
+// within --etcd-timeout; once etcd is back, calls work again on the same
+// data without restarting kmsgate.
+func TestEtcdRestartFailsCallsCleanlyAndRecovers(t *testing.T) {
+	r := startReplicas(t, 1, "--etcd-timeout", "1s")
+	c := sdk(r.procs[0].url)
+	ctx := context.Background()
+	key := must(c.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId
+	blob := must(c.Encrypt(ctx, &kms.EncryptInput{KeyId: key, Plaintext: []byte("before")}))(t).CiphertextBlob
+
+	r.etcd.Stop()
+	for _, call := range []struct {
+		name string
+		run  func() error
+	}{
+		{"Encrypt", func() error {
+			_, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: key, Plaintext: []byte("x")})
+			return err
+		}},
+		{"CreateKey", func() error { _, err := c.CreateKey(ctx, &kms.CreateKeyInput{}); return err }},
+		{"ListKeys", func() error { _, err := c.ListKeys(ctx, &kms.ListKeysInput{}); return err }},
+	} {
+		err := call.run()
+		var re *awshttp.ResponseError
+		status := 0
+		if errors.As(err, &re) {
+			status = re.HTTPStatusCode()
+		}
+		var dte *types.DependencyTimeoutException
+		if !errors.As(err, &dte) || status != 500 {
+			t.Errorf("%s with etcd down: got %v (HTTP %d), want DependencyTimeoutException, HTTP 500", call.name, err, status)
+		}
+	}
+	r.etcd.Start()
+	// The client reconnects on its own; wait for it, within a bound.
+	deadline := time.Now().Add(30 * time.Second)
+	var err error
+	for {
+		var dec *kms.DecryptOutput
+		if dec, err = c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob}); err == nil {
+			if string(dec.Plaintext) != "before" {
+				t.Errorf("after etcd restarted: got %q, want %q", dec.Plaintext, "before")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kmsgate did not recover within 30s of etcd's restart: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	must(c.CreateKey(ctx, &kms.CreateKeyInput{}))(t)
+}

@@ -221,12 +221,13 @@ func Answer(q Question) Check {
 		ids = p.Matches(&req, false, ids)
 	}
 	var kps []iampolicy.Match
+	keyAcct, callerAcct := accountOf(q.Resource), accountOf(q.Principal)
 	switch {
 	case q.NoKey:
 	case q.KeyPolicy == nil:
 		// The default key policy, without parsing it: the key's account
 		// root may do kms:* on the key, which delegates to IAM.
-		if acct := accountOf(q.Resource); acct != "" && acct == accountOf(q.Principal) && isKMSAction(q.Action) {
+		if keyAcct != "" && keyAcct == callerAcct && isKMSAction(q.Action) {
 			kps = []iampolicy.Match{{Ref: iampolicy.StatementRef{Policy: defaultKeyPolicyName, Index: 0, Sid: awsfacts.DefaultKeyPolicySid, Effect: "Allow"},
 				Effect: iampolicy.EffectAllow, Principal: iampolicy.PrincipalAccount}}
 		}
@@ -266,7 +267,7 @@ func Answer(q Question) Check {
 	// (naming the caller or its account) and the caller's identity policy
 	// too (KMS guide, "Allowing users in other accounts to use a KMS key").
 	// Grants allow on their own.
-	if keyAcct := accountOf(q.Resource); keyAcct != "" && keyAcct != accountOf(q.Principal) {
+	if keyAcct != "" && keyAcct != callerAcct {
 		return crossAccount(q, c, kps, idAllow)
 	}
 	// 2. The key policy allows the caller directly.

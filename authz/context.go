@@ -146,13 +146,17 @@ func opContext(r *Request, k *Key, destination bool, rs readers) iampolicy.Conte
 	addBase(b, r, k == nil)
 	op := r.Operation
 	if k != nil {
-		b.str("kms:calleraccount", accountOf(r.Principal))
+		if rs.reads("kms:calleraccount") {
+			b.str("kms:calleraccount", accountOf(r.Principal))
+		}
 		b.str("kms:keyspec", k.KeySpec)
 		b.str("kms:keyusage", k.KeyUsage)
 		b.str("kms:keyorigin", k.Origin)
 	}
 	if op == "CreateKey" {
-		b.str("kms:calleraccount", accountOf(r.Principal))
+		if rs.reads("kms:calleraccount") {
+			b.str("kms:calleraccount", accountOf(r.Principal))
+		}
 		b.str("kms:keyspec", orDefault(r.KeySpec, "SYMMETRIC_DEFAULT"))
 		b.str("kms:keyusage", orDefault(r.KeyUsage, "ENCRYPT_DECRYPT"))
 		b.str("kms:keyorigin", orDefault(r.Origin, "AWS_KMS"))

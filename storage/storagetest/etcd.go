@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 
 	"github.com/kmsgate/kmsgate/storage"
 )
@@ -26,13 +30,18 @@ const etcdReadyTimeout = 30 * time.Second
 // the data directory's parent. Stop and Start restart it on the same data
 // and ports; the test's cleanup stops it with SIGTERM.
 type Etcd struct {
-	t          testing.TB
-	dir        string
-	client     string // host:port
-	peer       string
+	t      testing.TB
+	dir    string
+	name   string
+	client string // host:port
+	peer   string
+	// cluster is --initial-cluster: every member's name=peer URL.
+	cluster    string
 	cmd        *exec.Cmd
 	exited     chan struct{}
-	prefixSeen atomic.Int64
+	prefixSeen *atomic.Int64
+	// members are all the cluster's members (this one among them).
+	members []*Etcd
 }
 
 // StartEtcd starts an etcd member for the test, failing it (not skipping)
@@ -40,20 +49,43 @@ type Etcd struct {
 // developer (apt-get install etcd-server).
 func StartEtcd(t testing.TB) *Etcd {
 	t.Helper()
+	return StartEtcdCluster(t, 1)[0]
+}
+
+// StartEtcdCluster starts a cluster of n etcd members for the test, as
+// StartEtcd starts one: every member in its own t.TempDir() on free
+// loopback ports, all stopped with SIGTERM at cleanup.
+func StartEtcdCluster(t testing.TB, n int) []*Etcd {
+	t.Helper()
 	if _, err := os.Stat(EtcdBinary); err != nil {
 		t.Fatalf("etcd is not installed at %s (%v): install Debian's etcd-server package (apt-get install -y etcd-server); .ci/run and make test-deps do", EtcdBinary, err)
 	}
-	e := &Etcd{t: t, dir: t.TempDir()}
-	ports, err := freePorts(2)
+	ports, err := freePorts(2 * n)
 	if err != nil {
 		t.Fatalf("free ports for etcd: %v", err)
 	}
-	e.client, e.peer = ports[0], ports[1]
-	t.Cleanup(func() { e.stop(syscall.SIGTERM) })
-	if err := e.start(); err != nil {
-		t.Fatal(err)
+	members := make([]*Etcd, n)
+	var cluster []string
+	seen := &atomic.Int64{}
+	for i := range members {
+		e := &Etcd{t: t, dir: t.TempDir(), name: fmt.Sprintf("m%d", i), client: ports[2*i], peer: ports[2*i+1], prefixSeen: seen, members: members}
+		members[i] = e
+		cluster = append(cluster, e.name+"=http://"+e.peer)
+		t.Cleanup(func() { e.stop(syscall.SIGTERM) })
 	}
-	return e
+	for _, e := range members {
+		e.cluster = strings.Join(cluster, ",")
+		if err := e.launch(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A member answers once a quorum is up: wait after starting them all.
+	for _, e := range members {
+		if err := e.waitReady(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return members
 }
 
 // freePorts finds n loopback ports free right now (held open together so
@@ -80,30 +112,77 @@ func freePorts(n int) ([]string, error) {
 // Endpoint is the member's client address, host:port.
 func (e *Etcd) Endpoint() string { return e.client }
 
-// URL is a --store URL of a store under a prefix of its own in this etcd.
+// URL is a --store URL of a store under a prefix of its own in this
+// member's cluster, naming every member.
 func (e *Etcd) URL() string {
-	return fmt.Sprintf("etcd://%s/kmsgate-test-%d", e.client, e.prefixSeen.Add(1))
+	return fmt.Sprintf("etcd://%s/kmsgate-test-%d", strings.Join(e.endpoints(), ","), e.prefixSeen.Add(1))
 }
 
-// Config is an EtcdConfig for a store under a prefix of its own.
+// Config is an EtcdConfig for a store under a prefix of its own in this
+// member's cluster, naming every member.
 func (e *Etcd) Config() storage.EtcdConfig {
-	return storage.EtcdConfig{Endpoints: []string{e.client}, Prefix: fmt.Sprintf("/kmsgate-test-%d", e.prefixSeen.Add(1))}
+	return storage.EtcdConfig{Endpoints: e.endpoints(), Prefix: fmt.Sprintf("/kmsgate-test-%d", e.prefixSeen.Add(1))}
+}
+
+func (e *Etcd) endpoints() []string {
+	var eps []string
+	for _, m := range e.members {
+		eps = append(eps, m.client)
+	}
+	return eps
+}
+
+// Leader is the cluster's member that is leader now, as the members
+// answer (it fails the test when none answers within 10s).
+func (e *Etcd) Leader() *Etcd {
+	e.t.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: e.endpoints(), DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		e.t.Fatalf("etcd client: %v", err)
+	}
+	defer cli.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, m := range e.members {
+			if m.cmd == nil {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			st, err := cli.Status(ctx, m.client)
+			cancel()
+			if err == nil && st.Leader != 0 && st.Leader == st.Header.MemberId {
+				return m
+			}
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no etcd member said it was the leader within 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func (e *Etcd) start() error {
+	if err := e.launch(); err != nil {
+		return err
+	}
+	return e.waitReady()
+}
+
+// launch starts the member's process.
+func (e *Etcd) launch() error {
 	log, err := os.OpenFile(filepath.Join(e.dir, "etcd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
 	defer log.Close()
 	cmd := exec.Command(EtcdBinary,
-		"--name", "test",
+		"--name", e.name,
 		"--data-dir", filepath.Join(e.dir, "data"),
 		"--listen-client-urls", "http://"+e.client,
 		"--advertise-client-urls", "http://"+e.client,
 		"--listen-peer-urls", "http://"+e.peer,
 		"--initial-advertise-peer-urls", "http://"+e.peer,
-		"--initial-cluster", "test=http://"+e.peer,
+		"--initial-cluster", e.cluster, "--initial-cluster-token", "kmsgate-test",
 		"--logger", "zap", "--log-outputs", "stderr", "--log-level", "warn",
 	)
 	cmd.Stdout, cmd.Stderr = log, log
@@ -111,9 +190,10 @@ func (e *Etcd) start() error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start etcd: %w", err)
 	}
-	e.cmd, e.exited = cmd, make(chan struct{})
-	go func() { _ = cmd.Wait(); close(e.exited) }()
-	return e.waitReady()
+	exited := make(chan struct{})
+	e.cmd, e.exited = cmd, exited
+	go func() { _ = cmd.Wait(); close(exited) }()
+	return nil
 }
 
 // waitReady waits until the member answers a read, the process exits, or
@@ -143,7 +223,7 @@ func (e *Etcd) waitReady() error {
 
 // probe opens and closes a store (a linearizable read and a write).
 func (e *Etcd) probe() error {
-	cfg := storage.EtcdConfig{Endpoints: []string{e.client}, Prefix: "/kmsgate-probe", RequestTimeout: 2 * time.Second, DialTimeout: 2 * time.Second, MaxAttempts: 1}
+	cfg := storage.EtcdConfig{Endpoints: []string{e.client}, Prefix: "/kmsgate-probe", RequestTimeout: 2 * time.Second, DialTimeout: 2 * time.Second, MaxAttempts: 4}
 	db, err := storage.OpenEtcd(cfg, storage.Options{RootKey: RootKey()})
 	if err != nil {
 		return err
@@ -165,6 +245,13 @@ func (e *Etcd) Log() string {
 func (e *Etcd) Stop() {
 	e.t.Helper()
 	e.stop(syscall.SIGTERM)
+}
+
+// Kill stops the member with SIGKILL, as a crash would (no leadership
+// handed over), and waits for it to exit.
+func (e *Etcd) Kill() {
+	e.t.Helper()
+	e.stop(syscall.SIGKILL)
 }
 
 // Start starts a stopped member again on its data and ports.

@@ -276,7 +276,10 @@ func (db *DB) walkPages(ctx context.Context, chunk int, pause func() error) (Che
 		if err = ctx.Err(); err != nil {
 			return rep, err
 		}
-		err = db.bolt.View(func(tx *bolt.Tx) error {
+		err = db.bolt.View(func(tx *bolt.Tx) (err error) {
+			// The walk reads with pread and checks every offset: a panic
+			// would be a bug of its own, never to end a serving process.
+			defer recoverFault(&err)
 			rc, err := newRawCheck(db.path, tx, time.Time{})
 			if err != nil {
 				return err
@@ -301,7 +304,7 @@ func (db *DB) walkPages(ctx context.Context, chunk int, pause func() error) (Che
 		return rep, nil
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		return rep, err
-	case errors.Is(err, errMetaMoved), errors.As(err, new(*os.PathError)):
+	case errors.Is(err, errMetaMoved), errors.As(err, new(*os.PathError)), errors.As(err, new(*FaultError)):
 		return rep, fmt.Errorf("storage: page walk of %s: %w", db.path, err)
 	}
 	return rep, &DamagedError{Path: db.path, Cause: cut(err.Error(), 200)}

@@ -31,8 +31,12 @@ func (s *Service) GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInput, _
 		if err != nil {
 			return err
 		}
-		if err := usable(t.sc, k); err != nil {
-			return err
+		// A disabled key still answers its public key (captured); other
+		// states as for any use of the key.
+		if k.State != types.KeyStateDisabled {
+			if err := usable(t.sc, k); err != nil {
+				return err
+			}
 		}
 		row, ok := keyspec.Lookup(k.KeySpec)
 		if !ok || !row.Asymmetric {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
+	"slices"
 	"testing"
 	"time"
 
@@ -295,6 +297,29 @@ func TestKeyTypesAsCapturedAgainstAWS(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantAPIError(t, tc.call(), tc.code, tc.msg) })
 	}
+	t.Run("a disabled key still answers its public key", func(t *testing.T) {
+		signer := newKey(t, c, &kms.CreateKeyInput{KeySpec: types.KeySpecEccNistP521, KeyUsage: types.KeyUsageTypeSignVerify})
+		must(c.DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(signer)}))(t)
+		if out := must(c.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(signer)}))(t); len(out.PublicKey) == 0 {
+			t.Fatal("got no public key")
+		}
+	})
+	t.Run("Ed25519 signing algorithms in AWS's order", func(t *testing.T) {
+		ed := newKey(t, c, &kms.CreateKeyInput{KeySpec: types.KeySpecEccNistEdwards25519, KeyUsage: types.KeyUsageTypeSignVerify})
+		got := must(c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(ed)}))(t).KeyMetadata.SigningAlgorithms
+		if want := []types.SigningAlgorithmSpec{types.SigningAlgorithmSpecEd25519PhSha512, types.SigningAlgorithmSpecEd25519Sha512}; !slices.Equal(got, want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	})
+	t.Run("DeriveSharedSecret with a public key of another curve: ValidationException without a message", func(t *testing.T) {
+		agree := newKey(t, c, &kms.CreateKeyInput{KeySpec: types.KeySpecEccNistP521, KeyUsage: types.KeyUsageTypeKeyAgreement})
+		other := newKey(t, c, &kms.CreateKeyInput{KeySpec: types.KeySpecEccNistP256, KeyUsage: types.KeyUsageTypeKeyAgreement})
+		pub := must(c.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(other)}))(t).PublicKey
+		status, code, msg := rawCall(t, in, "DeriveSharedSecret", `{"KeyId":"`+agree+`","KeyAgreementAlgorithm":"ECDH","PublicKey":"`+base64.StdEncoding.EncodeToString(pub)+`"}`)
+		if status != 400 || code != "ValidationException" || msg != "" {
+			t.Fatalf("got %d %s %q, want 400 ValidationException without a message", status, code, msg)
+		}
+	})
 	t.Run("GetPublicKey of a symmetric key: no message on the wire", func(t *testing.T) {
 		status, code, msg := rawCall(t, in, "GetPublicKey", `{"KeyId":"`+sym+`"}`)
 		if status != 400 || code != "UnsupportedOperationException" || msg != "" {

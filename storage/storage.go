@@ -7,6 +7,7 @@ package storage
 
 import (
 	"bytes"
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -277,6 +278,17 @@ func (db *DB) View(fn func(*Tx) error) (err error) {
 }
 
 func (db *DB) observed(writable bool, start time.Time) { db.observe(writable, time.Since(start)) }
+
+// Ping checks that the store answers: on etcd a linearizable read (a
+// quorum of members must answer, within ctx and the request timeout; an
+// *UnavailableError otherwise); a bbolt store, open in this process,
+// always does.
+func (db *DB) Ping(ctx context.Context) error {
+	if db.etcd == nil {
+		return nil
+	}
+	return db.etcd.ping(ctx)
+}
 
 // BatchSize is how many independent items (each needing about opsPerItem
 // reads and writes) one write transaction should take, at most want: want

@@ -73,7 +73,7 @@ var specs = []Spec{
 		SigningAlgorithms: []types.SigningAlgorithmSpec{types.SigningAlgorithmSpecEcdsaSha256},
 		KeyBits:           256, Asymmetric: true, Supported: true},
 	{KeySpec: types.KeySpecEccNistEdwards25519, Usages: []types.KeyUsageType{types.KeyUsageTypeSignVerify},
-		SigningAlgorithms: []types.SigningAlgorithmSpec{types.SigningAlgorithmSpecEd25519Sha512, types.SigningAlgorithmSpecEd25519PhSha512},
+		SigningAlgorithms: []types.SigningAlgorithmSpec{types.SigningAlgorithmSpecEd25519PhSha512, types.SigningAlgorithmSpecEd25519Sha512},
 		KeyBits:           256, Asymmetric: true, Supported: true},
 	hmacSpec(types.KeySpecHmac224, 224, types.MacAlgorithmSpecHmacSha224),
 	hmacSpec(types.KeySpecHmac256, 256, types.MacAlgorithmSpecHmacSha256),

@@ -75,21 +75,20 @@ func (k *Key) DeriveSharedSecret(alg types.KeyAgreementAlgorithmSpec, peerPublic
 	if !slices.Contains(k.spec.KeyAgreementAlgorithms, alg) || k.ec == nil {
 		return nil, errIncompatible(alg, k.spec.KeySpec)
 	}
-	// A peer key that is not DER: AWS answers a ValidationException with
-	// an empty message (recorded). Its texts for a key on another curve or
-	// off the curve are not recorded; these say what is wrong in the same
-	// shape.
+	// A peer key that is not DER, or on another curve: AWS answers a
+	// ValidationException with an empty message (recorded; captured). Off
+	// the curve is taken to be answered alike (unverified).
 	pub, err := x509.ParsePKIXPublicKey(peerPublicKey)
 	if err != nil {
 		return nil, kmsgate.NewValidationException("")
 	}
 	peer, ok := pub.(*ecdsa.PublicKey)
 	if !ok || peer.Curve != k.ec.Curve {
-		return nil, kmsgate.NewValidationException("PublicKey must be on the same elliptic curve as key spec %s.", k.spec.KeySpec)
+		return nil, kmsgate.NewValidationException("")
 	}
 	peerECDH, err := peer.ECDH()
 	if err != nil {
-		return nil, kmsgate.NewValidationException("PublicKey is not a valid point on the curve of key spec %s.", k.spec.KeySpec)
+		return nil, kmsgate.NewValidationException("")
 	}
 	priv, err := k.ec.ECDH()
 	if err != nil {

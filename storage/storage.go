@@ -185,6 +185,29 @@ func newDB(eng Engine, aead cipher.AEAD, path string, opts Options) *DB {
 }
 
 func (db *DB) checkRootKey() error {
+	// A store that has both records is checked in a read-only transaction:
+	// a write transaction's commit writes bbolt's free list and syncs
+	// (8 to 12 ms with 1M keys, in proportion to the free pages).
+	written := false
+	if err := db.View(func(tx *Tx) error {
+		raw := tx.Peek(metaBucket, schemaRecord)
+		if raw == nil || tx.Peek(metaBucket, checkRecord) == nil {
+			return nil
+		}
+		written = true
+		schema, err := tx.readSchemaVersion()
+		if err != nil {
+			return err
+		}
+		db.schema = schema
+		got, _, err := tx.GetSealed(metaBucket, checkRecord)
+		if errors.Is(err, ErrSealed) || (err == nil && !bytes.Equal(got, checkPlaintext)) {
+			return ErrWrongRootKey
+		}
+		return err
+	}); err != nil || written {
+		return err
+	}
 	return db.Update(func(tx *Tx) error {
 		schema, err := tx.readSchemaVersion()
 		if err != nil {

@@ -599,3 +599,60 @@ func TestEtcdTLS(t *testing.T) {
 		t.Error("EtcdTLS with a certificate and no key: got nil error, want one")
 	}
 }
+
+// TestEtcdConflictRunsAgainThenGivesUp: a transaction whose read is
+// changed by another writer before it commits runs again on the new
+// state; when every run meets a new commit up to MaxAttempts, it fails
+// with a *ConflictError answered KMSInternalException.
+func TestEtcdConflictRunsAgainThenGivesUp(t *testing.T) {
+	e := storagetest.StartEtcd(t)
+	cases := []struct {
+		name         string
+		attempts     int
+		interfere    int // runs during which the other writer commits
+		wantConflict bool
+		wantRuns     int
+		wantFinal    string
+	}{
+		{"one interference, two attempts", 2, 1, false, 2, "other+1"},
+		{"interference every run", 3, 3, true, 3, "other"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := e.Config()
+			cfg.MaxAttempts = c.attempts
+			db, err := storage.OpenEtcd(cfg, storage.Options{RootKey: storagetest.RootKey()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			other, err := storage.OpenEtcd(cfg, storage.Options{RootKey: storagetest.RootKey()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			runs := 0
+			err = db.Update(func(tx *storage.Tx) error {
+				runs++
+				v := string(tx.Get("b", "k"))
+				if runs <= c.interfere {
+					put(t, other, "b", "k", "other")
+				}
+				return tx.Put("b", "k", []byte(v+"+1"))
+			})
+			var ce *storage.ConflictError
+			var api smithy.APIError
+			if got := errors.As(err, &ce) && errors.As(err, &api) && api.ErrorCode() == "KMSInternalException"; got != c.wantConflict {
+				t.Errorf("got %v, want a ConflictError: %v", err, c.wantConflict)
+			}
+			if !c.wantConflict && err != nil {
+				t.Errorf("got %v, want nil", err)
+			}
+			var final string
+			_ = db.View(func(tx *storage.Tx) error { final = string(tx.Get("b", "k")); return nil })
+			if runs != c.wantRuns || final != c.wantFinal {
+				t.Errorf("got %d runs and %q, want %d and %q", runs, final, c.wantRuns, c.wantFinal)
+			}
+		})
+	}
+}

@@ -172,6 +172,32 @@ func TestImportsAsCapturedAgainstAWS(t *testing.T) {
 			t.Fatalf("got %s, want Enabled", st)
 		}
 	})
+	t.Run("pending material past its ValidTo stays pending; rotating into it leaves the key waiting for it", func(t *testing.T) {
+		state := func() types.KeyState {
+			return must(c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)}))(t).KeyMetadata.KeyState
+		}
+		validTo := in.ks.Now().Add(time.Hour)
+		next := must(imp(id, two, &kms.ImportKeyMaterialInput{ImportType: types.ImportTypeNewKeyMaterial, ExpirationModel: types.ExpirationModelTypeKeyMaterialExpires, ValidTo: aws.Time(validTo)}))(t)
+		in.ks.Advance(2 * time.Hour)
+		rs := must(c.ListKeyRotations(ctx, &kms.ListKeyRotationsInput{KeyId: aws.String(id), IncludeKeyMaterial: types.IncludeKeyMaterialAllKeyMaterial}))(t).Rotations
+		i := slices.IndexFunc(rs, func(r types.RotationsListEntry) bool {
+			return aws.ToString(r.KeyMaterialId) == aws.ToString(next.KeyMaterialId)
+		})
+		if i < 0 || rs[i].KeyMaterialState != types.KeyMaterialStatePendingRotation || rs[i].ImportState != types.ImportStateImported {
+			t.Fatalf("got %+v, want the new material PENDING_ROTATION and IMPORTED", rs)
+		}
+		if st := state(); st != types.KeyStateEnabled {
+			t.Fatalf("before the rotation: got %s, want Enabled", st)
+		}
+		must(c.RotateKeyOnDemand(ctx, &kms.RotateKeyOnDemandInput{KeyId: aws.String(id)}))(t)
+		if st := state(); st != types.KeyStatePendingImport {
+			t.Fatalf("after the rotation: got %s, want PendingImport", st)
+		}
+		must(imp(id, two, &kms.ImportKeyMaterialInput{KeyMaterialId: next.KeyMaterialId, ExpirationModel: noExpiry}))(t)
+		if st := state(); st != types.KeyStateEnabled {
+			t.Fatalf("after the re-import: got %s, want Enabled", st)
+		}
+	})
 }
 
 // TestMultiRegionImportedMaterialAsCapturedAgainstAWS follows AWS's

@@ -17,8 +17,9 @@ import (
 )
 
 // AWS's answers captured against real AWS KMS in 2026 (radkawar/stackd,
-// testdata/aws/kms/rotation.json, imports.json, imports_multi_region.json,
-// multi_region.json), through the real SDK against the real server.
+// testdata/aws/kms/rotation.json, imports.json, imports_families.json,
+// imports_rotation_expiry.json, imports_multi_region.json, multi_region.json),
+// through the real SDK against the real server.
 
 // importer imports material into keys through c (GetParametersForImport,
 // wrap, ImportKeyMaterial).
@@ -292,6 +293,7 @@ func TestKeyTypesAsCapturedAgainstAWS(t *testing.T) {
 	sym := newKey(t, c, &kms.CreateKeyInput{})
 	hmacKey := newKey(t, c, &kms.CreateKeyInput{KeySpec: types.KeySpecHmac224, KeyUsage: types.KeyUsageTypeGenerateVerifyMac})
 	rsaEnc := newKey(t, c, &kms.CreateKeyInput{KeySpec: types.KeySpecRsa2048, KeyUsage: types.KeyUsageTypeEncryptDecrypt})
+	extSigner := newKey(t, c, &kms.CreateKeyInput{KeySpec: types.KeySpecEccNistP256, KeyUsage: types.KeyUsageTypeSignVerify, Origin: types.OriginTypeExternal})
 	grantee := aws.String("arn:aws:iam::" + testAccount + ":role/app")
 	for _, tc := range []struct {
 		name      string
@@ -320,6 +322,14 @@ func TestKeyTypesAsCapturedAgainstAWS(t *testing.T) {
 			_, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(rsaEnc), Plaintext: []byte("x"), EncryptionAlgorithm: types.EncryptionAlgorithmSpecRsaesOaepSha1, EncryptionContext: map[string]string{"a": "b"}})
 			return err
 		}, "ValidationException", "EncryptionContext is not supported when encrypting/decrypting with asymmetric CMKs."},
+		{"an ML-DSA key with imported material", func() error {
+			_, err := c.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: types.KeySpecMlDsa44, KeyUsage: types.KeyUsageTypeSignVerify, Origin: types.OriginTypeExternal})
+			return err
+		}, "ValidationException", "KeySpec ML_DSA_44 is not supported for Origin EXTERNAL"},
+		{"GetPublicKey of an imported key waiting for its material", func() error {
+			_, err := c.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(extSigner)})
+			return err
+		}, "KMSInvalidStateException", keyARN(testRegion, extSigner) + " is pending import."},
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantAPIError(t, tc.call(), tc.code, tc.msg) })
 	}

@@ -121,6 +121,11 @@ type Request struct {
 	// Extra holds further condition keys (aws:PrincipalTag/..., ...) for
 	// every check.
 	Extra iampolicy.Context
+	// Terse leaves Reason empty in allowed checks and in an allowed
+	// Decision, for a caller that never reads it (the server's gate):
+	// building the reasons of allows was a fifth of what a decision cost
+	// there. Denials keep their reasons and messages.
+	Terse bool
 }
 
 // Check is one authorization check that a request needed: one action on one
@@ -191,6 +196,8 @@ type Question struct {
 	Grants            []Grant
 	GrantOperation    string
 	EncryptionContext map[string]string
+	// Terse leaves Reason empty when the answer is Allow (see Request.Terse).
+	Terse bool
 }
 
 // identityOnly reports whether a condition key is visible only to identity
@@ -256,7 +263,9 @@ func Answer(q Question) Check {
 	if q.NoKey {
 		if len(idAllow) > 0 {
 			c.Decision, c.Statements = iampolicy.Allow, idAllow
-			c.Reason = "allowed by " + joinRefs(idAllow)
+			if !q.Terse {
+				c.Reason = "allowed by " + joinRefs(idAllow)
+			}
 			return c
 		}
 		c.Reason = "no identity-based policy allows " + q.Action + " on " + q.Resource
@@ -273,7 +282,9 @@ func Answer(q Question) Check {
 	// 2. The key policy allows the caller directly.
 	if direct := refs(kps, iampolicy.EffectAllow, iampolicy.PrincipalDirect); len(direct) > 0 {
 		c.Decision, c.Statements = iampolicy.Allow, direct
-		c.Reason = "the key policy allows the caller: " + joinRefs(direct)
+		if !q.Terse {
+			c.Reason = "the key policy allows the caller: " + joinRefs(direct)
+		}
 		return c
 	}
 	// 3. A grant allows.
@@ -281,7 +292,9 @@ func Answer(q Question) Check {
 		if g.allows(q) {
 			ref := iampolicy.StatementRef{Policy: "grant:" + g.ID, Index: -1, Sid: g.ID, Effect: "Allow"}
 			c.Decision, c.Statements = iampolicy.Allow, []iampolicy.StatementRef{ref}
-			c.Reason = "grant " + g.ID + " allows " + q.GrantOperation + " to the caller"
+			if !q.Terse {
+				c.Reason = "grant " + g.ID + " allows " + q.GrantOperation + " to the caller"
+			}
 			return c
 		}
 	}
@@ -290,7 +303,9 @@ func Answer(q Question) Check {
 	if len(delegate) > 0 && len(idAllow) > 0 {
 		c.Decision = iampolicy.Allow
 		c.Statements = append(delegate, idAllow...)
-		c.Reason = "the key policy delegates to the account (" + joinRefs(delegate) + ") and an identity policy allows (" + joinRefs(idAllow) + ")"
+		if !q.Terse {
+			c.Reason = "the key policy delegates to the account (" + joinRefs(delegate) + ") and an identity policy allows (" + joinRefs(idAllow) + ")"
+		}
 		return c
 	}
 	if len(delegate) > 0 {
@@ -313,7 +328,9 @@ func crossAccount(q Question, c Check, kps []iampolicy.Match, idAllow []iampolic
 		if g.allows(q) {
 			ref := iampolicy.StatementRef{Policy: "grant:" + g.ID, Index: -1, Sid: g.ID, Effect: "Allow"}
 			c.Decision, c.Statements = iampolicy.Allow, []iampolicy.StatementRef{ref}
-			c.Reason = "grant " + g.ID + " allows " + q.GrantOperation + " to the caller"
+			if !q.Terse {
+				c.Reason = "grant " + g.ID + " allows " + q.GrantOperation + " to the caller"
+			}
 			return c
 		}
 	}
@@ -322,7 +339,9 @@ func crossAccount(q Question, c Check, kps []iampolicy.Match, idAllow []iampolic
 	case len(kpAllow) > 0 && len(idAllow) > 0:
 		c.Decision = iampolicy.Allow
 		c.Statements = append(kpAllow, idAllow...)
-		c.Reason = "a caller of another account: the key policy allows it (" + joinRefs(kpAllow) + ") and an identity policy allows (" + joinRefs(idAllow) + ")"
+		if !q.Terse {
+			c.Reason = "a caller of another account: the key policy allows it (" + joinRefs(kpAllow) + ") and an identity policy allows (" + joinRefs(idAllow) + ")"
+		}
 	case len(kpAllow) > 0:
 		c.Reason = "a caller of another account: the key policy allows it (" + joinRefs(kpAllow) + "), but no identity-based policy of the caller allows " + q.Action
 		c.Message = awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, awsfacts.NoIdentityPolicy)
@@ -460,7 +479,9 @@ func finish(checks []Check) Decision {
 					d.Statements = append(d.Statements, st)
 				}
 			}
-			reasons = append(reasons, c.Reason)
+			if c.Reason != "" {
+				reasons = append(reasons, c.Reason)
+			}
 		}
 		last := checks[len(checks)-1]
 		d.Action, d.Resource, d.Reason = last.Action, last.Resource, strings.Join(reasons, "; ")
@@ -494,7 +515,7 @@ func (r *Request) aliasARN() string {
 
 func (r *Request) noKeyCheck(action, resource string, ctx iampolicy.Context) Check {
 	return Answer(Question{Action: action, Resource: resource, Principal: r.Principal, NoKey: true,
-		IdentityPolicies: r.IdentityPolicies, Context: ctx})
+		IdentityPolicies: r.IdentityPolicies, Context: ctx, Terse: r.Terse})
 }
 
 func (r *Request) keyCheck(action string, k *Key, keyID string, destination bool) Check {
@@ -550,7 +571,7 @@ func (r *Request) keyCheck(action string, k *Key, keyID string, destination bool
 	}
 	return Answer(Question{Action: action, Resource: k.ARN, Principal: r.Principal, KeyPolicy: k.Policy,
 		IdentityPolicies: r.IdentityPolicies, Context: ctx, KeyPolicyContext: kp,
-		Grants: r.Grants, GrantOperation: strings.TrimPrefix(action, "kms:"), EncryptionContext: ec})
+		Grants: r.Grants, GrantOperation: strings.TrimPrefix(action, "kms:"), EncryptionContext: ec, Terse: r.Terse})
 }
 
 // aliasName returns the alias name ("alias/x") a KeyId names, or "".

@@ -47,4 +47,39 @@ func TestDecideAllocations(t *testing.T) {
 	if got := testing.AllocsPerRun(200, func() { Decide(req) }); got > 13 {
 		t.Errorf("got %v allocations per decision, want at most 13", got)
 	}
+	terse := req
+	terse.Terse = true
+	if got := testing.AllocsPerRun(200, func() { Decide(terse) }); got > 9 {
+		t.Errorf("Terse: got %v allocations per decision, want at most 9", got)
+	}
+}
+
+// TestTerseLeavesOnlyTheReasonsOfAllows: Terse changes no decision, no
+// message and no reason of a denial; an allow has no reason.
+func TestTerseLeavesOnlyTheReasonsOfAllows(t *testing.T) {
+	seed := []*iampolicy.Policy{mustParse(t, "seed.json", seedPolicyDoc(t))}
+	jumpwire := &Key{ARN: keyARN, Aliases: []string{"alias/jumpwire/org1"}}
+	other := &Key{ARN: keyARN, Aliases: []string{"alias/other"}}
+	for _, tc := range []struct {
+		name string
+		key  *Key
+		want iampolicy.Decision
+	}{{"an allowed call", jumpwire, iampolicy.Allow}, {"a denied call", other, iampolicy.ImplicitDeny}} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := Request{Operation: "GenerateDataKey", Principal: userARN, Region: "us-east-1", Key: tc.key, IdentityPolicies: seed}
+			full := Decide(req)
+			req.Terse = true
+			terse := Decide(req)
+			if full.Decision != tc.want || terse.Decision != tc.want || terse.Message != full.Message || len(terse.Statements) != len(full.Statements) {
+				t.Fatalf("got %v %q / %v %q, want %v and the same message and statements", full.Decision, full.Message, terse.Decision, terse.Message, tc.want)
+			}
+			wantReason := full.Reason
+			if tc.want == iampolicy.Allow {
+				wantReason = ""
+			}
+			if terse.Reason != wantReason {
+				t.Fatalf("got reason %q, want %q", terse.Reason, wantReason)
+			}
+		})
+	}
 }

@@ -165,6 +165,7 @@ func (g *Gate) begin(ctx context.Context, op string) *call {
 		SecureTransport:  c.SecureTransport,
 		Now:              g.now(),
 		Extra:            p.extra,
+		Terse:            true, // no reason of an allow is logged or answered
 	}
 	return cl
 }

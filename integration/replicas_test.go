@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -228,6 +231,9 @@ func TestEtcdRestartFailsCallsCleanlyAndRecovers(t *testing.T) {
 			t.Errorf("%s with etcd down: got %v (HTTP %d), want DependencyTimeoutException, HTTP 500", call.name, err, status)
 		}
 	}
+	if code, body := healthz(t, r.procs[0].url); code != http.StatusServiceUnavailable || !strings.Contains(body, `"reachable":false`) {
+		t.Errorf("/healthz with etcd down: got %d %s, want 503 saying etcd is not reachable", code, body)
+	}
 	r.etcd.Start()
 	// The client reconnects on its own; wait for it, within a bound.
 	deadline := time.Now().Add(30 * time.Second)
@@ -246,4 +252,22 @@ func TestEtcdRestartFailsCallsCleanlyAndRecovers(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	must(c.CreateKey(ctx, &kms.CreateKeyInput{}))(t)
+	if code, body := healthz(t, r.procs[0].url); code != http.StatusOK || !strings.Contains(body, `"reachable":true`) {
+		t.Errorf("/healthz with etcd back: got %d %s, want 200 saying etcd is reachable", code, body)
+	}
+}
+
+// healthz is GET /healthz's status and body.
+func healthz(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
 }

@@ -243,7 +243,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			if u.Kind == "bbolt" {
 				s.cfg.DataPath, s.cfg.Store = u.Path, ""
 			} else {
-				s.storeURL = u
+				s.storeURL, health = u, s.etcdHealth
 			}
 			cfg = s.cfg
 		}
@@ -450,6 +450,20 @@ func (s *Server) openProxy(ctx context.Context) error {
 	}
 	s.proxy, s.backend = p, p
 	return nil
+}
+
+// etcdHealth is /healthz on an etcd store: healthy while a quorum of
+// members answers a read (asked at each probe, for at most
+// healthProbeTimeout).
+func (s *Server) etcdHealth(ctx context.Context) (bool, map[string]any) {
+	ctx, cancel := context.WithTimeout(ctx, healthProbeTimeout)
+	defer cancel()
+	store := map[string]any{"engine": "etcd", "url": s.storeURL.String(), "reachable": true}
+	err := s.db.Ping(ctx)
+	if err != nil {
+		store["reachable"], store["error"] = false, err.Error()
+	}
+	return err == nil, map[string]any{"mode": "emulator", "store": store}
 }
 
 func (s *Server) proxyHealth(ctx context.Context) (bool, map[string]any) {

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -451,6 +452,7 @@ func TestEtcdUnavailableIsDependencyTimeout(t *testing.T) {
 		name string
 		run  func() error
 	}{
+		{"Ping", func() error { return db.Ping(context.Background()) }},
 		{"View", func() error { return db.View(func(tx *storage.Tx) error { tx.Get("b", "k"); return nil }) }},
 		{"Update", func() error { return db.Update(func(tx *storage.Tx) error { return tx.Put("b", "k", []byte("lost")) }) }},
 		{"Scan", func() error {

@@ -231,6 +231,17 @@ func jitterBackoff(random io.Reader) func(int) {
 
 func (e *etcdEngine) Kind() string { return "etcd" }
 
+// ping reads one key linearizably: it answers only when a quorum of
+// members does.
+func (e *etcdEngine) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	if _, err := e.cli.Get(ctx, e.root); err != nil {
+		return e.fail("read", err)
+	}
+	return nil
+}
+
 func (e *etcdEngine) Close() error {
 	e.closeOnce.Do(func() { e.closeErr = e.cli.Close() })
 	return e.closeErr

@@ -7,6 +7,7 @@ package storage
 
 import (
 	"bytes"
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -184,6 +185,29 @@ func newDB(eng Engine, aead cipher.AEAD, path string, opts Options) *DB {
 }
 
 func (db *DB) checkRootKey() error {
+	// A store that has both records is checked in a read-only transaction:
+	// a write transaction's commit writes bbolt's free list and syncs
+	// (8 to 12 ms with 1M keys, in proportion to the free pages).
+	written := false
+	if err := db.View(func(tx *Tx) error {
+		raw := tx.Peek(metaBucket, schemaRecord)
+		if raw == nil || tx.Peek(metaBucket, checkRecord) == nil {
+			return nil
+		}
+		written = true
+		schema, err := tx.readSchemaVersion()
+		if err != nil {
+			return err
+		}
+		db.schema = schema
+		got, _, err := tx.GetSealed(metaBucket, checkRecord)
+		if errors.Is(err, ErrSealed) || (err == nil && !bytes.Equal(got, checkPlaintext)) {
+			return ErrWrongRootKey
+		}
+		return err
+	}); err != nil || written {
+		return err
+	}
 	return db.Update(func(tx *Tx) error {
 		schema, err := tx.readSchemaVersion()
 		if err != nil {
@@ -254,6 +278,17 @@ func (db *DB) View(fn func(*Tx) error) (err error) {
 }
 
 func (db *DB) observed(writable bool, start time.Time) { db.observe(writable, time.Since(start)) }
+
+// Ping checks that the store answers: on etcd a linearizable read (a
+// quorum of members must answer, within ctx and the request timeout; an
+// *UnavailableError otherwise); a bbolt store, open in this process,
+// always does.
+func (db *DB) Ping(ctx context.Context) error {
+	if db.etcd == nil {
+		return nil
+	}
+	return db.etcd.ping(ctx)
+}
 
 // BatchSize is how many independent items (each needing about opsPerItem
 // reads and writes) one write transaction should take, at most want: want

@@ -17,7 +17,7 @@ import (
 )
 
 // AWS's answers captured against real AWS KMS in 2026 (radkawar/stackd,
-// testdata/aws/kms/rotation.json, imports.json, imports_families.json,
+// testdata/aws/kms/rotation.json, grants.json, imports.json, imports_families.json,
 // imports_rotation_expiry.json, imports_multi_region.json, multi_region.json),
 // through the real SDK against the real server.
 
@@ -322,6 +322,11 @@ func TestKeyTypesAsCapturedAgainstAWS(t *testing.T) {
 			_, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(rsaEnc), Plaintext: []byte("x"), EncryptionAlgorithm: types.EncryptionAlgorithmSpecRsaesOaepSha1, EncryptionContext: map[string]string{"a": "b"}})
 			return err
 		}, "ValidationException", "EncryptionContext is not supported when encrypting/decrypting with asymmetric CMKs."},
+		{"a grantee assumed-role ARN with a role path", func() error {
+			_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: aws.String(sym), Operations: []types.GrantOperation{types.GrantOperationDecrypt},
+				GranteePrincipal: aws.String("arn:aws:sts::" + testAccount + ":assumed-role/probe/session-role/target")})
+			return err
+		}, "InvalidArnException", "ARN is not valid: arn:aws:sts::" + testAccount + ":assumed-role/probe/session-role/target"},
 		{"an ML-DSA key with imported material", func() error {
 			_, err := c.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: types.KeySpecMlDsa44, KeyUsage: types.KeyUsageTypeSignVerify, Origin: types.OriginTypeExternal})
 			return err
@@ -333,6 +338,10 @@ func TestKeyTypesAsCapturedAgainstAWS(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantAPIError(t, tc.call(), tc.code, tc.msg) })
 	}
+	t.Run("a grantee assumed-role ARN naming a role and a session is taken", func(t *testing.T) {
+		must(c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: aws.String(sym), Operations: []types.GrantOperation{types.GrantOperationDecrypt},
+			GranteePrincipal: aws.String("arn:aws:sts::" + testAccount + ":assumed-role/session-role/target")}))(t)
+	})
 	t.Run("a disabled key still answers its public key", func(t *testing.T) {
 		signer := newKey(t, c, &kms.CreateKeyInput{KeySpec: types.KeySpecEccNistP521, KeyUsage: types.KeyUsageTypeSignVerify})
 		must(c.DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(signer)}))(t)

@@ -17,9 +17,10 @@ import (
 )
 
 // AWS's answers captured against real AWS KMS in 2026 (radkawar/stackd,
-// testdata/aws/kms/rotation.json, grants.json, imports.json, imports_families.json,
-// imports_rotation_expiry.json, imports_multi_region.json, multi_region.json),
-// through the real SDK against the real server.
+// testdata/aws/kms/rotation.json, grants.json, hmac.json, imports.json,
+// imports_families.json, imports_rotation_expiry.json,
+// imports_multi_region.json, multi_region.json), through the real SDK
+// against the real server.
 
 // importer imports material into keys through c (GetParametersForImport,
 // wrap, ImportKeyMaterial).
@@ -322,6 +323,10 @@ func TestKeyTypesAsCapturedAgainstAWS(t *testing.T) {
 			_, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(rsaEnc), Plaintext: []byte("x"), EncryptionAlgorithm: types.EncryptionAlgorithmSpecRsaesOaepSha1, EncryptionContext: map[string]string{"a": "b"}})
 			return err
 		}, "ValidationException", "EncryptionContext is not supported when encrypting/decrypting with asymmetric CMKs."},
+		{"VerifyMac of a wrong MAC under DryRun: the verdict, not DryRunOperationException", func() error {
+			_, err := c.VerifyMac(ctx, &kms.VerifyMacInput{KeyId: aws.String(hmacKey), Message: []byte("m"), Mac: bytes.Repeat([]byte{1}, 28), MacAlgorithm: types.MacAlgorithmSpecHmacSha224, DryRun: aws.Bool(true)})
+			return err
+		}, "KMSInvalidMacException", "-"},
 		{"a grantee assumed-role ARN with a role path", func() error {
 			_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: aws.String(sym), Operations: []types.GrantOperation{types.GrantOperationDecrypt},
 				GranteePrincipal: aws.String("arn:aws:sts::" + testAccount + ":assumed-role/probe/session-role/target")})

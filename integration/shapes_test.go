@@ -221,6 +221,15 @@ func TestOutputMembersAsAWS(t *testing.T) {
 				DestinationKeyId: aws.String(rsaEnc), DestinationEncryptionAlgorithm: types.EncryptionAlgorithmSpecRsaesOaepSha1})
 			return err
 		}, "", "CiphertextBlob DestinationEncryptionAlgorithm KeyId SourceEncryptionAlgorithm SourceKeyId"},
+		{"ReEncrypt RSA to symmetric: the destination's material id only (captured)", func() error {
+			_, err := c.ReEncrypt(ctx, &kms.ReEncryptInput{CiphertextBlob: rsaBlob, SourceKeyId: aws.String(rsaEnc), SourceEncryptionAlgorithm: types.EncryptionAlgorithmSpecRsaesOaepSha256,
+				DestinationKeyId: aws.String(sym)})
+			return err
+		}, "", "CiphertextBlob DestinationEncryptionAlgorithm DestinationKeyMaterialId KeyId SourceEncryptionAlgorithm SourceKeyId"},
+		{"ReEncrypt symmetric to RSA: the source's material id only (captured)", func() error {
+			_, err := c.ReEncrypt(ctx, &kms.ReEncryptInput{CiphertextBlob: blob, DestinationKeyId: aws.String(rsaEnc), DestinationEncryptionAlgorithm: types.EncryptionAlgorithmSpecRsaesOaepSha1})
+			return err
+		}, "", "CiphertextBlob DestinationEncryptionAlgorithm KeyId SourceEncryptionAlgorithm SourceKeyId SourceKeyMaterialId"},
 		{"GenerateDataKey", func() error {
 			_, err := c.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String(sym), KeySpec: types.DataKeySpecAes256})
 			return err

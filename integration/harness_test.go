@@ -96,7 +96,8 @@ func onEveryStore(t *testing.T, test func(*testing.T, *kmsgatetest.Server)) {
 
 // binaryStores are the store flags of `kmsgate serve` for each engine, for
 // the tests of real clients against the binary: a bbolt file, or a new
-// store in an etcd member of the test's own with the root key in a file.
+// store in an etcd member of the test's own with the root key in a file
+// (plain, or TLS-only with client certificates: the --etcd-* flags).
 func binaryStores(t *testing.T) []struct {
 	name string
 	args func(t *testing.T) []string
@@ -108,6 +109,11 @@ func binaryStores(t *testing.T) []struct {
 		{"bbolt", func(t *testing.T) []string { return []string{"--data", filepath.Join(t.TempDir(), "kmsgate.db")} }},
 		{"etcd", func(t *testing.T) []string {
 			return []string{"--store", storagetest.StartEtcd(t).URL(), "--init", "--root-key-file", rootKeyFile(t)}
+		}},
+		{"etcd over TLS with a client certificate", func(t *testing.T) []string {
+			e := storagetest.StartEtcdTLS(t)
+			return []string{"--store", e.URL(), "--init", "--root-key-file", rootKeyFile(t),
+				"--etcd-cacert", e.TLS.CA, "--etcd-cert", e.TLS.ClientCert, "--etcd-key", e.TLS.ClientKey}
 		}},
 	}
 }

@@ -34,7 +34,14 @@ type replicas struct {
 // store in it, with args added to each (the first one creates the store).
 func startReplicas(t *testing.T, n int, args ...string) *replicas {
 	t.Helper()
-	r := &replicas{etcd: storagetest.StartEtcd(t), key: rootKeyFile(t)}
+	return startReplicasOn(t, storagetest.StartEtcd(t), n, args...)
+}
+
+// startReplicasOn is startReplicas on the cluster of the etcd member e
+// (the store URL names every member).
+func startReplicasOn(t *testing.T, e *storagetest.Etcd, n int, args ...string) *replicas {
+	t.Helper()
+	r := &replicas{etcd: e, key: rootKeyFile(t)}
 	r.store = r.etcd.URL()
 	for i := range n {
 		r.procs = append(r.procs, r.start(t, i == 0, args...))
@@ -270,4 +277,72 @@ func healthz(t *testing.T, url string) (int, string) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(body)
+}
+
+// TestEtcdLeaderRestartFailsCallsCleanlyAndRecovers: two kmsgate replicas
+// on a three-member etcd cluster; the leader crashes. While it is down (and a new one
+// is elected) every call either succeeds or fails as a server fault with
+// an AWS code (DependencyTimeoutException or KMSInternalException, HTTP
+// 500, which SDKs retry); no acknowledged key is lost; with the old leader
+// back every replica serves every call.
+func TestEtcdLeaderRestartFailsCallsCleanlyAndRecovers(t *testing.T) {
+	members := storagetest.StartEtcdCluster(t, 3)
+	r := startReplicasOn(t, members[0], 2, "--etcd-timeout", "2s")
+	clients := []*kms.Client{sdk(r.procs[0].url), sdk(r.procs[1].url)}
+	ctx := context.Background()
+	key := must(clients[0].CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId
+	blob := must(clients[1].Encrypt(ctx, &kms.EncryptInput{KeyId: key, Plaintext: []byte("before")}))(t).CiphertextBlob
+
+	// SIGKILL: a leader stopped with SIGTERM hands leadership over first,
+	// and nothing would fail.
+	leader := members[0].Leader()
+	leader.Kill()
+	var acked []*string
+	codes := map[string]int{}
+	for i := range 20 {
+		c := clients[i%2]
+		var err error
+		if i%4 < 2 {
+			var out *kms.CreateKeyOutput
+			if out, err = c.CreateKey(ctx, &kms.CreateKeyInput{}); err == nil {
+				acked = append(acked, out.KeyMetadata.KeyId)
+			}
+		} else {
+			_, err = c.Encrypt(ctx, &kms.EncryptInput{KeyId: key, Plaintext: []byte("x")})
+		}
+		code := errorCode(err)
+		codes[code]++
+		var re *awshttp.ResponseError
+		switch {
+		case err == nil:
+		case (code == "DependencyTimeoutException" || code == "KMSInternalException") && errors.As(err, &re) && re.HTTPStatusCode() == 500:
+		default:
+			t.Errorf("call %d with the leader down: got %v, want success or a 500 DependencyTimeoutException/KMSInternalException", i, err)
+		}
+	}
+	t.Logf("answers with the leader down: %v", codes)
+	leader.Start()
+	deadline := time.Now().Add(30 * time.Second)
+	for i, c := range clients {
+		for {
+			dec, err := c.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob})
+			if err == nil {
+				if string(dec.Plaintext) != "before" {
+					t.Errorf("replica %d after the leader's restart: got %q, want %q", i, dec.Plaintext, "before")
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("replica %d did not serve within 30s of the leader's restart: %v", i, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	for _, id := range acked {
+		for i, c := range clients {
+			if _, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: id}); err != nil {
+				t.Errorf("key %s acknowledged while the leader was down: DescribeKey on replica %d got %v", aws.ToString(id), i, err)
+			}
+		}
+	}
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/smithy-go"
 
@@ -507,5 +509,150 @@ func TestEtcdTxnTooLarge(t *testing.T) {
 	var tl *storage.TxnTooLargeError
 	if !errors.As(err, &tl) || tl.Writes != 5 || tl.Max != 4 {
 		t.Errorf("5 writes with MaxTxnOps 4: got %v, want a TxnTooLargeError of 5 writes, max 4", err)
+	}
+}
+
+// TestEtcdAuthentication: with etcd's authentication on, the store opens
+// with a user allowed its prefix, and is refused with a clear error for a
+// wrong password, no credentials, or a user not allowed the prefix.
+func TestEtcdAuthentication(t *testing.T) {
+	e := storagetest.StartEtcd(t)
+	e.EnableAuth("root-secret", "kmsgate", "kmsgate-secret", "/kmsgate-auth/")
+	open := func(prefix, user, password string) (*storage.DB, error) {
+		cfg := storage.EtcdConfig{Endpoints: []string{e.Endpoint()}, Prefix: prefix, Username: user, Password: password,
+			RequestTimeout: 5 * time.Second, MaxAttempts: 2}
+		return storage.OpenEtcd(cfg, storage.Options{RootKey: storagetest.RootKey()})
+	}
+	cases := []struct {
+		name, prefix, user, password string
+		wantErr                      string // "" for success
+	}{
+		{"the store's user", "/kmsgate-auth", "kmsgate", "kmsgate-secret", ""},
+		{"a wrong password", "/kmsgate-auth", "kmsgate", "wrong", "authentication failed"},
+		{"no credentials", "/kmsgate-auth", "", "", "user name is empty"},
+		{"a prefix the user may not use", "/other", "kmsgate", "kmsgate-secret", "permission denied"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			db, err := open(c.prefix, c.user, c.password)
+			if err := checkOpen(t, db, err, c.wantErr); err != nil && c.password != "" && strings.Contains(err.Error(), c.password) {
+				t.Errorf("got %v, which holds the password", err)
+			}
+		})
+	}
+}
+
+// checkOpen checks an OpenEtcd's outcome: the store open and usable when
+// wantErr is "", else refused with an error saying wantErr (returned).
+func checkOpen(t *testing.T, db *storage.DB, err error, wantErr string) error {
+	t.Helper()
+	if wantErr == "" {
+		if err != nil {
+			t.Fatalf("got %v, want the store open", err)
+		}
+		defer db.Close()
+		put(t, db, "b", "k", "v")
+		return nil
+	}
+	if err == nil {
+		db.Close()
+		t.Fatalf("got the store open, want an error saying %q", wantErr)
+	}
+	if !strings.Contains(err.Error(), wantErr) {
+		t.Errorf("got %v, want an error saying %q", err, wantErr)
+	}
+	return err
+}
+
+// TestEtcdTLS: a member that takes only TLS clients with a certificate
+// signed by its CA serves the store to a client with both (files read by
+// EtcdTLS, as --etcd-cacert/--etcd-cert/--etcd-key are), and refuses the
+// others.
+func TestEtcdTLS(t *testing.T) {
+	e := storagetest.StartEtcdTLS(t)
+	f := e.TLS
+	cases := []struct {
+		name          string
+		ca, cert, key string
+		wantErr       string // "" to open; else what the refusal says
+	}{
+		{"CA and client certificate", f.CA, f.ClientCert, f.ClientKey, ""},
+		{"no client certificate", f.CA, "", "", "bad certificate"},
+		{"the system's roots, not the member's CA", "", f.ClientCert, f.ClientKey, "signed by unknown authority"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tlsCfg, err := storage.EtcdTLS(c.ca, c.cert, c.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := storage.EtcdConfig{Endpoints: []string{e.Endpoint()}, Prefix: "/kmsgate-tls", TLS: tlsCfg,
+				RequestTimeout: time.Second, DialTimeout: time.Second, MaxAttempts: 1}
+			db, err := storage.OpenEtcd(cfg, storage.Options{RootKey: storagetest.RootKey()})
+			var ue *storage.UnavailableError
+			if err := checkOpen(t, db, err, c.wantErr); err != nil && !errors.As(err, &ue) {
+				t.Errorf("got %v (%T), want an *UnavailableError", err, err)
+			}
+		})
+	}
+	if _, err := storage.EtcdTLS("", f.ClientCert, ""); err == nil {
+		t.Error("EtcdTLS with a certificate and no key: got nil error, want one")
+	}
+}
+
+// TestEtcdConflictRunsAgainThenGivesUp: a transaction whose read is
+// changed by another writer before it commits runs again on the new
+// state; when every run meets a new commit up to MaxAttempts, it fails
+// with a *ConflictError answered KMSInternalException.
+func TestEtcdConflictRunsAgainThenGivesUp(t *testing.T) {
+	e := storagetest.StartEtcd(t)
+	cases := []struct {
+		name         string
+		attempts     int
+		interfere    int // runs during which the other writer commits
+		wantConflict bool
+		wantRuns     int
+		wantFinal    string
+	}{
+		{"one interference, two attempts", 2, 1, false, 2, "other+1"},
+		{"interference every run", 3, 3, true, 3, "other"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := e.Config()
+			cfg.MaxAttempts = c.attempts
+			db, err := storage.OpenEtcd(cfg, storage.Options{RootKey: storagetest.RootKey()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			other, err := storage.OpenEtcd(cfg, storage.Options{RootKey: storagetest.RootKey()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			runs := 0
+			err = db.Update(func(tx *storage.Tx) error {
+				runs++
+				v := string(tx.Get("b", "k"))
+				if runs <= c.interfere {
+					put(t, other, "b", "k", "other")
+				}
+				return tx.Put("b", "k", []byte(v+"+1"))
+			})
+			var ce *storage.ConflictError
+			var api smithy.APIError
+			if got := errors.As(err, &ce) && errors.As(err, &api) && api.ErrorCode() == "KMSInternalException"; got != c.wantConflict {
+				t.Errorf("got %v, want a ConflictError: %v", err, c.wantConflict)
+			}
+			if !c.wantConflict && err != nil {
+				t.Errorf("got %v, want nil", err)
+			}
+			var final string
+			_ = db.View(func(tx *storage.Tx) error { final = string(tx.Get("b", "k")); return nil })
+			if runs != c.wantRuns || final != c.wantFinal {
+				t.Errorf("got %d runs and %q, want %d and %q", runs, final, c.wantRuns, c.wantFinal)
+			}
+		})
 	}
 }

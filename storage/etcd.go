@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -64,9 +65,15 @@ type UnavailableError struct {
 	Store string
 	Op    string
 	Cause error
+	// Endpoints, at Open only, says what connecting to each endpoint
+	// found (refused, TLS handshake failed, ...).
+	Endpoints string
 }
 
 func (e *UnavailableError) Error() string {
+	if e.Endpoints != "" {
+		return fmt.Sprintf("the store %s did not answer (%s): %v; %s", e.Store, e.Op, e.Cause, e.Endpoints)
+	}
 	return fmt.Sprintf("the store %s did not answer (%s): %v; retry the request", e.Store, e.Op, e.Cause)
 }
 
@@ -189,7 +196,7 @@ func OpenEtcd(cfg EtcdConfig, opts Options) (*DB, error) {
 		Logger:      zap.NewNop(),
 	})
 	if err != nil {
-		return nil, &UnavailableError{Store: name, Op: "connect", Cause: err}
+		return nil, e.fail("connect", err)
 	}
 	db := newDB(e, aead, name, opts)
 	db.etcd = e
@@ -206,9 +213,55 @@ func OpenEtcd(cfg EtcdConfig, opts Options) (*DB, error) {
 	}
 	if err := db.checkRootKey(); err != nil {
 		_ = e.Close()
-		return nil, err
+		return nil, diagnose(err, cfg)
 	}
 	return db, nil
+}
+
+// diagnose adds to an *UnavailableError at Open what connecting to each
+// endpoint finds: the etcd client retries quietly until the timeout, so
+// its error alone does not tell a member that is down from a TLS setting
+// it refuses.
+func diagnose(err error, cfg EtcdConfig) error {
+	var ue *UnavailableError
+	if !errors.As(err, &ue) {
+		return err
+	}
+	var found []string
+	for _, ep := range cfg.Endpoints {
+		host := strings.TrimPrefix(strings.TrimPrefix(ep, "https://"), "http://")
+		d := &net.Dialer{Timeout: 2 * time.Second}
+		var cerr error
+		if cfg.TLS != nil {
+			tc := cfg.TLS.Clone()
+			if h, _, err := net.SplitHostPort(host); err == nil && tc.ServerName == "" {
+				tc.ServerName = h
+			}
+			var c *tls.Conn
+			if c, cerr = tls.DialWithDialer(d, "tcp", host, tc); cerr == nil {
+				// With TLS 1.3 a member refusing the client's certificate
+				// says so after the handshake: read its alert.
+				_ = c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+				var ne net.Error
+				if _, rerr := c.Read(make([]byte, 1)); rerr != nil && !(errors.As(rerr, &ne) && ne.Timeout()) {
+					cerr = rerr
+				}
+				c.Close()
+			}
+		} else {
+			var c net.Conn
+			if c, cerr = d.Dial("tcp", host); cerr == nil {
+				c.Close()
+			}
+		}
+		if cerr != nil {
+			found = append(found, fmt.Sprintf("%s: %v", host, cerr))
+		} else {
+			found = append(found, host+": connects")
+		}
+	}
+	ue.Endpoints = "connecting to the endpoints: " + strings.Join(found, "; ")
+	return err
 }
 
 func orDuration(d, def time.Duration) time.Duration {

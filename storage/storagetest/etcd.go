@@ -1,6 +1,8 @@
 package storagetest
 
 import (
+	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 
 	"github.com/kmsgate/kmsgate/storage"
 )
@@ -26,13 +31,27 @@ const etcdReadyTimeout = 30 * time.Second
 // the data directory's parent. Stop and Start restart it on the same data
 // and ports; the test's cleanup stops it with SIGTERM.
 type Etcd struct {
-	t          testing.TB
-	dir        string
-	client     string // host:port
-	peer       string
+	t      testing.TB
+	dir    string
+	name   string
+	client string // host:port
+	peer   string
+	// cluster is --initial-cluster: every member's name=peer URL.
+	cluster    string
 	cmd        *exec.Cmd
 	exited     chan struct{}
-	prefixSeen atomic.Int64
+	prefixSeen *atomic.Int64
+	// members are all the cluster's members (this one among them).
+	members []*Etcd
+	// TLS is set for a member that takes only TLS clients with a
+	// certificate (StartEtcdTLS).
+	TLS *TLSFiles
+}
+
+// TLSFiles are the PEM files of a TLS member: the CA that signed both
+// certificates, the member's own, and a client's.
+type TLSFiles struct {
+	CA, ServerCert, ServerKey, ClientCert, ClientKey string
 }
 
 // StartEtcd starts an etcd member for the test, failing it (not skipping)
@@ -40,20 +59,60 @@ type Etcd struct {
 // developer (apt-get install etcd-server).
 func StartEtcd(t testing.TB) *Etcd {
 	t.Helper()
+	return StartEtcdCluster(t, 1)[0]
+}
+
+// StartEtcdTLS starts one etcd member that serves clients over TLS only
+// and requires a client certificate signed by its CA (files made in
+// t.TempDir()).
+func StartEtcdTLS(t testing.TB) *Etcd {
+	t.Helper()
+	files, err := writeTLSFiles(t.TempDir())
+	if err != nil {
+		t.Fatalf("TLS files for etcd: %v", err)
+	}
+	return startEtcdCluster(t, 1, files)[0]
+}
+
+// StartEtcdCluster starts a cluster of n etcd members for the test, as
+// StartEtcd starts one: every member in its own t.TempDir() on free
+// loopback ports, all stopped with SIGTERM at cleanup.
+func StartEtcdCluster(t testing.TB, n int) []*Etcd {
+	t.Helper()
+	return startEtcdCluster(t, n, nil)
+}
+
+func startEtcdCluster(t testing.TB, n int, tlsFiles *TLSFiles) []*Etcd {
+	t.Helper()
 	if _, err := os.Stat(EtcdBinary); err != nil {
 		t.Fatalf("etcd is not installed at %s (%v): install Debian's etcd-server package (apt-get install -y etcd-server); .ci/run and make test-deps do", EtcdBinary, err)
 	}
-	e := &Etcd{t: t, dir: t.TempDir()}
-	ports, err := freePorts(2)
+	ports, err := freePorts(2 * n)
 	if err != nil {
 		t.Fatalf("free ports for etcd: %v", err)
 	}
-	e.client, e.peer = ports[0], ports[1]
-	t.Cleanup(func() { e.stop(syscall.SIGTERM) })
-	if err := e.start(); err != nil {
-		t.Fatal(err)
+	members := make([]*Etcd, n)
+	var cluster []string
+	seen := &atomic.Int64{}
+	for i := range members {
+		e := &Etcd{t: t, dir: t.TempDir(), name: fmt.Sprintf("m%d", i), client: ports[2*i], peer: ports[2*i+1], prefixSeen: seen, members: members, TLS: tlsFiles}
+		members[i] = e
+		cluster = append(cluster, e.name+"=http://"+e.peer)
+		t.Cleanup(func() { e.stop(syscall.SIGTERM) })
 	}
-	return e
+	for _, e := range members {
+		e.cluster = strings.Join(cluster, ",")
+		if err := e.launch(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A member answers once a quorum is up: wait after starting them all.
+	for _, e := range members {
+		if err := e.waitReady(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return members
 }
 
 // freePorts finds n loopback ports free right now (held open together so
@@ -80,40 +139,106 @@ func freePorts(n int) ([]string, error) {
 // Endpoint is the member's client address, host:port.
 func (e *Etcd) Endpoint() string { return e.client }
 
-// URL is a --store URL of a store under a prefix of its own in this etcd.
+// URL is a --store URL of a store under a prefix of its own in this
+// member's cluster, naming every member.
 func (e *Etcd) URL() string {
-	return fmt.Sprintf("etcd://%s/kmsgate-test-%d", e.client, e.prefixSeen.Add(1))
+	return fmt.Sprintf("etcd://%s/kmsgate-test-%d", strings.Join(e.endpoints(), ","), e.prefixSeen.Add(1))
 }
 
-// Config is an EtcdConfig for a store under a prefix of its own.
+// Config is an EtcdConfig for a store under a prefix of its own in this
+// member's cluster, naming every member.
 func (e *Etcd) Config() storage.EtcdConfig {
-	return storage.EtcdConfig{Endpoints: []string{e.client}, Prefix: fmt.Sprintf("/kmsgate-test-%d", e.prefixSeen.Add(1))}
+	return storage.EtcdConfig{Endpoints: e.endpoints(), Prefix: fmt.Sprintf("/kmsgate-test-%d", e.prefixSeen.Add(1)), TLS: e.clientTLS()}
+}
+
+// clientTLS is the client side of a TLS member (nil for a plain one).
+func (e *Etcd) clientTLS() *tls.Config {
+	if e.TLS == nil {
+		return nil
+	}
+	cfg, err := storage.EtcdTLS(e.TLS.CA, e.TLS.ClientCert, e.TLS.ClientKey)
+	if err != nil {
+		e.t.Fatalf("etcd client TLS: %v", err)
+	}
+	return cfg
+}
+
+func (e *Etcd) endpoints() []string {
+	var eps []string
+	for _, m := range e.members {
+		eps = append(eps, m.client)
+	}
+	return eps
+}
+
+// Leader is the cluster's member that is leader now, as the members
+// answer (it fails the test when none answers within 10s).
+func (e *Etcd) Leader() *Etcd {
+	e.t.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: e.endpoints(), DialTimeout: 5 * time.Second, Logger: zap.NewNop(), TLS: e.clientTLS()})
+	if err != nil {
+		e.t.Fatalf("etcd client: %v", err)
+	}
+	defer cli.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, m := range e.members {
+			if m.cmd == nil {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			st, err := cli.Status(ctx, m.client)
+			cancel()
+			if err == nil && st.Leader != 0 && st.Leader == st.Header.MemberId {
+				return m
+			}
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no etcd member said it was the leader within 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func (e *Etcd) start() error {
+	if err := e.launch(); err != nil {
+		return err
+	}
+	return e.waitReady()
+}
+
+// launch starts the member's process.
+func (e *Etcd) launch() error {
 	log, err := os.OpenFile(filepath.Join(e.dir, "etcd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
 	defer log.Close()
-	cmd := exec.Command(EtcdBinary,
-		"--name", "test",
+	scheme := "http://"
+	var tlsArgs []string
+	if e.TLS != nil {
+		scheme = "https://"
+		tlsArgs = []string{"--cert-file", e.TLS.ServerCert, "--key-file", e.TLS.ServerKey, "--trusted-ca-file", e.TLS.CA, "--client-cert-auth"}
+	}
+	cmd := exec.Command(EtcdBinary, append([]string{
+		"--name", e.name,
 		"--data-dir", filepath.Join(e.dir, "data"),
-		"--listen-client-urls", "http://"+e.client,
-		"--advertise-client-urls", "http://"+e.client,
-		"--listen-peer-urls", "http://"+e.peer,
-		"--initial-advertise-peer-urls", "http://"+e.peer,
-		"--initial-cluster", "test=http://"+e.peer,
+		"--listen-client-urls", scheme + e.client,
+		"--advertise-client-urls", scheme + e.client,
+		"--listen-peer-urls", "http://" + e.peer,
+		"--initial-advertise-peer-urls", "http://" + e.peer,
+		"--initial-cluster", e.cluster, "--initial-cluster-token", "kmsgate-test",
 		"--logger", "zap", "--log-outputs", "stderr", "--log-level", "warn",
-	)
+	}, tlsArgs...)...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "TMPDIR=" + e.dir}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start etcd: %w", err)
 	}
-	e.cmd, e.exited = cmd, make(chan struct{})
-	go func() { _ = cmd.Wait(); close(e.exited) }()
-	return e.waitReady()
+	exited := make(chan struct{})
+	e.cmd, e.exited = cmd, exited
+	go func() { _ = cmd.Wait(); close(exited) }()
+	return nil
 }
 
 // waitReady waits until the member answers a read, the process exits, or
@@ -143,7 +268,7 @@ func (e *Etcd) waitReady() error {
 
 // probe opens and closes a store (a linearizable read and a write).
 func (e *Etcd) probe() error {
-	cfg := storage.EtcdConfig{Endpoints: []string{e.client}, Prefix: "/kmsgate-probe", RequestTimeout: 2 * time.Second, DialTimeout: 2 * time.Second, MaxAttempts: 1}
+	cfg := storage.EtcdConfig{Endpoints: []string{e.client}, Prefix: "/kmsgate-probe", RequestTimeout: 2 * time.Second, DialTimeout: 2 * time.Second, MaxAttempts: 4, TLS: e.clientTLS()}
 	db, err := storage.OpenEtcd(cfg, storage.Options{RootKey: RootKey()})
 	if err != nil {
 		return err
@@ -165,6 +290,46 @@ func (e *Etcd) Log() string {
 func (e *Etcd) Stop() {
 	e.t.Helper()
 	e.stop(syscall.SIGTERM)
+}
+
+// EnableAuth turns on etcd's authentication with a root user (password
+// rootPassword) and a user that may read and write only the keys under
+// prefix. The member cannot be restarted by the test afterwards (its
+// readiness probe has no credentials).
+func (e *Etcd) EnableAuth(rootPassword, user, password, prefix string) {
+	e.t.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: e.endpoints(), DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		e.t.Fatalf("etcd client: %v", err)
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	steps := []func() error{
+		func() error { _, err := cli.RoleAdd(ctx, "root"); return err },
+		func() error { _, err := cli.UserAdd(ctx, "root", rootPassword); return err },
+		func() error { _, err := cli.UserGrantRole(ctx, "root", "root"); return err },
+		func() error { _, err := cli.RoleAdd(ctx, user); return err },
+		func() error {
+			_, err := cli.RoleGrantPermission(ctx, user, prefix, clientv3.GetPrefixRangeEnd(prefix), clientv3.PermissionType(clientv3.PermReadWrite))
+			return err
+		},
+		func() error { _, err := cli.UserAdd(ctx, user, password); return err },
+		func() error { _, err := cli.UserGrantRole(ctx, user, user); return err },
+		func() error { _, err := cli.AuthEnable(ctx); return err },
+	}
+	for i, step := range steps {
+		if err := step(); err != nil {
+			e.t.Fatalf("enable etcd auth, step %d: %v", i+1, err)
+		}
+	}
+}
+
+// Kill stops the member with SIGKILL, as a crash would (no leadership
+// handed over), and waits for it to exit.
+func (e *Etcd) Kill() {
+	e.t.Helper()
+	e.stop(syscall.SIGKILL)
 }
 
 // Start starts a stopped member again on its data and ports.

@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -96,4 +97,32 @@ func TestFactsFollowTimeWithoutAWrite(t *testing.T) {
 	e.clock.Advance(8 * 24 * time.Hour)
 	_, err := e.svc.KeyFacts(ctx, testAccount, testRegion, id)
 	wantErr(t, err, "NotFoundException", "*")
+}
+
+// TestFactsCachedBetweenWrites pins what the facts cache saves: a second
+// look-up of the same KeyId in the same store snapshot reads no key,
+// alias or index record (one read transaction for the snapshot id only).
+func TestFactsCachedBetweenWrites(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	id := e.createKey(&kms.CreateKeyInput{Tags: []types.Tag{{TagKey: aws.String("env"), TagValue: aws.String("prod")}}})
+	const runs = 20
+	for i := range runs + 1 { // AllocsPerRun runs once more to warm up
+		e.alias(fmt.Sprintf("alias/a%d", i), id)
+	}
+	n := 0
+	uncached := testing.AllocsPerRun(runs, func() { // a KeyId not looked up before
+		if _, err := e.svc.KeyFacts(ctx, testAccount, testRegion, fmt.Sprintf("alias/a%d", n)); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	})
+	cached := testing.AllocsPerRun(100, func() {
+		if _, err := e.svc.KeyFacts(ctx, testAccount, testRegion, "alias/a0"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if cached > 7 || cached >= uncached {
+		t.Errorf("got %v allocations per cached look-up and %v per first look-up, want at most 7 and fewer than the first", cached, uncached)
+	}
 }

@@ -280,3 +280,32 @@ func TestAuthVerifyPresignedQuery(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthVerifyAcceptsEveryHeaderTheClientSigned: some SDKs (the AWS SDK
+// for Java 1.x) sign User-Agent, which aws-sdk-go-v2's signer leaves out of
+// what it signs itself; the server must check the headers the request
+// names in SignedHeaders, whatever its own signer would have signed.
+func TestAuthVerifyAcceptsEveryHeaderTheClientSigned(t *testing.T) {
+	in := start(t, withAuth(authFiles(t)))
+	body := []byte(`{"NumberOfBytes":8}`)
+	req, err := http.NewRequest(http.MethodPost, in.srv.URL()+"/", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "TrentService.GenerateRandom")
+	// Under its lower-case name the SDK's signer signs it, as Java's does.
+	req.Header["user-agent"] = []string{"aws-sdk-java/1.12.0 Linux/6.1"}
+	sum := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKIAADMIN", SecretAccessKey: "admin-secret"}, req,
+		hex.EncodeToString(sum[:]), "kms", testRegion, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	req.Header["User-Agent"] = []string{""} // net/http then sends no User-Agent of its own
+	if !regexp.MustCompile(`SignedHeaders=[^,]*user-agent`).MatchString(req.Header.Get("Authorization")) {
+		t.Fatalf("got Authorization %q, want user-agent among the signed headers", req.Header.Get("Authorization"))
+	}
+	if status, code, msg := send(t, req); status != 200 {
+		t.Fatalf("got %d %s %q, want 200", status, code, msg)
+	}
+}

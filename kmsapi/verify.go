@@ -171,7 +171,12 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 	}
 	// The request as the client signed it: method, path, query, the signed
 	// headers and the body's hash. Nothing else goes to the signer, which
-	// signs every header it is given.
+	// signs every header it is given but those it never signs itself
+	// (User-Agent, Expect, X-Amzn-Trace-Id, ...), which it recognises by
+	// their canonical names: a header the client signed goes in under its
+	// lower-case name, so that it is signed whatever it is (the AWS SDK
+	// for Java 1.x signs User-Agent). X-Amz-Date keeps its canonical name:
+	// the signer writes it there itself.
 	signed := &http.Request{
 		Method: r.Method,
 		URL:    &url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery},
@@ -188,7 +193,11 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 		}
 		ck := canonicalHeaderKey(name)
 		if vals, ok := r.Header[ck]; ok {
-			signed.Header[ck] = vals
+			if name == "x-amz-date" {
+				signed.Header[ck] = vals
+			} else {
+				signed.Header[name] = vals
+			}
 		}
 	}
 	sum := sha256.Sum256(body)

@@ -239,7 +239,29 @@ func checkPrincipal(field string, v *string) error {
 	if !rePrincipal.MatchString(*v) {
 		return validationPattern(field, *v, principalPat)
 	}
+	if !wellFormedSession(*v) {
+		// AWS's answer, captured for an assumed-role ARN with a path
+		// (radkawar/stackd grants.json).
+		return &types.InvalidArnException{Message: aws.String("ARN is not valid: " + *v)}
+	}
 	return nil
+}
+
+// wellFormedSession reports whether an STS assumed-role ARN names exactly
+// a role and a session (assumed-role ARNs carry no role path); any other
+// principal passes. AWS also refuses principals that do not exist, which
+// kmsgate cannot know.
+func wellFormedSession(p string) bool {
+	parts := strings.SplitN(p, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sts" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(parts[5], "assumed-role/")
+	if !ok {
+		return true
+	}
+	role, session, ok := strings.Cut(rest, "/")
+	return ok && role != "" && session != "" && !strings.Contains(session, "/")
 }
 
 func checkGrantName(v *string) error {

@@ -106,8 +106,11 @@ func (k *keyRecord) importRotates() bool {
 }
 
 // materialExpired reports whether material version m has expired at now.
+// Material pending rotation does not expire while it waits: AWS lists it
+// IMPORTED past its ValidTo, rotates into it, and the key then waits for it
+// (captured).
 func (m *materialInfo) materialExpired(now time.Time) bool {
-	return !m.Absent && m.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires && !m.ValidTo.IsZero() && !now.Before(m.ValidTo)
+	return !m.Absent && !m.Pending && m.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires && !m.ValidTo.IsZero() && !now.Before(m.ValidTo)
 }
 
 // importExpired reports whether any imported material version's ValidTo

@@ -168,17 +168,20 @@ func TestImportedMaterialVersions(t *testing.T) {
 		_, err := imp(one, &kms.ImportKeyMaterialInput{KeyMaterialId: aws.String(mid2)})
 		wantErr(t, err, "IncorrectKeyMaterialException", "*")
 	})
-	t.Run("pending material that expires is forgotten; the key keeps its state", func(t *testing.T) {
+	t.Run("pending material past its ValidTo stays pending, and expires once it is current (captured)", func(t *testing.T) {
 		until := e.clock.Now().Add(time.Hour)
 		third, err := imp(three, &kms.ImportKeyMaterialInput{ImportType: types.ImportTypeNewKeyMaterial, ExpirationModel: types.ExpirationModelTypeKeyMaterialExpires, ValidTo: &until})
 		ok(t, err)
 		e.clock.Advance(2 * time.Hour)
-		if _, found := e.rotationStates(id)[aws.ToString(third.KeyMaterialId)]; found {
-			t.Fatal("expired pending material is still listed")
+		r, found := e.rotationStates(id)[aws.ToString(third.KeyMaterialId)]
+		if !found || r.KeyMaterialState != types.KeyMaterialStatePendingRotation || r.ImportState != types.ImportStateImported || r.ValidTo == nil {
+			t.Fatalf("got %+v (listed %v), want PENDING_ROTATION, IMPORTED, with its ValidTo", r, found)
 		}
 		if st := e.describe(id).KeyMetadata.KeyState; st != types.KeyStateEnabled {
 			t.Fatalf("got %s, want Enabled", st)
 		}
+		_, err = e.svc.DeleteImportedKeyMaterial(e.ctx, &kms.DeleteImportedKeyMaterialInput{KeyId: aws.String(id), KeyMaterialId: third.KeyMaterialId})
+		ok(t, err)
 	})
 	t.Run("current material expires at its own ValidTo", func(t *testing.T) {
 		e.clock.Advance(48 * time.Hour) // past the second version's ValidTo

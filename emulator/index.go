@@ -69,7 +69,7 @@ func (k *keyRecord) dueAt() (at time.Time, ok bool) {
 	if k.Import != nil {
 		for i := range k.Materials {
 			m := &k.Materials[i]
-			if !m.Absent && m.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires && !m.ValidTo.IsZero() {
+			if !m.Absent && !m.Pending && m.ExpirationModel == types.ExpirationModelTypeKeyMaterialExpires && !m.ValidTo.IsZero() {
 				consider(&m.ValidTo)
 			}
 		}

@@ -117,7 +117,7 @@ func TestCreateKeyRejectsBadInput(t *testing.T) {
 			"TagException", "Tags beginning with aws: are reserved"},
 		{"an ML-DSA key cannot have origin EXTERNAL",
 			&kms.CreateKeyInput{KeySpec: types.KeySpecMlDsa65, KeyUsage: types.KeyUsageTypeSignVerify, Origin: types.OriginTypeExternal},
-			"UnsupportedOperationException", "KeySpec ML_DSA_65 does not support Origin EXTERNAL."},
+			"ValidationException", "KeySpec ML_DSA_65 is not supported for Origin EXTERNAL"},
 		{"symmetric keys with SIGN_VERIFY usage are rejected",
 			&kms.CreateKeyInput{KeyUsage: types.KeyUsageTypeSignVerify},
 			"ValidationException", "KeyUsage SIGN_VERIFY is not compatible with KeySpec SYMMETRIC_DEFAULT"},

@@ -50,7 +50,7 @@ func (s *Service) GenerateMac(ctx context.Context, in *kms.GenerateMacInput, _ .
 		}
 		mac, err := key.GenerateMac(in.MacAlgorithm, in.Message)
 		if isDryRun(in.DryRun) {
-			return dryRunAfter(err, nil)
+			return dryRunAfter(err)
 		}
 		if err != nil {
 			return err
@@ -92,7 +92,7 @@ func (s *Service) VerifyMac(ctx context.Context, in *kms.VerifyMacInput, _ ...fu
 		}
 		err = key.VerifyMac(in.MacAlgorithm, in.Message, in.Mac)
 		if isDryRun(in.DryRun) {
-			return dryRunAfter(err, isErr[*types.KMSInvalidMacException])
+			return dryRunAfter(err)
 		}
 		if err != nil {
 			return err

@@ -17,8 +17,10 @@ import (
 )
 
 // AWS's answers captured against real AWS KMS in 2026 (radkawar/stackd,
-// testdata/aws/kms/rotation.json, imports.json, imports_multi_region.json,
-// multi_region.json), through the real SDK against the real server.
+// testdata/aws/kms/rotation.json, grants.json, hmac.json, imports.json,
+// imports_families.json, imports_rotation_expiry.json,
+// imports_multi_region.json, multi_region.json), through the real SDK
+// against the real server.
 
 // importer imports material into keys through c (GetParametersForImport,
 // wrap, ImportKeyMaterial).
@@ -172,6 +174,32 @@ func TestImportsAsCapturedAgainstAWS(t *testing.T) {
 			t.Fatalf("got %s, want Enabled", st)
 		}
 	})
+	t.Run("pending material past its ValidTo stays pending; rotating into it leaves the key waiting for it", func(t *testing.T) {
+		state := func() types.KeyState {
+			return must(c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)}))(t).KeyMetadata.KeyState
+		}
+		validTo := in.ks.Now().Add(time.Hour)
+		next := must(imp(id, two, &kms.ImportKeyMaterialInput{ImportType: types.ImportTypeNewKeyMaterial, ExpirationModel: types.ExpirationModelTypeKeyMaterialExpires, ValidTo: aws.Time(validTo)}))(t)
+		in.ks.Advance(2 * time.Hour)
+		rs := must(c.ListKeyRotations(ctx, &kms.ListKeyRotationsInput{KeyId: aws.String(id), IncludeKeyMaterial: types.IncludeKeyMaterialAllKeyMaterial}))(t).Rotations
+		i := slices.IndexFunc(rs, func(r types.RotationsListEntry) bool {
+			return aws.ToString(r.KeyMaterialId) == aws.ToString(next.KeyMaterialId)
+		})
+		if i < 0 || rs[i].KeyMaterialState != types.KeyMaterialStatePendingRotation || rs[i].ImportState != types.ImportStateImported {
+			t.Fatalf("got %+v, want the new material PENDING_ROTATION and IMPORTED", rs)
+		}
+		if st := state(); st != types.KeyStateEnabled {
+			t.Fatalf("before the rotation: got %s, want Enabled", st)
+		}
+		must(c.RotateKeyOnDemand(ctx, &kms.RotateKeyOnDemandInput{KeyId: aws.String(id)}))(t)
+		if st := state(); st != types.KeyStatePendingImport {
+			t.Fatalf("after the rotation: got %s, want PendingImport", st)
+		}
+		must(imp(id, two, &kms.ImportKeyMaterialInput{KeyMaterialId: next.KeyMaterialId, ExpirationModel: noExpiry}))(t)
+		if st := state(); st != types.KeyStateEnabled {
+			t.Fatalf("after the re-import: got %s, want Enabled", st)
+		}
+	})
 }
 
 // TestMultiRegionImportedMaterialAsCapturedAgainstAWS follows AWS's
@@ -266,6 +294,7 @@ func TestKeyTypesAsCapturedAgainstAWS(t *testing.T) {
 	sym := newKey(t, c, &kms.CreateKeyInput{})
 	hmacKey := newKey(t, c, &kms.CreateKeyInput{KeySpec: types.KeySpecHmac224, KeyUsage: types.KeyUsageTypeGenerateVerifyMac})
 	rsaEnc := newKey(t, c, &kms.CreateKeyInput{KeySpec: types.KeySpecRsa2048, KeyUsage: types.KeyUsageTypeEncryptDecrypt})
+	extSigner := newKey(t, c, &kms.CreateKeyInput{KeySpec: types.KeySpecEccNistP256, KeyUsage: types.KeyUsageTypeSignVerify, Origin: types.OriginTypeExternal})
 	grantee := aws.String("arn:aws:iam::" + testAccount + ":role/app")
 	for _, tc := range []struct {
 		name      string
@@ -294,9 +323,30 @@ func TestKeyTypesAsCapturedAgainstAWS(t *testing.T) {
 			_, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(rsaEnc), Plaintext: []byte("x"), EncryptionAlgorithm: types.EncryptionAlgorithmSpecRsaesOaepSha1, EncryptionContext: map[string]string{"a": "b"}})
 			return err
 		}, "ValidationException", "EncryptionContext is not supported when encrypting/decrypting with asymmetric CMKs."},
+		{"VerifyMac of a wrong MAC under DryRun: the verdict, not DryRunOperationException", func() error {
+			_, err := c.VerifyMac(ctx, &kms.VerifyMacInput{KeyId: aws.String(hmacKey), Message: []byte("m"), Mac: bytes.Repeat([]byte{1}, 28), MacAlgorithm: types.MacAlgorithmSpecHmacSha224, DryRun: aws.Bool(true)})
+			return err
+		}, "KMSInvalidMacException", "-"},
+		{"a grantee assumed-role ARN with a role path", func() error {
+			_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: aws.String(sym), Operations: []types.GrantOperation{types.GrantOperationDecrypt},
+				GranteePrincipal: aws.String("arn:aws:sts::" + testAccount + ":assumed-role/probe/session-role/target")})
+			return err
+		}, "InvalidArnException", "ARN is not valid: arn:aws:sts::" + testAccount + ":assumed-role/probe/session-role/target"},
+		{"an ML-DSA key with imported material", func() error {
+			_, err := c.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: types.KeySpecMlDsa44, KeyUsage: types.KeyUsageTypeSignVerify, Origin: types.OriginTypeExternal})
+			return err
+		}, "ValidationException", "KeySpec ML_DSA_44 is not supported for Origin EXTERNAL"},
+		{"GetPublicKey of an imported key waiting for its material", func() error {
+			_, err := c.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(extSigner)})
+			return err
+		}, "KMSInvalidStateException", keyARN(testRegion, extSigner) + " is pending import."},
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantAPIError(t, tc.call(), tc.code, tc.msg) })
 	}
+	t.Run("a grantee assumed-role ARN naming a role and a session is taken", func(t *testing.T) {
+		must(c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: aws.String(sym), Operations: []types.GrantOperation{types.GrantOperationDecrypt},
+			GranteePrincipal: aws.String("arn:aws:sts::" + testAccount + ":assumed-role/session-role/target")}))(t)
+	})
 	t.Run("a disabled key still answers its public key", func(t *testing.T) {
 		signer := newKey(t, c, &kms.CreateKeyInput{KeySpec: types.KeySpecEccNistP521, KeyUsage: types.KeyUsageTypeSignVerify})
 		must(c.DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(signer)}))(t)

@@ -221,6 +221,15 @@ func TestOutputMembersAsAWS(t *testing.T) {
 				DestinationKeyId: aws.String(rsaEnc), DestinationEncryptionAlgorithm: types.EncryptionAlgorithmSpecRsaesOaepSha1})
 			return err
 		}, "", "CiphertextBlob DestinationEncryptionAlgorithm KeyId SourceEncryptionAlgorithm SourceKeyId"},
+		{"ReEncrypt RSA to symmetric: the destination's material id only (captured)", func() error {
+			_, err := c.ReEncrypt(ctx, &kms.ReEncryptInput{CiphertextBlob: rsaBlob, SourceKeyId: aws.String(rsaEnc), SourceEncryptionAlgorithm: types.EncryptionAlgorithmSpecRsaesOaepSha256,
+				DestinationKeyId: aws.String(sym)})
+			return err
+		}, "", "CiphertextBlob DestinationEncryptionAlgorithm DestinationKeyMaterialId KeyId SourceEncryptionAlgorithm SourceKeyId"},
+		{"ReEncrypt symmetric to RSA: the source's material id only (captured)", func() error {
+			_, err := c.ReEncrypt(ctx, &kms.ReEncryptInput{CiphertextBlob: blob, DestinationKeyId: aws.String(rsaEnc), DestinationEncryptionAlgorithm: types.EncryptionAlgorithmSpecRsaesOaepSha1})
+			return err
+		}, "", "CiphertextBlob DestinationEncryptionAlgorithm KeyId SourceEncryptionAlgorithm SourceKeyId SourceKeyMaterialId"},
 		{"GenerateDataKey", func() error {
 			_, err := c.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String(sym), KeySpec: types.DataKeySpecAes256})
 			return err
@@ -446,7 +455,8 @@ func TestOutputMembersAsAWS(t *testing.T) {
 // TestOutputMembersAsAWSForImportsAndReplicas is TestOutputMembersAsAWS for
 // imported material and multi-Region keys, row by row against AWS's answers
 // captured in 2026 (radkawar/stackd testdata/aws/kms: imports.json,
-// imports_multi_region.json, multi_region.json, rotation.json).
+// imports_families.json, imports_multi_region.json, multi_region.json,
+// rotation.json).
 func TestOutputMembersAsAWSForImportsAndReplicas(t *testing.T) {
 	ctx := context.Background()
 	in := start(t)
@@ -469,6 +479,19 @@ func TestOutputMembersAsAWSForImportsAndReplicas(t *testing.T) {
 	noExpiry := types.ExpirationModelTypeKeyMaterialDoesNotExpire
 	mrk := newKey(t, c, &kms.CreateKeyInput{MultiRegion: aws.Bool(true)})
 	extMrk := newKey(t, c, &kms.CreateKeyInput{Origin: types.OriginTypeExternal, MultiRegion: aws.Bool(true)})
+	extHMAC := newKey(t, c, &kms.CreateKeyInput{Origin: types.OriginTypeExternal, KeySpec: types.KeySpecHmac256, KeyUsage: types.KeyUsageTypeGenerateVerifyMac})
+	describe := func(id string) func() error {
+		return func() error {
+			_, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
+			return err
+		}
+	}
+	allMaterial := func(id string) func() error {
+		return func() error {
+			_, err := c.ListKeyRotations(ctx, &kms.ListKeyRotationsInput{KeyId: aws.String(id), IncludeKeyMaterial: types.IncludeKeyMaterialAllKeyMaterial})
+			return err
+		}
+	}
 	importedMetadata := "AWSAccountId Arn CreationDate CurrentKeyMaterialId CustomerMasterKeySpec Description Enabled EncryptionAlgorithms ExpirationModel KeyId KeyManager KeySpec KeyState KeyUsage MultiRegion Origin"
 	pendingMetadata := "AWSAccountId Arn CreationDate CurrentKeyMaterialId CustomerMasterKeySpec Description Enabled EncryptionAlgorithms KeyId KeyManager KeySpec KeyState KeyUsage MultiRegion Origin"
 	for _, tc := range []struct {
@@ -481,21 +504,12 @@ func TestOutputMembersAsAWSForImportsAndReplicas(t *testing.T) {
 		{"ImportKeyMaterial answers the key ARN and the material id", rec, func() error {
 			return imp(c, ext, one, &kms.ImportKeyMaterialInput{ExpirationModel: noExpiry, KeyMaterialDescription: aws.String("first")})
 		}, "", "KeyId KeyMaterialId"},
-		{"DescribeKey of an imported key: ExpirationModel", rec, func() error {
-			_, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(ext)})
-			return err
-		}, "KeyMetadata", importedMetadata},
+		{"DescribeKey of an imported key: ExpirationModel", rec, describe(ext), "KeyMetadata", importedMetadata},
 		{"a second material pending rotation", rec, func() error {
 			return imp(c, ext, two, &kms.ImportKeyMaterialInput{ExpirationModel: noExpiry, ImportType: types.ImportTypeNewKeyMaterial})
 		}, "", "KeyId KeyMaterialId"},
-		{"ListKeyRotations: the first imported material", rec, func() error {
-			_, err := c.ListKeyRotations(ctx, &kms.ListKeyRotationsInput{KeyId: aws.String(ext), IncludeKeyMaterial: types.IncludeKeyMaterialAllKeyMaterial})
-			return err
-		}, "Rotations.0", "ExpirationModel ImportState KeyId KeyMaterialDescription KeyMaterialId KeyMaterialState"},
-		{"ListKeyRotations: the material pending rotation, undated", rec, func() error {
-			_, err := c.ListKeyRotations(ctx, &kms.ListKeyRotationsInput{KeyId: aws.String(ext), IncludeKeyMaterial: types.IncludeKeyMaterialAllKeyMaterial})
-			return err
-		}, "Rotations.1", "ExpirationModel ImportState KeyId KeyMaterialId KeyMaterialState"},
+		{"ListKeyRotations: the first imported material", rec, allMaterial(ext), "Rotations.0", "ExpirationModel ImportState KeyId KeyMaterialDescription KeyMaterialId KeyMaterialState"},
+		{"ListKeyRotations: the material pending rotation, undated", rec, allMaterial(ext), "Rotations.1", "ExpirationModel ImportState KeyId KeyMaterialId KeyMaterialState"},
 		{"RotateKeyOnDemand", rec, func() error {
 			_, err := c.RotateKeyOnDemand(ctx, &kms.RotateKeyOnDemandInput{KeyId: aws.String(ext)})
 			return err
@@ -513,14 +527,16 @@ func TestOutputMembersAsAWSForImportsAndReplicas(t *testing.T) {
 			_, err := c.DeleteImportedKeyMaterial(ctx, &kms.DeleteImportedKeyMaterialInput{KeyId: aws.String(ext), KeyMaterialId: ids[0].KeyMaterialId})
 			return err
 		}, "", "KeyId KeyMaterialId"},
-		{"DescribeKey while a material is missing: no ExpirationModel", rec, func() error {
-			_, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(ext)})
+		{"DescribeKey while a material is missing: no ExpirationModel", rec, describe(ext), "KeyMetadata", pendingMetadata},
+		{"ListKeyRotations: a deleted material keeps its description, no expiration", rec, allMaterial(ext), "Rotations.0", "ImportState KeyId KeyMaterialDescription KeyMaterialId KeyMaterialState"},
+		{"ImportKeyMaterial into an HMAC key: the key ARN only", rec, func() error {
+			return imp(c, extHMAC, one, &kms.ImportKeyMaterialInput{ExpirationModel: noExpiry})
+		}, "", "KeyId"},
+		{"DescribeKey of an imported HMAC key: ExpirationModel, no material id", rec, describe(extHMAC), "KeyMetadata", "AWSAccountId Arn CreationDate CustomerMasterKeySpec Description Enabled ExpirationModel KeyId KeyManager KeySpec KeyState KeyUsage MacAlgorithms MultiRegion Origin"},
+		{"DeleteImportedKeyMaterial of an HMAC key: the key ARN only", rec, func() error {
+			_, err := c.DeleteImportedKeyMaterial(ctx, &kms.DeleteImportedKeyMaterialInput{KeyId: aws.String(extHMAC)})
 			return err
-		}, "KeyMetadata", pendingMetadata},
-		{"ListKeyRotations: a deleted material keeps its description, no expiration", rec, func() error {
-			_, err := c.ListKeyRotations(ctx, &kms.ListKeyRotationsInput{KeyId: aws.String(ext), IncludeKeyMaterial: types.IncludeKeyMaterialAllKeyMaterial})
-			return err
-		}, "Rotations.0", "ImportState KeyId KeyMaterialDescription KeyMaterialId KeyMaterialState"},
+		}, "", "KeyId"},
 		{"ReplicateKey: the replica Creating, without material id or tags", rec, func() error {
 			_, err := c.ReplicateKey(ctx, &kms.ReplicateKeyInput{KeyId: aws.String(mrk), ReplicaRegion: aws.String("us-west-2")})
 			return err
@@ -544,10 +560,7 @@ func TestOutputMembersAsAWSForImportsAndReplicas(t *testing.T) {
 			_, err := c.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(mrk), PendingWindowInDays: aws.Int32(7)})
 			return err
 		}, "", "KeyId KeyState PendingWindowInDays"},
-		{"DescribeKey in PendingReplicaDeletion: the window, no date", rec, func() error {
-			_, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(mrk)})
-			return err
-		}, "KeyMetadata", pendingMetadata + " MultiRegionConfiguration PendingDeletionWindowInDays"},
+		{"DescribeKey in PendingReplicaDeletion: the window, no date", rec, describe(mrk), "KeyMetadata", pendingMetadata + " MultiRegionConfiguration PendingDeletionWindowInDays"},
 		{"the replica waiting for its material: a material id, no expiration", wrec, func() error {
 			in.ks.Advance(3 * time.Second) // past Creating
 			_, err := west.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(extMrk)})

@@ -54,7 +54,7 @@ func GenerateWrappingKey(spec types.WrappingKeySpec, rand io.Reader) (privateKey
 // that an RSA private key must be wrapped with an RSA_AES_KEY_WRAP_*
 // algorithm (RSAES_OAEP cannot carry it); other size limits show up as
 // InvalidCiphertextException at import. The ValidationException text is
-// not recorded from AWS.
+// AWS's (captured).
 func CheckWrapping(s types.KeySpec, alg types.AlgorithmSpec, spec types.WrappingKeySpec) error {
 	if !slices.Contains(types.WrappingKeySpec("").Values(), spec) {
 		return errEnum("wrappingKeySpec", spec, types.WrappingKeySpec("").Values())
@@ -76,8 +76,9 @@ func CheckWrapping(s types.KeySpec, alg types.AlgorithmSpec, spec types.Wrapping
 	// key, RSAES_OAEP_SHA_256 into an RSA key): RSAES_PKCS1_V1_5 no longer
 	// (since October 2023), RSA_AES_KEY_WRAP only for RSA and ECC private
 	// keys, RSAES_OAEP for anything but RSA private keys, and not for
-	// ECC_NIST_P521 under an RSA_2048 wrapping key (API reference,
-	// GetParametersForImport).
+	// ECC_NIST_P521 (API reference, GetParametersForImport) nor
+	// ECC_NIST_EDWARDS25519 (captured, radkawar/stackd
+	// imports_families.json) under an RSA_2048 wrapping key.
 	isRSA := row.Asymmetric && slices.Contains(row.EncryptionAlgorithms, types.EncryptionAlgorithmSpecRsaesOaepSha256)
 	isECC := row.Asymmetric && !isRSA
 	oaep := alg == types.AlgorithmSpecRsaesOaepSha1 || alg == types.AlgorithmSpecRsaesOaepSha256
@@ -85,7 +86,7 @@ func CheckWrapping(s types.KeySpec, alg types.AlgorithmSpec, spec types.Wrapping
 	case alg == types.AlgorithmSpecRsaesPkcs1V15,
 		!oaep && !isRSA && !isECC,
 		oaep && isRSA,
-		oaep && s == types.KeySpecEccNistP521 && spec == types.WrappingKeySpecRsa2048:
+		oaep && (s == types.KeySpecEccNistP521 || s == types.KeySpecEccNistEdwards25519) && spec == types.WrappingKeySpecRsa2048:
 		return kmsgate.NewValidationException("Wrapping algorithm %s and wrapping key spec %s cannot be used to import a %s key.", alg, spec, s)
 	}
 	return nil

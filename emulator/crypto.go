@@ -371,7 +371,8 @@ func dataKeySize(spec types.DataKeySpec, n *int32) (int, error) {
 	}
 	switch {
 	case (spec == "") == (n == nil):
-		// Unverified against AWS: the text for neither / both.
+		// Not captured from AWS here; moto and LocalStack answer this text
+		// for neither / both (both emulators record AWS's texts).
 		return 0, validationPlain("Please specify either number of bytes or key spec.")
 	case n != nil:
 		return int(*n), nil

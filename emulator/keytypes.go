@@ -30,8 +30,8 @@ func keyType(spec types.KeySpec, usage types.KeyUsageType, origin types.OriginTy
 	case types.OriginTypeExternal:
 		if !importable(spec) {
 			// AWS's answer, captured for ML_DSA_44/65/87 (radkawar/stackd
-			// imports_families.json); taken to be the same for the other
-			// specs that take no imported material (SM2, ML_KEM).
+			// imports_families.json); taken to be the same for ML_KEM (SM2
+			// is refused before, as outside China Regions).
 			return "", "", "", validationPlain(fmt.Sprintf("KeySpec %s is not supported for Origin EXTERNAL", spec))
 		}
 		return spec, usage, origin, nil

@@ -17,7 +17,7 @@ import (
 )
 
 // AWS's answers captured against real AWS KMS in 2026 (radkawar/stackd,
-// testdata/aws/kms/rotation.json, grants.json, hmac.json, imports.json,
+// testdata/aws/kms/rotation.json, grants.json, hmac.json, rsa.json, imports.json,
 // imports_families.json, imports_rotation_expiry.json,
 // imports_multi_region.json, multi_region.json), through the real SDK
 // against the real server.
@@ -327,6 +327,10 @@ func TestKeyTypesAsCapturedAgainstAWS(t *testing.T) {
 			_, err := c.VerifyMac(ctx, &kms.VerifyMacInput{KeyId: aws.String(hmacKey), Message: []byte("m"), Mac: bytes.Repeat([]byte{1}, 28), MacAlgorithm: types.MacAlgorithmSpecHmacSha224, DryRun: aws.Bool(true)})
 			return err
 		}, "KMSInvalidMacException", "-"},
+		{"Decrypt of a broken RSA ciphertext under DryRun", func() error {
+			_, err := c.Decrypt(ctx, &kms.DecryptInput{KeyId: aws.String(rsaEnc), CiphertextBlob: bytes.Repeat([]byte{7}, 256), EncryptionAlgorithm: types.EncryptionAlgorithmSpecRsaesOaepSha1, DryRun: aws.Bool(true)})
+			return err
+		}, "InvalidCiphertextException", "-"},
 		{"a grantee assumed-role ARN with a role path", func() error {
 			_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: aws.String(sym), Operations: []types.GrantOperation{types.GrantOperationDecrypt},
 				GranteePrincipal: aws.String("arn:aws:sts::" + testAccount + ":assumed-role/probe/session-role/target")})

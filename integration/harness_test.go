@@ -97,7 +97,8 @@ func onEveryStore(t *testing.T, test func(*testing.T, *kmsgatetest.Server)) {
 // binaryStores are the store flags of `kmsgate serve` for each engine, for
 // the tests of real clients against the binary: a bbolt file, or a new
 // store in an etcd member of the test's own with the root key in a file
-// (plain, or TLS-only with client certificates: the --etcd-* flags).
+// (plain, TLS-only with client certificates, or with etcd's authentication:
+// the --etcd-* flags).
 func binaryStores(t *testing.T) []struct {
 	name string
 	args func(t *testing.T) []string
@@ -114,6 +115,13 @@ func binaryStores(t *testing.T) []struct {
 			e := storagetest.StartEtcdTLS(t)
 			return []string{"--store", e.URL(), "--init", "--root-key-file", rootKeyFile(t),
 				"--etcd-cacert", e.TLS.CA, "--etcd-cert", e.TLS.ClientCert, "--etcd-key", e.TLS.ClientKey}
+		}},
+		{"etcd as a user of etcd's authentication", func(t *testing.T) []string {
+			e := storagetest.StartEtcd(t)
+			store := e.URL()
+			e.EnableAuth("root-secret", "kmsgate", "kmsgate-secret", store[strings.LastIndex(store, "/"):]+"/")
+			t.Setenv("KMSGATE_ETCD_PASSWORD", "kmsgate-secret") // startBinary passes the environment on
+			return []string{"--store", store, "--init", "--root-key-file", rootKeyFile(t), "--etcd-username", "kmsgate"}
 		}},
 	}
 }

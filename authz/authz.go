@@ -229,6 +229,7 @@ func Answer(q Question) Check {
 	}
 	var kps []iampolicy.Match
 	keyAcct, callerAcct := accountOf(q.Resource), accountOf(q.Principal)
+	crossAcct := keyAcct != "" && keyAcct != callerAcct
 	switch {
 	case q.NoKey:
 	case q.KeyPolicy == nil:
@@ -256,7 +257,7 @@ func Answer(q Question) Check {
 			why = awsfacts.ExplicitDenyResource
 		}
 		c.Reason = "explicitly denied by " + joinRefs(c.Statements)
-		c.Message = awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, why)
+		c.Message = deniedMessage(q, crossAcct, why)
 		return c
 	}
 	idAllow := refs(ids, iampolicy.EffectAllow, 0)
@@ -276,7 +277,7 @@ func Answer(q Question) Check {
 	// (naming the caller or its account) and the caller's identity policy
 	// too (KMS guide, "Allowing users in other accounts to use a KMS key").
 	// Grants allow on their own.
-	if keyAcct != "" && keyAcct != callerAcct {
+	if crossAcct {
 		return crossAccount(q, c, kps, idAllow)
 	}
 	// 2. The key policy allows the caller directly.
@@ -344,12 +345,21 @@ func crossAccount(q Question, c Check, kps []iampolicy.Match, idAllow []iampolic
 		}
 	case len(kpAllow) > 0:
 		c.Reason = "a caller of another account: the key policy allows it (" + joinRefs(kpAllow) + "), but no identity-based policy of the caller allows " + q.Action
-		c.Message = awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, awsfacts.NoIdentityPolicy)
+		c.Message = awsfacts.AccessDeniedCrossAccount(q.Principal, q.Action, awsfacts.NoIdentityPolicy)
 	default:
 		c.Reason = "a caller of another account: the key policy neither names the caller nor its account for " + q.Action
-		c.Message = awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, awsfacts.NoResourcePolicy)
+		c.Message = awsfacts.AccessDeniedCrossAccount(q.Principal, q.Action, awsfacts.NoResourcePolicy)
 	}
 	return c
+}
+
+// deniedMessage is the AccessDeniedException message of q for the reason
+// why: a caller of another account than the key's is not told the key.
+func deniedMessage(q Question, crossAcct bool, why awsfacts.Why) string {
+	if crossAcct {
+		return awsfacts.AccessDeniedCrossAccount(q.Principal, q.Action, why)
+	}
+	return awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, why)
 }
 
 // isKMSAction reports whether action matches "kms:*" (case-insensitive).

@@ -173,6 +173,7 @@ func TestKMSDecisionRules(t *testing.T) {
 	deny := mustParse(t, "deny.json", `{"Version":"2012-10-17","Statement":[{"Sid":"D","Effect":"Deny","Action":"kms:Decrypt","Resource":"*"}]}`)
 	eve := "arn:aws:iam::444455556666:user/eve"
 	kpEve := mustParse(t, "kp", `{"Statement":[{"Sid":"Eve","Effect":"Allow","Principal":{"AWS":"`+eve+`"},"Action":"kms:Decrypt","Resource":"*"}]}`)
+	kpDenyEve := mustParse(t, "kp", `{"Statement":[{"Sid":"Eve","Effect":"Allow","Principal":{"AWS":"`+eve+`"},"Action":"kms:Decrypt","Resource":"*"},{"Sid":"NoEve","Effect":"Deny","Principal":{"AWS":"`+eve+`"},"Action":"kms:Decrypt","Resource":"*"}]}`)
 	kpEveAcct := mustParse(t, "kp", `{"Statement":[{"Sid":"EveAcct","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"kms:Decrypt","Resource":"*"}]}`)
 	k := func(p *iampolicy.Policy) *Key {
 		return &Key{ARN: keyARN, Policy: p, KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", Origin: "AWS_KMS", Tags: map[string]string{"env": "prod"}}
@@ -232,14 +233,17 @@ func TestKMSDecisionRules(t *testing.T) {
 			req: Request{Operation: "CreateKey", Tags: map[string]string{"owner": "x"}, IdentityPolicies: []*iampolicy.Policy{idTags}}, want: iampolicy.ImplicitDeny, wantAction: "kms:TagResource"},
 		{name: "cross-account: a key policy naming the caller is not enough without an identity policy",
 			req: Request{Operation: "Decrypt", Principal: eve, Key: k(kpEve)}, want: iampolicy.ImplicitDeny,
-			wantMessage: "User: " + eve + " is not authorized to perform: kms:Decrypt on resource: " + keyARN + " because no identity-based policy allows the kms:Decrypt action"},
+			wantMessage: "User: " + eve + " is not authorized to perform: kms:Decrypt on this resource because no identity-based policy allows the kms:Decrypt action"},
 		{name: "cross-account: a key policy naming the caller and the caller's identity policy allow",
 			req: Request{Operation: "Decrypt", Principal: eve, Key: k(kpEve), IdentityPolicies: ids}, want: iampolicy.Allow, wantSids: []string{"Eve", "All"}},
 		{name: "cross-account: a key policy naming the caller's account and the identity policy allow",
 			req: Request{Operation: "Decrypt", Principal: eve, Key: k(kpEveAcct), IdentityPolicies: ids}, want: iampolicy.Allow, wantSids: []string{"EveAcct", "All"}},
 		{name: "cross-account: the default key policy of the key's account denies another account's caller",
 			req: Request{Operation: "Decrypt", Principal: eve, Key: k(nil), IdentityPolicies: ids}, want: iampolicy.ImplicitDeny,
-			wantMessage: "...because no resource-based policy allows the kms:Decrypt action"},
+			wantMessage: "User: " + eve + " is not authorized to perform: kms:Decrypt on this resource because the resource does not exist in this Region, no resource-based policies allow access, or a resource-based policy explicitly denies access"},
+		{name: "cross-account: a key policy's explicit deny is not named to another account's caller",
+			req: Request{Operation: "Decrypt", Principal: eve, Key: k(kpDenyEve), IdentityPolicies: ids}, want: iampolicy.ExplicitDeny,
+			wantMessage: "User: " + eve + " is not authorized to perform: kms:Decrypt on this resource because the resource does not exist in this Region, no resource-based policies allow access, or a resource-based policy explicitly denies access"},
 		{name: "cross-account: a grant allows its grantee of another account on its own",
 			req:  Request{Operation: "Decrypt", Principal: eve, Key: k(noOne), Grants: []Grant{{ID: "x", KeyARN: keyARN, GranteePrincipal: eve, Operations: []string{"Decrypt"}}}},
 			want: iampolicy.Allow, wantSids: []string{"x"}},

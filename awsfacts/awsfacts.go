@@ -84,7 +84,32 @@ const (
 //
 //	User: <principal> is not authorized to perform: <action> on resource: <resource>[ <why>]
 func AccessDenied(principal, action, resource string, why Why) string {
-	msg := "User: " + principal + " is not authorized to perform: " + action + " on resource: " + resource
+	return denied(principal, action, "on resource: "+resource, why)
+}
+
+// AccessDeniedCrossAccount is AWS's AccessDeniedException message for a
+// caller of another account than the key's: it does not name the key
+// ("on this resource"), and a refusal on the key's side does not say which
+// of its causes applies:
+//
+//	User: <principal> is not authorized to perform: <action> on this resource[ <why>]
+//
+// The NoIdentityPolicy form was captured from AWS (a cross-account
+// DescribeKey, recordings of 2026-09 in the stackd project); the form for
+// the key's side (no key policy allows, or a key policy denies) is AWS's
+// text as quoted by client projects' tests; the explicit identity deny
+// ending is the same-account one, a guess.
+func AccessDeniedCrossAccount(principal, action string, why Why) string {
+	switch why {
+	case NoResourcePolicy, ExplicitDenyResource:
+		return "User: " + principal + " is not authorized to perform: " + action +
+			" on this resource because the resource does not exist in this Region, no resource-based policies allow access, or a resource-based policy explicitly denies access"
+	}
+	return denied(principal, action, "on this resource", why)
+}
+
+func denied(principal, action, on string, why Why) string {
+	msg := "User: " + principal + " is not authorized to perform: " + action + " " + on
 	switch why {
 	case NoIdentityPolicy:
 		msg += " because no identity-based policy allows the " + action + " action"

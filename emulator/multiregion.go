@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsgate/kmsgate/awsfacts"
 )
 
 var reRegion = regexp.MustCompile(`^([a-z]+-){2,3}\d+$`)
@@ -236,6 +238,9 @@ func (s *Service) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, _
 		// AWS's texts (captured).
 		if *in.ReplicaRegion == t.sc.region {
 			return validationPlain(*in.ReplicaRegion + " cannot have a replica because it contains the primary.")
+		}
+		if !awsfacts.KnownRegion(*in.ReplicaRegion) {
+			return validationPlain("Region " + *in.ReplicaRegion + " is not a valid Region or multi-Region keys are not supported in Region " + *in.ReplicaRegion + ".")
 		}
 		rt := t.inRegion(*in.ReplicaRegion)
 		if rt.sc.partition() != t.sc.partition() {

@@ -207,6 +207,9 @@ func TestReplicateKeyErrors(t *testing.T) {
 		{"a malformed region fails the pattern", func() *kms.ReplicateKeyInput {
 			return &kms.ReplicateKeyInput{KeyId: aws.String(id), ReplicaRegion: aws.String("Mars")}
 		}, testRegion, "ValidationException", `1 validation error detected: Value 'Mars' at 'replicaRegion' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\d+$`},
+		{"a Region AWS does not have is refused in AWS's words", func() *kms.ReplicateKeyInput {
+			return &kms.ReplicateKeyInput{KeyId: aws.String(id), ReplicaRegion: aws.String("us-invalid-1")}
+		}, testRegion, "ValidationException", "Region us-invalid-1 is not a valid Region or multi-Region keys are not supported in Region us-invalid-1."},
 		{"another partition is a validation error", func() *kms.ReplicateKeyInput {
 			return &kms.ReplicateKeyInput{KeyId: aws.String(id), ReplicaRegion: aws.String("cn-north-1")}
 		}, testRegion, "ValidationException", "The replica key Region must be in the same AWS partition as the primary key Region."},

@@ -234,16 +234,15 @@ func (g *Gate) guardDecision(cl *call) authz.Decision {
 		account, partition = a.Account, a.Partition
 	}
 	delegating := authz.DefaultKeyPolicy(partition, account)
-	if r.Key != nil {
-		k := *r.Key
-		k.Policy = delegating
-		r.Key = &k
+	withDelegating := func(k *authz.Key) *authz.Key {
+		if k == nil {
+			return nil
+		}
+		c := *k
+		c.Policy = delegating
+		return &c
 	}
-	if r.DestinationKey != nil {
-		k := *r.DestinationKey
-		k.Policy = delegating
-		r.DestinationKey = &k
-	}
+	r.Key, r.DestinationKey = withDelegating(r.Key), withDelegating(r.DestinationKey)
 	return authz.Decide(r)
 }
 

@@ -192,6 +192,11 @@ func (ps *Principals) Lookup(arn, account string) *Principal {
 	if p := ps.defaults[account]; p != nil {
 		return p
 	}
+	return ps.defaultPrincipal(account)
+}
+
+// defaultPrincipal is the default principal of account.
+func (ps *Principals) defaultPrincipal(account string) *Principal {
 	return &Principal{ARN: DefaultPrincipalARN(account), Account: account, Policies: ps.defaultPolicies}
 }
 
@@ -199,7 +204,7 @@ func (ps *Principals) Lookup(arn, account string) *Principal {
 // registry is read-only once serving starts, so this runs before).
 func (ps *Principals) withDefault(account string) {
 	if _, ok := ps.defaults[account]; !ok {
-		ps.defaults[account] = &Principal{ARN: DefaultPrincipalARN(account), Account: account, Policies: ps.defaultPolicies}
+		ps.defaults[account] = ps.defaultPrincipal(account)
 	}
 }
 

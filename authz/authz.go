@@ -289,15 +289,8 @@ func Answer(q Question) Check {
 		return c
 	}
 	// 3. A grant allows.
-	for _, g := range q.Grants {
-		if g.allows(q) {
-			ref := iampolicy.StatementRef{Policy: "grant:" + g.ID, Index: -1, Sid: g.ID, Effect: "Allow"}
-			c.Decision, c.Statements = iampolicy.Allow, []iampolicy.StatementRef{ref}
-			if !q.Terse {
-				c.Reason = "grant " + g.ID + " allows " + q.GrantOperation + " to the caller"
-			}
-			return c
-		}
+	if allowedByGrant(q, &c) {
+		return c
 	}
 	// 4. The key policy delegates to the account and an identity policy allows.
 	delegate := refs(kps, iampolicy.EffectAllow, iampolicy.PrincipalAccount)
@@ -325,15 +318,8 @@ func Answer(q Question) Check {
 // crossAccount finishes Answer for a caller outside the key's account
 // (explicit denies are already handled).
 func crossAccount(q Question, c Check, kps []iampolicy.Match, idAllow []iampolicy.StatementRef) Check {
-	for _, g := range q.Grants {
-		if g.allows(q) {
-			ref := iampolicy.StatementRef{Policy: "grant:" + g.ID, Index: -1, Sid: g.ID, Effect: "Allow"}
-			c.Decision, c.Statements = iampolicy.Allow, []iampolicy.StatementRef{ref}
-			if !q.Terse {
-				c.Reason = "grant " + g.ID + " allows " + q.GrantOperation + " to the caller"
-			}
-			return c
-		}
+	if allowedByGrant(q, &c) {
+		return c
 	}
 	kpAllow := refs(kps, iampolicy.EffectAllow, 0)
 	switch {
@@ -360,6 +346,22 @@ func deniedMessage(q Question, crossAcct bool, why awsfacts.Why) string {
 		return awsfacts.AccessDeniedCrossAccount(q.Principal, q.Action, why)
 	}
 	return awsfacts.AccessDenied(q.Principal, q.Action, q.Resource, why)
+}
+
+// allowedByGrant reports whether a grant of q allows it, and then makes c
+// an Allow by that grant.
+func allowedByGrant(q Question, c *Check) bool {
+	for _, g := range q.Grants {
+		if g.allows(q) {
+			ref := iampolicy.StatementRef{Policy: "grant:" + g.ID, Index: -1, Sid: g.ID, Effect: "Allow"}
+			c.Decision, c.Statements = iampolicy.Allow, []iampolicy.StatementRef{ref}
+			if !q.Terse {
+				c.Reason = "grant " + g.ID + " allows " + q.GrantOperation + " to the caller"
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // isKMSAction reports whether action matches "kms:*" (case-insensitive).

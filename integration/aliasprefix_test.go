@@ -2,15 +2,12 @@ package integration
 
 import (
 	"context"
-	"io"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/rs/zerolog"
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/envelope"
@@ -37,21 +34,7 @@ func startPrefixedEmulator(t *testing.T) prefixed {
 
 func startPrefixedProxy(t *testing.T) prefixed {
 	in := start(t)
-	px, err := server.Start(context.Background(), server.Config{
-		Listen: "127.0.0.1:0", Region: testRegion, Account: testAccount, Logger: zerolog.New(io.Discard),
-		Upstream: in.ks.URL, UpstreamTimeout: time.Minute, AliasPrefix: testAliasPrefix,
-		UpstreamAWS: &aws.Config{Credentials: credentials.NewStaticCredentialsProvider(proxyAccessKeyID, proxySecretAccessKey, "")},
-	})
-	if err != nil {
-		t.Fatalf("start the proxy: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := px.Shutdown(ctx); err != nil {
-			t.Errorf("proxy shutdown: %v", err)
-		}
-	})
+	px := startProxy(t, in.ks.URL, func(c *server.Config) { c.AliasPrefix = testAliasPrefix })
 	caller := kms.New(kms.Options{
 		Region: testRegion, BaseEndpoint: aws.String(px.URL()), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(kmsgatetest.AccessKeyID, kmsgatetest.SecretAccessKey, ""),

@@ -165,17 +165,31 @@ func startBehindProxy(t *testing.T, opts ...func(*server.Config)) *instance {
 		c.Auth, c.PrincipalsPath = kmsapi.AuthVerify, principals
 	})...)
 	in.adminID, in.adminSecret = proxyAccessKeyID, proxySecretAccessKey
-	px, err := server.Start(context.Background(), server.Config{
+	px := startProxy(t, in.ks.URL, nil)
+	in.proxy = px
+	return in
+}
+
+// startProxy runs kmsgate in proxy mode in front of upstream, signing as
+// the proxy's principal, opts applied to its server.Config, and stops it
+// when the test ends.
+func startProxy(t *testing.T, upstream string, opts func(*server.Config)) *server.Server {
+	t.Helper()
+	cfg := server.Config{
 		Listen:   "127.0.0.1:0",
 		Region:   testRegion,
 		Account:  testAccount,
 		Logger:   zerolog.New(io.Discard),
-		Upstream: in.ks.URL,
+		Upstream: upstream,
 		// RSA wrapping keys (GetParametersForImport) take seconds under
 		// -race on a loaded machine; timeouts are tested in ./proxy.
 		UpstreamTimeout: time.Minute,
 		UpstreamAWS:     &aws.Config{Credentials: credentials.NewStaticCredentialsProvider(proxyAccessKeyID, proxySecretAccessKey, "")},
-	})
+	}
+	if opts != nil {
+		opts(&cfg)
+	}
+	px, err := server.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("start the proxy: %v", err)
 	}
@@ -186,8 +200,7 @@ func startBehindProxy(t *testing.T, opts ...func(*server.Config)) *instance {
 			t.Errorf("proxy shutdown: %v", err)
 		}
 	})
-	in.proxy = px
-	return in
+	return px
 }
 
 // start runs kmsgate on a free loopback port, opts applied to its

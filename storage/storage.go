@@ -190,45 +190,39 @@ func (db *DB) checkRootKey() error {
 	// (8 to 12 ms with 1M keys, in proportion to the free pages).
 	written := false
 	if err := db.View(func(tx *Tx) error {
-		raw := tx.Peek(metaBucket, schemaRecord)
-		if raw == nil || tx.Peek(metaBucket, checkRecord) == nil {
+		if tx.Peek(metaBucket, schemaRecord) == nil || tx.Peek(metaBucket, checkRecord) == nil {
 			return nil
 		}
 		written = true
-		schema, err := tx.readSchemaVersion()
-		if err != nil {
-			return err
-		}
-		db.schema = schema
-		got, _, err := tx.GetSealed(metaBucket, checkRecord)
-		if errors.Is(err, ErrSealed) || (err == nil && !bytes.Equal(got, checkPlaintext)) {
-			return ErrWrongRootKey
-		}
-		return err
+		return db.verifyRootKey(tx) // writes nothing: both records are there
 	}); err != nil || written {
 		return err
 	}
-	return db.Update(func(tx *Tx) error {
-		schema, err := tx.readSchemaVersion()
-		if err != nil {
-			return err
-		}
-		db.schema = schema
-		got, ok, err := tx.GetSealed(metaBucket, checkRecord)
-		if errors.Is(err, ErrSealed) {
-			return ErrWrongRootKey
-		}
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return tx.PutSealed(metaBucket, checkRecord, checkPlaintext)
-		}
-		if !bytes.Equal(got, checkPlaintext) {
-			return ErrWrongRootKey
-		}
-		return nil
-	})
+	return db.Update(db.verifyRootKey)
+}
+
+// verifyRootKey reads the schema version and opens the check record with
+// the root key, writing whichever of the two is missing.
+func (db *DB) verifyRootKey(tx *Tx) error {
+	schema, err := tx.readSchemaVersion()
+	if err != nil {
+		return err
+	}
+	db.schema = schema
+	got, ok, err := tx.GetSealed(metaBucket, checkRecord)
+	if errors.Is(err, ErrSealed) {
+		return ErrWrongRootKey
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return tx.PutSealed(metaBucket, checkRecord, checkPlaintext)
+	}
+	if !bytes.Equal(got, checkPlaintext) {
+		return ErrWrongRootKey
+	}
+	return nil
 }
 
 // Path is the file the store lives in (bbolt), or its etcd URL without

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -72,13 +73,10 @@ func (s *SigV4) sign(req *http.Request, op string, body []byte, now time.Time) (
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := *s.cache.Load()
-	next := make(map[string]sigCache, len(old)+1)
-	for k, v := range old {
-		next[k] = v
-	}
-	bodies := make(sigCache, len(old[op])+1)
-	for k, v := range old[op] {
-		bodies[k] = v
+	next := maps.Clone(old)
+	bodies := maps.Clone(old[op])
+	if bodies == nil {
+		bodies = sigCache{}
 	}
 	bodies[string(body)] = h
 	next[op] = bodies

@@ -21,6 +21,10 @@ const DefaultRingSize = 1000
 type Recorder struct {
 	log zerolog.Logger
 
+	// toFile is whether a --decision-log file was opened (set once, read
+	// without the lock: Close may clear file meanwhile).
+	toFile bool
+
 	mu   sync.Mutex
 	file io.WriteCloser
 	ring []authz.LogRecord
@@ -43,7 +47,7 @@ func NewRecorder(log zerolog.Logger, path string, ringSize int) (*Recorder, erro
 		if err != nil {
 			return nil, fmt.Errorf("decision log: %w", err)
 		}
-		r.file = f
+		r.file, r.toFile = f, true
 	}
 	return r, nil
 }
@@ -66,7 +70,7 @@ func (r *Recorder) Logger() zerolog.Logger { return r.log }
 // Keep puts rec in the ring and the file.
 func (r *Recorder) Keep(rec authz.LogRecord) {
 	var line []byte
-	if r.file != nil {
+	if r.toFile {
 		var err error
 		if line, err = json.Marshal(rec); err != nil {
 			r.log.Error().Err(err).Msg("decision log: encode")

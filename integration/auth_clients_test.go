@@ -1,11 +1,9 @@
 package integration
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,20 +81,10 @@ func TestBoto3UnderAuthVerify(t *testing.T) {
 		t.Fatalf("Debian's python3 with python3-boto3 is needed (apt-get install -y python3-boto3): %v", err)
 	}
 	p := startBinary(t, "--ephemeral", "--auth", "verify", "--policy-mode", "enforce", "--principals", gateFiles(t))
-	script := filepath.Join(t.TempDir(), "boto3_verify.py")
-	if err := os.WriteFile(script, []byte(boto3VerifyScript), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(python3Boto3, script)
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "KMSGATE_URL=" + p.url, "AWS_EC2_METADATA_DISABLED=true"}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("boto3 script: %v\n%s%s", err, out.String(), errb.String())
-	}
+	out := runBoto3(t, p, boto3VerifyScript)
 	want := "created eu-west-1\nroundtrip True\nerror InvalidSignatureException 400\nerror UnrecognizedClientException 400\n"
-	if out.String() != want {
-		t.Fatalf("got\n%s\nwant\n%s", out.String(), want)
+	if out != want {
+		t.Fatalf("got\n%s\nwant\n%s", out, want)
 	}
 }
 

@@ -47,18 +47,27 @@ func TestBoto3AgainstTheBinary(t *testing.T) {
 	}
 }
 
-func boto3AgainstTheBinary(t *testing.T, p *process) {
-	script := filepath.Join(t.TempDir(), "boto3_check.py")
-	if err := os.WriteFile(script, []byte(boto3Script), 0o600); err != nil {
+// runBoto3 runs script with Debian's python3 and boto3 against p
+// (KMSGATE_URL) and answers its standard output; a failing script fails
+// the test with both outputs.
+func runBoto3(t *testing.T, p *process, script string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "boto3_script.py")
+	if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(python3Boto3, script)
+	cmd := exec.Command(python3Boto3, file)
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "KMSGATE_URL=" + p.url, "AWS_EC2_METADATA_DISABLED=true"}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("boto3 script: %v\n%s%s", err, out.String(), errb.String())
 	}
+	return out.String()
+}
+
+func boto3AgainstTheBinary(t *testing.T, p *process) {
+	out := runBoto3(t, p, boto3Script)
 	want := []string{
 		"created Enabled eu-west-1 True",
 		"roundtrip True True",
@@ -66,7 +75,7 @@ func boto3AgainstTheBinary(t *testing.T, p *process) {
 		"deletion True",
 		"error NotFoundException Alias arn:aws:kms:eu-west-1:111122223333:alias/missing is not found.",
 	}
-	got := strings.Split(strings.TrimSpace(out.String()), "\n")
+	got := strings.Split(strings.TrimSpace(out), "\n")
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got boto3 lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Backup writes a consistent copy of the store (a bbolt file as of one
@@ -60,14 +59,13 @@ func VerifyFile(path string) error {
 	return err
 }
 
+// openReadOnly opens the file at path read-only; openBolt makes a lock
+// not had within the timeout an *InUseError.
 func openReadOnly(path string) (*bolt.DB, error) {
 	b, err := openBolt(path, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	var ie *InUseError
 	if errors.As(err, &ie) {
 		return nil, fmt.Errorf("%w (for a backup of a running kmsgate use kmsgate backup --url)", err)
-	}
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, &InUseError{Path: path}
 	}
 	return b, err
 }

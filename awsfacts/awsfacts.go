@@ -60,6 +60,10 @@ func DefaultKeyPolicy(partition, account string) string {
 		"\"\n    },\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  } ]\n}"
 }
 
+// ManagedAliasPrefix starts the aliases of AWS managed keys
+// (alias/aws/<service>), which customers cannot create, change or delete.
+const ManagedAliasPrefix = "alias/aws/"
+
 // Why AWS denied a call: the ending of an AccessDeniedException message.
 type Why int
 

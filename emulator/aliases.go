@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kmsgate/kmsgate/awsfacts"
 )
 
 // checkAliasName validates an alias name member as AWS does: length and
@@ -27,7 +29,7 @@ func checkAliasName(field string, name *string) error {
 	if *name == "alias/" {
 		return validationPlain(`Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html`)
 	}
-	if strings.HasPrefix(*name, "alias/aws/") {
+	if strings.HasPrefix(*name, awsfacts.ManagedAliasPrefix) {
 		// Unverified against AWS: the reserved prefix's text.
 		return &types.InvalidAliasNameException{Message: aws.String("Alias names that begin with alias/aws/ are reserved.")}
 	}

@@ -26,8 +26,6 @@ import (
 	"github.com/kmsgate/kmsgate/awsfacts"
 )
 
-const managedAliasPrefix = "alias/aws/"
-
 // reManagedAlias is one service name under alias/aws/.
 var reManagedAlias = regexp.MustCompile(`^alias/aws/[a-zA-Z0-9_-]+$`)
 
@@ -75,7 +73,7 @@ func (t *txn) managedAlias(name string) (*aliasRecord, error) {
 	if a, err := t.loadAlias(name); err != nil || a != nil {
 		return a, err
 	}
-	service := strings.TrimPrefix(name, managedAliasPrefix)
+	service := strings.TrimPrefix(name, awsfacts.ManagedAliasPrefix)
 	id, err := t.s.newKeyID(false)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kmsgate/kmsgate/authz"
+	"github.com/kmsgate/kmsgate/awsfacts"
 	"github.com/kmsgate/kmsgate/iampolicy"
 )
 
@@ -176,7 +177,7 @@ func (g *Gate) CreateKey(ctx context.Context, in *kms.CreateKeyInput, optFns ...
 // alias/ name, or an AWS managed key's alias, which customers cannot
 // manage).
 func (g *Gate) aliasCall(ctx context.Context, op string, name *string) (*call, bool) {
-	if name == nil || !strings.HasPrefix(*name, "alias/") || aliasOfAWS(*name) {
+	if name == nil || !strings.HasPrefix(*name, "alias/") || strings.HasPrefix(*name, awsfacts.ManagedAliasPrefix) {
 		return nil, false
 	}
 	cl := g.begin(ctx, op)

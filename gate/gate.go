@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -369,7 +368,3 @@ func isNotFound(err error) bool {
 	var nf *types.NotFoundException
 	return errors.As(err, &nf)
 }
-
-// aliasOfAWS reports whether name is an AWS managed key's alias, which
-// customers cannot manage (the wrapped backend refuses it).
-func aliasOfAWS(name string) bool { return strings.HasPrefix(name, "alias/aws/") }

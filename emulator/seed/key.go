@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/kmsgate/kmsgate/awsfacts"
 	"github.com/kmsgate/kmsgate/emulator/keyspec"
 )
 
@@ -317,7 +318,7 @@ func checkAliasName(name string) error {
 		return fmt.Errorf("alias %q is longer than %d characters", name, maxAliasName)
 	case !aliasRE.MatchString(name):
 		return fmt.Errorf("alias %q has characters other than letters, digits, /, _ and - after alias/", name)
-	case strings.HasPrefix(strings.ToLower(name), "alias/aws/"):
+	case strings.HasPrefix(strings.ToLower(name), awsfacts.ManagedAliasPrefix):
 		return fmt.Errorf("alias %q is in alias/aws/, which is reserved for AWS managed keys", name)
 	}
 	return nil

@@ -201,11 +201,12 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 		}
 	}
 	sum := sha256.Sum256(body)
+	payloadHash := hex.EncodeToString(sum[:])
 	creds := aws.Credentials{AccessKeyID: cred.accessKeyID, SecretAccessKey: key.Secret}
 	if cred.presigned {
-		return v.verifyPresigned(signed, query, cred, creds, hex.EncodeToString(sum[:]), at)
+		return v.verifyPresigned(signed, query, cred, creds, payloadHash, at)
 	}
-	if err := v.signer(cred.accessKeyID, key.Secret).signer.SignHTTP(context.Background(), creds, signed, hex.EncodeToString(sum[:]), cred.service, cred.region, at); err != nil {
+	if err := v.signer(cred.accessKeyID, key.Secret).signer.SignHTTP(context.Background(), creds, signed, payloadHash, cred.service, cred.region, at); err != nil {
 		return invalidSignature(signatureMismatch)
 	}
 	want := signed.Header.Get("Authorization")
@@ -214,7 +215,10 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 	if i < 0 || j < 0 {
 		return invalidSignature(signatureMismatch)
 	}
-	wantHeaders := want[j+len("SignedHeaders=") : strings.IndexByte(want[j:], ',')+j]
+	wantHeaders, _, found := strings.Cut(want[j+len("SignedHeaders="):], ",")
+	if !found {
+		return invalidSignature(signatureMismatch)
+	}
 	ok := subtle.ConstantTimeCompare([]byte(want[i+len("Signature="):]), []byte(cred.signature)) == 1
 	// The scope the client signed must be the one recomputed (its date is
 	// X-Amz-Date's day).

@@ -520,8 +520,9 @@ func (s *Server) open(ctx context.Context, rootKey []byte, seedFile *seed.File) 
 		}
 		return fmt.Errorf("open store %s: %w", data, err)
 	}
-	s.check.set(initialCheckState(cfg.Check, s.db.CheckReport()), "")
-	if rep := s.db.CheckReport(); rep.Ran {
+	rep := s.db.CheckReport()
+	s.check.set(initialCheckState(cfg.Check, rep), "")
+	if rep.Ran {
 		ev := cfg.Logger.Info()
 		msg := "store checked"
 		switch {

@@ -167,6 +167,7 @@ func (g *Gate) begin(ctx context.Context, op string) *call {
 		SecureTransport:  c.SecureTransport,
 		Now:              g.now(),
 		Extra:            p.extra,
+		ExtraNames:       p.extraNames,
 		Terse:            true, // no reason of an allow is logged or answered
 	}
 	return cl

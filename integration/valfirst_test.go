@@ -556,3 +556,68 @@ func TestGateDryRunRecordsNoWouldDenyForAnInvalidRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestGateLogsPrincipalTagsAsWritten: aws:PrincipalTag/<key> appears in the
+// decision log with the tag key as the principals file writes it (AWS's
+// request context keeps a tag key's case), while a policy matches the
+// condition key whatever its case (condition key names are
+// case-insensitive in IAM, the tag key included).
+func TestGateLogsPrincipalTagsAsWritten(t *testing.T) {
+	ctx := context.Background()
+	logPath := filepath.Join(t.TempDir(), "decisions.jsonl")
+	dir := t.TempDir()
+	principals := filepath.Join(dir, "principals.yaml")
+	// The policy spells the tag key in lower case; the principals write it
+	// Team (and CostCenter).
+	policy := `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:CreateKey", "Resource": "*",
+      "Condition": {"StringEquals": {"aws:principaltag/team": "payments"}}}]}`
+	if err := os.WriteFile(principals, []byte(`principals:
+  - arn: `+appARN+`
+    accessKeys: [{id: AKIAAPP, secret: app-secret}]
+    inlinePolicies: [`+policy+`]
+    tags: {Team: payments, CostCenter: "42"}
+  - arn: `+granteeARN+`
+    accessKeys: [{id: AKIAGRANTEE, secret: grantee-secret}]
+    inlinePolicies: [`+policy+`]
+    tags: {TEAM: billing}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := start(t, withGate(gate.Record, principals, logPath))
+	app, other := in.clientAs("AKIAAPP", "app-secret"), in.clientAs("AKIAGRANTEE", "grantee-secret")
+	must(app.CreateKey(ctx, &kms.CreateKeyInput{}))(t) // record mode serves it either way
+	must(other.CreateKey(ctx, &kms.CreateKeyInput{}))(t)
+	lines := readJSONL(t, logPath)
+	ring := in.decisions(t, "10")
+	if len(lines) != 2 || len(ring) != 2 {
+		t.Fatalf("got %d log lines and %d ring records, want 2 each", len(lines), len(ring))
+	}
+	for _, tc := range []struct {
+		name     string
+		i        int
+		decision string
+		tags     map[string]any
+	}{
+		{"the principal whose Team tag matches the lower-case condition key is allowed", 0, "Allow",
+			map[string]any{"aws:PrincipalTag/Team": "payments", "aws:PrincipalTag/CostCenter": "42"}},
+		{"the principal whose TEAM tag has another value is denied", 1, "ImplicitDeny",
+			map[string]any{"aws:PrincipalTag/TEAM": "billing"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for where, rec := range map[string]map[string]any{"the decision log": lines[tc.i].Context, "the ring": ring[tc.i].Context} {
+				if got := []string{lines[tc.i].Decision, ring[tc.i].Decision}; got[0] != tc.decision || got[1] != tc.decision {
+					t.Fatalf("got decisions %v, want %s", got, tc.decision)
+				}
+				var got map[string]any = map[string]any{}
+				for k, v := range rec {
+					if strings.HasPrefix(strings.ToLower(k), "aws:principaltag/") {
+						got[k] = v
+					}
+				}
+				if !reflect.DeepEqual(got, tc.tags) {
+					t.Fatalf("%s: got principal tags %v, want %v (keys as the principals file writes them)", where, got, tc.tags)
+				}
+			}
+		})
+	}
+}

@@ -335,10 +335,8 @@ const maxValidity = 365 * 24 * time.Hour
 // checkExpiration validates ExpirationModel / ValidTo and returns the
 // model. The default model is KEY_MATERIAL_EXPIRES, as AWS documents, so a
 // request without either member needs a ValidTo.
+// The member's enum is step 1's (validateImportKeyMaterial).
 func checkExpiration(model types.ExpirationModelType, validTo *time.Time, now time.Time) (types.ExpirationModelType, error) {
-	if err := validationEnum("expirationModel", model, types.ExpirationModelType("").Values()); err != nil {
-		return "", err
-	}
 	if model == "" {
 		model = types.ExpirationModelTypeKeyMaterialExpires
 	}

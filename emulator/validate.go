@@ -542,6 +542,9 @@ func validateImportKeyMaterial(in *kms.ImportKeyMaterialInput) error {
 	if err := validationBlobLen("encryptedKeyMaterial", len(in.EncryptedKeyMaterial), 1, maxImportBlob); err != nil {
 		return err
 	}
+	if err := validationEnum("expirationModel", in.ExpirationModel, types.ExpirationModelType("").Values()); err != nil {
+		return err
+	}
 	if err := validationEnum("importType", in.ImportType, types.ImportType("").Values()); err != nil {
 		return err
 	}

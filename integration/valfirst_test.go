@@ -224,6 +224,10 @@ func TestGateValidatesBeforeItRefusesEveryOperation(t *testing.T) {
 				ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire})
 			return err
 		}, onKey),
+		c("ImportKeyMaterial", "an unknown ExpirationModel", func(cl *kms.Client) error {
+			_, err := cl.ImportKeyMaterial(ctx, &kms.ImportKeyMaterialInput{KeyId: &key, ImportToken: []byte("t"), EncryptedKeyMaterial: []byte("m"), ExpirationModel: "NOPE"})
+			return err
+		}, nil, nil),
 		c("ListAliases", "a Limit of 0", func(cl *kms.Client) error {
 			_, err := cl.ListAliases(ctx, &kms.ListAliasesInput{Limit: aws.Int32(0)})
 			return err

@@ -217,9 +217,12 @@ func (g *Gate) evaluate(ctx context.Context, cl *call) (authz.Decision, error) {
 // conclude records d and answers AccessDeniedException when it denies in
 // enforce mode. A denied request that fails step 1 (invalid members) is
 // neither recorded nor refused: it answers step 1's error, in every mode,
-// as KMS validates before it authorizes.
+// as KMS validates before it authorizes. In record mode, which keeps every
+// decision, an allowed one is checked too (KMS makes no decision on an
+// invalid request, so policy generate must not see one); in the other
+// modes an allowed call is not checked here (the backend validates it).
 func (g *Gate) conclude(ctx context.Context, cl *call, d authz.Decision) error {
-	if !d.Allowed() {
+	if !d.Allowed() || g.logEvery {
 		if err := g.invalid(ctx, cl.in); err != nil {
 			return err
 		}

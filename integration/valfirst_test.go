@@ -514,48 +514,61 @@ func TestGateValidatesBeforeItRefusesInProxyMode(t *testing.T) {
 	}
 }
 
-// TestGateDryRunRecordsNoWouldDenyForAnInvalidRequest: in dry-run mode an
-// invalid request of a caller the policies would refuse answers its
-// validation error and records no would-deny (AWS would not have denied
-// it: it would have answered the same error); a valid one is served and
-// its would-deny recorded.
-func TestGateDryRunRecordsNoWouldDenyForAnInvalidRequest(t *testing.T) {
+// TestGateRecordsNothingForAnInvalidRequest: in dry-run and record mode an
+// invalid request answers its validation error (what the backend answers)
+// and leaves no decision in the ring, whether the caller is refused (no
+// would-deny: AWS would not have denied it) or allowed (record mode keeps
+// allowed decisions, and KMS makes none on an invalid request); a valid
+// request is served and recorded as the mode says.
+func TestGateRecordsNothingForAnInvalidRequest(t *testing.T) {
 	ctx := context.Background()
-	in := start(t, withGate(gate.DryRun, gateFiles(t), ""))
-	admin, refused := in.clientAs("AKIAADMIN", "admin-secret"), in.clientAs("AKIAGRANTEE", "grantee-secret")
-	key := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId
-	for _, tc := range []struct {
-		name  string
-		call  func() error
-		code  string
-		msg   string
-		added int
-	}{
-		{"an invalid UpdateKeyDescription", func() error {
-			_, err := refused.UpdateKeyDescription(ctx, &kms.UpdateKeyDescriptionInput{KeyId: key, Description: aws.String(strings.Repeat("d", 8193))})
-			return err
-		}, "ValidationException", "-", 0},
-		{"an invalid GenerateDataKey", func() error {
-			_, err := refused.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: key, NumberOfBytes: aws.Int32(0)})
-			return err
-		}, "ValidationException", "1 validation error detected: Value '0' at 'numberOfBytes' failed to satisfy constraint: Member must have value greater than or equal to 1", 0},
-		{"a valid UpdateKeyDescription is served, its would-deny recorded", func() error {
-			_, err := refused.UpdateKeyDescription(ctx, &kms.UpdateKeyDescriptionInput{KeyId: key, Description: aws.String("d")})
-			return err
-		}, "", "", 1},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			before := len(in.decisions(t, "1000"))
-			err := tc.call()
-			if tc.code == "" {
-				if err != nil {
-					t.Fatalf("got %v, want the call served (dry-run)", err)
-				}
-			} else {
-				wantAPIError(t, err, tc.code, tc.msg)
+	for _, mode := range []gate.Mode{gate.DryRun, gate.Record} {
+		t.Run(mode.String(), func(t *testing.T) {
+			in := start(t, withGate(mode, gateFiles(t), ""))
+			admin, refused := in.clientAs("AKIAADMIN", "admin-secret"), in.clientAs("AKIAGRANTEE", "grantee-secret")
+			key := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId
+			description := func(c *kms.Client, d string) error {
+				_, err := c.UpdateKeyDescription(ctx, &kms.UpdateKeyDescriptionInput{KeyId: key, Description: aws.String(d)})
+				return err
 			}
-			if got := len(in.decisions(t, "1000")) - before; got != tc.added {
-				t.Fatalf("got %d decisions recorded, want %d", got, tc.added)
+			gdk := func(c *kms.Client, n int32) error {
+				_, err := c.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: key, NumberOfBytes: aws.Int32(n)})
+				return err
+			}
+			tooLong := strings.Repeat("d", 8193)
+			zero := "1 validation error detected: Value '0' at 'numberOfBytes' failed to satisfy constraint: Member must have value greater than or equal to 1"
+			allowedRecorded := 0
+			if mode == gate.Record {
+				allowedRecorded = 1
+			}
+			for _, tc := range []struct {
+				name     string
+				call     func() error
+				code     string
+				msg      string
+				recorded int
+			}{
+				{"the refused caller's invalid UpdateKeyDescription", func() error { return description(refused, tooLong) }, "ValidationException", "-", 0},
+				{"the allowed caller's invalid UpdateKeyDescription", func() error { return description(admin, tooLong) }, "ValidationException", "-", 0},
+				{"the refused caller's invalid GenerateDataKey", func() error { return gdk(refused, 0) }, "ValidationException", zero, 0},
+				{"the allowed caller's invalid GenerateDataKey", func() error { return gdk(admin, 0) }, "ValidationException", zero, 0},
+				{"the refused caller's valid UpdateKeyDescription is served, its would-deny recorded", func() error { return description(refused, "d") }, "", "", 1},
+				{"the allowed caller's valid UpdateKeyDescription is served", func() error { return description(admin, "d") }, "", "", allowedRecorded},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					before := len(in.decisions(t, "1000"))
+					err := tc.call()
+					if tc.code == "" {
+						if err != nil {
+							t.Fatalf("got %v, want the call served (%s)", err, mode)
+						}
+					} else {
+						wantAPIError(t, err, tc.code, tc.msg)
+					}
+					if got := len(in.decisions(t, "1000")) - before; got != tc.recorded {
+						t.Fatalf("got %d decisions recorded, want %d", got, tc.recorded)
+					}
+				})
 			}
 		})
 	}

@@ -87,6 +87,17 @@ func validationEnum[T ~string](field string, v T, values []T) error {
 	return validation(fmt.Sprintf("%s failed to satisfy constraint: Member must satisfy enum value set: [%s]", valueAt(string(v), field), strings.Join(names, ", ")))
 }
 
+// allRunesIn reports whether every rune of v is in lo..hi or one of extra:
+// the character-class patterns of the API model ([\u0020-\u00FF]*).
+func allRunesIn(v string, lo, hi rune, extra ...rune) bool {
+	for _, r := range v {
+		if (r < lo || r > hi) && !slices.Contains(extra, r) {
+			return false
+		}
+	}
+	return true
+}
+
 func validationPattern(field, v, pattern string) error {
 	return validation(fmt.Sprintf("%s failed to satisfy constraint: Member must satisfy regular expression pattern: %s", valueAt(v, field), pattern))
 }

@@ -37,6 +37,9 @@ func parsePage(limit *int32, marker *string, pageCap, def int) (page, error) {
 		if err := validationLen("marker", *marker, 1, 1024); err != nil {
 			return page{}, err
 		}
+		if !allRunesIn(*marker, ' ', 0xFF) {
+			return page{}, validationPattern("marker", *marker, `[\u0020-\u00FF]*`)
+		}
 		raw, err := base64.RawURLEncoding.DecodeString(*marker)
 		if err != nil || !strings.HasPrefix(string(raw), markerTag) || len(raw) == len(markerTag) {
 			return page{}, invalidMarker()

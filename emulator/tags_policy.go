@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -33,8 +34,13 @@ func (sc scope) defaultPolicy() string { return awsfacts.DefaultKeyPolicy(sc.par
 // document (an object whose Statement is one statement or a non-empty list
 // of them, each with Effect Allow or Deny).
 func checkPolicy(policy string) error {
-	if err := validationBlobLen("policy", len([]rune(policy)), 1, maxPolicySize); err != nil {
+	if err := validationBlobLen("policy", utf8.RuneCountInString(policy), 1, maxPolicySize); err != nil {
 		return err
+	}
+	if !allRunesIn(policy, ' ', 0xFF, '\t', '\n', '\r') {
+		// The API model's pattern; unverified against AWS: whether the
+		// message repeats the policy (kmsgate's does not, as for its length).
+		return validation("Value at 'policy' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")
 	}
 	var doc map[string]json.RawMessage
 	dec := json.NewDecoder(strings.NewReader(policy))

@@ -731,6 +731,10 @@ func validateScheduleKeyDeletion(in *kms.ScheduleKeyDeletionInput) (int32, error
 	window := int32(defaultPendingWindow)
 	if in.PendingWindowInDays != nil {
 		window = *in.PendingWindowInDays
+		// The API model's range first, then KMS's own (captured) rule.
+		if err := validationRange("pendingWindowInDays", window, 1, 365); err != nil {
+			return 0, err
+		}
 		if window < 7 || window > 30 {
 			return 0, validationPlain("PendingWindowInDays must be between 7 and 30")
 		}

@@ -121,6 +121,11 @@ type Request struct {
 	// Extra holds further condition keys (aws:PrincipalTag/..., ...) for
 	// every check.
 	Extra iampolicy.Context
+	// ExtraNames spells Extra's keys as written (iampolicy.Context keeps
+	// them in lower case, for matching, which ignores case as IAM does):
+	// "aws:principaltag/team" -> "aws:PrincipalTag/Team". Only the
+	// decision log reads it; a key it does not name is logged as stored.
+	ExtraNames map[string]string
 	// Terse leaves Reason empty in allowed checks and in an allowed
 	// Decision, for a caller that never reads it (the server's gate):
 	// building the reasons of allows was a fifth of what a decision cost

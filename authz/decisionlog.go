@@ -116,6 +116,9 @@ func LogContext(r *Request) map[string]any {
 	set("kms:ViaService", r.ViaService)
 	set("aws:RequestedRegion", r.Region)
 	for k, v := range r.Extra {
+		if name, ok := r.ExtraNames[k]; ok {
+			k = name // the tag key as the principal has it
+		}
 		if vs := v.Strings(); len(vs) == 1 && !v.IsSet() {
 			ctx[k] = vs[0]
 		} else {

@@ -57,13 +57,10 @@ func (s *Service) CreateAlias(ctx context.Context, in *kms.CreateAliasInput, _ .
 	if in == nil {
 		in = &kms.CreateAliasInput{}
 	}
-	if err := checkAliasName("aliasName", in.AliasName); err != nil {
+	if err := validateCreateAlias(in); err != nil {
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
-		if in.TargetKeyId == nil {
-			return validationNull("targetKeyId")
-		}
 		return t.createAlias(*in.AliasName, in.TargetKeyId)
 	})
 	if err != nil {
@@ -108,13 +105,10 @@ func (s *Service) UpdateAlias(ctx context.Context, in *kms.UpdateAliasInput, _ .
 	if in == nil {
 		in = &kms.UpdateAliasInput{}
 	}
-	if err := checkAliasName("aliasName", in.AliasName); err != nil {
+	if err := validateUpdateAlias(in); err != nil {
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
-		if in.TargetKeyId == nil {
-			return validationNull("targetKeyId")
-		}
 		a, err := t.liveAlias(*in.AliasName)
 		if err != nil {
 			return err
@@ -144,7 +138,7 @@ func (s *Service) DeleteAlias(ctx context.Context, in *kms.DeleteAliasInput, _ .
 	if in == nil {
 		in = &kms.DeleteAliasInput{}
 	}
-	if err := checkAliasName("aliasName", in.AliasName); err != nil {
+	if err := validateDeleteAlias(in); err != nil {
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
@@ -169,7 +163,7 @@ func (s *Service) ListAliases(ctx context.Context, in *kms.ListAliasesInput, _ .
 	if in == nil {
 		in = &kms.ListAliasesInput{}
 	}
-	p, err := parsePage(in.Limit, in.Marker, 100, 100)
+	p, err := validateListAliases(in)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ func (s *Service) GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInput, _
 	if in == nil {
 		in = &kms.GetPublicKeyInput{}
 	}
-	if err := checkGrantTokens(in.GrantTokens); err != nil {
+	if err := validateGetPublicKey(in); err != nil {
 		return nil, err
 	}
 	var out *kms.GetPublicKeyOutput
@@ -107,7 +107,7 @@ func (s *Service) Sign(ctx context.Context, in *kms.SignInput, _ ...func(*kms.Op
 	if in == nil {
 		in = &kms.SignInput{}
 	}
-	if err := checkSigningInput(in.Message, in.SigningAlgorithm, in.MessageType, in.GrantTokens); err != nil {
+	if err := validateSign(in); err != nil {
 		return nil, err
 	}
 	var out *kms.SignOutput
@@ -143,13 +143,7 @@ func (s *Service) Verify(ctx context.Context, in *kms.VerifyInput, _ ...func(*km
 	if in == nil {
 		in = &kms.VerifyInput{}
 	}
-	if err := checkSigningInput(in.Message, in.SigningAlgorithm, in.MessageType, in.GrantTokens); err != nil {
-		return nil, err
-	}
-	if in.Signature == nil {
-		return nil, validationNull("signature")
-	}
-	if err := validationBlobLen("signature", len(in.Signature), 1, maxSignature); err != nil {
+	if err := validateVerify(in); err != nil {
 		return nil, err
 	}
 	var out *kms.VerifyOutput
@@ -185,19 +179,7 @@ func (s *Service) DeriveSharedSecret(ctx context.Context, in *kms.DeriveSharedSe
 	if in == nil {
 		in = &kms.DeriveSharedSecretInput{}
 	}
-	if in.KeyAgreementAlgorithm == "" {
-		return nil, validationNull("keyAgreementAlgorithm")
-	}
-	if err := validationEnum("keyAgreementAlgorithm", in.KeyAgreementAlgorithm, types.KeyAgreementAlgorithmSpec("").Values()); err != nil {
-		return nil, err
-	}
-	if in.PublicKey == nil {
-		return nil, validationNull("publicKey")
-	}
-	if err := validationBlobLen("publicKey", len(in.PublicKey), 1, maxPublicKey); err != nil {
-		return nil, err
-	}
-	if err := checkGrantTokens(in.GrantTokens); err != nil {
+	if err := validateDeriveSharedSecret(in); err != nil {
 		return nil, err
 	}
 	if in.Recipient != nil {
@@ -248,10 +230,7 @@ func (s *Service) Encapsulate(ctx context.Context, in *kms.EncapsulateInput, _ .
 	if in == nil {
 		in = &kms.EncapsulateInput{}
 	}
-	if err := checkEncapsulationAlgorithm(in.EncapsulationAlgorithm); err != nil {
-		return nil, err
-	}
-	if err := checkGrantTokens(in.GrantTokens); err != nil {
+	if err := validateEncapsulate(in); err != nil {
 		return nil, err
 	}
 	var out *kms.EncapsulateOutput
@@ -291,16 +270,7 @@ func (s *Service) Decapsulate(ctx context.Context, in *kms.DecapsulateInput, _ .
 	if in == nil {
 		in = &kms.DecapsulateInput{}
 	}
-	if err := checkEncapsulationAlgorithm(in.EncapsulationAlgorithm); err != nil {
-		return nil, err
-	}
-	if in.SharedSecretCiphertextBlob == nil {
-		return nil, validationNull("sharedSecretCiphertextBlob")
-	}
-	if err := validationBlobLen("sharedSecretCiphertextBlob", len(in.SharedSecretCiphertextBlob), 1, maxCiphertext); err != nil {
-		return nil, err
-	}
-	if err := checkGrantTokens(in.GrantTokens); err != nil {
+	if err := validateDecapsulate(in); err != nil {
 		return nil, err
 	}
 	var out *kms.DecapsulateOutput

@@ -40,8 +40,10 @@ package emulator
 // operations whose verdict is part of the answer), so a dry run fails
 // exactly as the real call would.
 //
-// Where each step lives: validation in each operation before its
-// transaction; resolution in resolveKey and decryptBlob; state in usable
+// Where each step lives: validation in validate.go, one function per
+// operation (validateX), which the operation calls first and which
+// Service.Validate answers on its own for the judging backend (a refused
+// request answers its validation error, as in KMS); resolution in resolveKey and decryptBlob; state in usable
 // and its relatives (errors.go, keytypes.go) and modifyKey's rule; usage in
 // useKey, checkEncryptKey, symmetricOnly, rotationState / onDemandState;
 // algorithms in keyspec (Sign, Verify, GenerateMac, Encrypt, ...) and

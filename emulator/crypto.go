@@ -158,16 +158,7 @@ func (s *Service) Encrypt(ctx context.Context, in *kms.EncryptInput, _ ...func(*
 	if in == nil {
 		in = &kms.EncryptInput{}
 	}
-	if in.Plaintext == nil {
-		return nil, validationNull("plaintext")
-	}
-	if err := validationBlobLen("plaintext", len(in.Plaintext), 1, maxPlaintext); err != nil {
-		return nil, err
-	}
-	if err := checkEncryptionAlgorithm("encryptionAlgorithm", in.EncryptionAlgorithm); err != nil {
-		return nil, err
-	}
-	if err := checkGrantTokens(in.GrantTokens); err != nil {
+	if err := validateEncrypt(in); err != nil {
 		return nil, err
 	}
 	var out *kms.EncryptOutput
@@ -229,16 +220,7 @@ func (s *Service) Decrypt(ctx context.Context, in *kms.DecryptInput, _ ...func(*
 	if in == nil {
 		in = &kms.DecryptInput{}
 	}
-	if err := checkCiphertextBlob(in.CiphertextBlob); err != nil {
-		return nil, err
-	}
-	if err := checkEncryptionAlgorithm("encryptionAlgorithm", in.EncryptionAlgorithm); err != nil {
-		return nil, err
-	}
-	if err := checkGrantTokens(in.GrantTokens); err != nil {
-		return nil, err
-	}
-	if err := checkDryRunModifiers(in.DryRunModifiers); err != nil {
+	if err := validateDecrypt(in); err != nil {
 		return nil, err
 	}
 	if in.Recipient != nil {
@@ -287,22 +269,7 @@ func (s *Service) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, _ ...fu
 	if in == nil {
 		in = &kms.ReEncryptInput{}
 	}
-	if err := checkCiphertextBlob(in.CiphertextBlob); err != nil {
-		return nil, err
-	}
-	if in.DestinationKeyId == nil {
-		return nil, validationNull("destinationKeyId")
-	}
-	if err := checkEncryptionAlgorithm("sourceEncryptionAlgorithm", in.SourceEncryptionAlgorithm); err != nil {
-		return nil, err
-	}
-	if err := checkEncryptionAlgorithm("destinationEncryptionAlgorithm", in.DestinationEncryptionAlgorithm); err != nil {
-		return nil, err
-	}
-	if err := checkGrantTokens(in.GrantTokens); err != nil {
-		return nil, err
-	}
-	if err := checkDryRunModifiers(in.DryRunModifiers); err != nil {
+	if err := validateReEncrypt(in); err != nil {
 		return nil, err
 	}
 	var out *kms.ReEncryptOutput
@@ -383,17 +350,11 @@ func dataKeySize(spec types.DataKeySpec, n *int32) (int, error) {
 }
 
 // generateDataKey is GenerateDataKey and GenerateDataKeyWithoutPlaintext.
-func (s *Service) generateDataKey(ctx context.Context, op string, keyID *string, spec types.DataKeySpec, n *int32, ec map[string]string, grantTokens []string, dryRun *bool) ([]byte, []byte, string, string, error) {
-	size, err := dataKeySize(spec, n)
-	if err != nil {
-		return nil, nil, "", "", err
-	}
-	if err := checkGrantTokens(grantTokens); err != nil {
-		return nil, nil, "", "", err
-	}
+// Step 1 (validateGenerateDataKey) is the caller's.
+func (s *Service) generateDataKey(ctx context.Context, op string, keyID *string, size int, ec map[string]string, dryRun *bool) ([]byte, []byte, string, string, error) {
 	var blob, pt []byte
 	var arn, mid string
-	err = s.view(ctx, func(t *txn) error {
+	err := s.view(ctx, func(t *txn) error {
 		k, err := t.resolveKey("keyId", keyID, keyOrAlias)
 		if err != nil {
 			return err
@@ -431,10 +392,14 @@ func (s *Service) GenerateDataKey(ctx context.Context, in *kms.GenerateDataKeyIn
 	if in == nil {
 		in = &kms.GenerateDataKeyInput{}
 	}
+	size, err := validateGenerateDataKey(in.KeyId, in.KeySpec, in.NumberOfBytes, in.GrantTokens)
+	if err != nil {
+		return nil, err
+	}
 	if in.Recipient != nil {
 		return nil, unsupported("Recipient (attested enclave) requests")
 	}
-	blob, pt, arn, mid, err := s.generateDataKey(ctx, "GenerateDataKey", in.KeyId, in.KeySpec, in.NumberOfBytes, in.EncryptionContext, in.GrantTokens, in.DryRun)
+	blob, pt, arn, mid, err := s.generateDataKey(ctx, "GenerateDataKey", in.KeyId, size, in.EncryptionContext, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -448,7 +413,11 @@ func (s *Service) GenerateDataKeyWithoutPlaintext(ctx context.Context, in *kms.G
 	if in == nil {
 		in = &kms.GenerateDataKeyWithoutPlaintextInput{}
 	}
-	blob, pt, arn, mid, err := s.generateDataKey(ctx, "GenerateDataKeyWithoutPlaintext", in.KeyId, in.KeySpec, in.NumberOfBytes, in.EncryptionContext, in.GrantTokens, in.DryRun)
+	size, err := validateGenerateDataKey(in.KeyId, in.KeySpec, in.NumberOfBytes, in.GrantTokens)
+	if err != nil {
+		return nil, err
+	}
+	blob, pt, arn, mid, err := s.generateDataKey(ctx, "GenerateDataKeyWithoutPlaintext", in.KeyId, size, in.EncryptionContext, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -462,16 +431,10 @@ func (s *Service) GenerateRandom(ctx context.Context, in *kms.GenerateRandomInpu
 	if in == nil {
 		in = &kms.GenerateRandomInput{}
 	}
-	if in.NumberOfBytes == nil {
-		return nil, validationPlain("NumberOfBytes is required.")
-	}
-	if err := validationRange("numberOfBytes", *in.NumberOfBytes, 1, maxRandom); err != nil {
+	if err := validateGenerateRandom(in); err != nil {
 		return nil, err
 	}
 	if in.CustomKeyStoreId != nil {
-		if err := validationLen("customKeyStoreId", *in.CustomKeyStoreId, 1, 64); err != nil {
-			return nil, err
-		}
 		return nil, customKeyStoreNotFound()
 	}
 	if in.Recipient != nil {

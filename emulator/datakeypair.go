@@ -19,16 +19,8 @@ type dataKeyPair struct {
 	arn, materialID       string
 }
 
-func (s *Service) dataKeyPair(ctx context.Context, op string, keyID *string, spec types.DataKeyPairSpec, ec map[string]string, grantTokens []string, dryRun *bool) (*dataKeyPair, error) {
-	if spec == "" {
-		return nil, validationNull("keyPairSpec")
-	}
-	if err := validationEnum("keyPairSpec", spec, types.DataKeyPairSpec("").Values()); err != nil {
-		return nil, err
-	}
-	if err := checkGrantTokens(grantTokens); err != nil {
-		return nil, err
-	}
+// Step 1 (validateDataKeyPair) is the caller's.
+func (s *Service) dataKeyPair(ctx context.Context, op string, keyID *string, spec types.DataKeyPairSpec, ec map[string]string, dryRun *bool) (*dataKeyPair, error) {
 	if row, ok := keyspec.Lookup(types.KeySpec(spec)); !ok || !row.Supported {
 		// Unverified against AWS: SM2 exists only in China Regions.
 		return nil, &types.UnsupportedOperationException{Message: aws.String("KeyPairSpec " + string(spec) + " is not supported in this Region.")}
@@ -85,10 +77,13 @@ func (s *Service) GenerateDataKeyPair(ctx context.Context, in *kms.GenerateDataK
 	if in == nil {
 		in = &kms.GenerateDataKeyPairInput{}
 	}
+	if err := validateDataKeyPair(in.KeyId, in.KeyPairSpec, in.GrantTokens); err != nil {
+		return nil, err
+	}
 	if in.Recipient != nil {
 		return nil, unsupported("Recipient (attested enclave) requests")
 	}
-	p, err := s.dataKeyPair(ctx, "GenerateDataKeyPair", in.KeyId, in.KeyPairSpec, in.EncryptionContext, in.GrantTokens, in.DryRun)
+	p, err := s.dataKeyPair(ctx, "GenerateDataKeyPair", in.KeyId, in.KeyPairSpec, in.EncryptionContext, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +104,10 @@ func (s *Service) GenerateDataKeyPairWithoutPlaintext(ctx context.Context, in *k
 	if in == nil {
 		in = &kms.GenerateDataKeyPairWithoutPlaintextInput{}
 	}
-	p, err := s.dataKeyPair(ctx, "GenerateDataKeyPairWithoutPlaintext", in.KeyId, in.KeyPairSpec, in.EncryptionContext, in.GrantTokens, in.DryRun)
+	if err := validateDataKeyPair(in.KeyId, in.KeyPairSpec, in.GrantTokens); err != nil {
+		return nil, err
+	}
+	p, err := s.dataKeyPair(ctx, "GenerateDataKeyPairWithoutPlaintext", in.KeyId, in.KeyPairSpec, in.EncryptionContext, in.DryRun)
 	if err != nil {
 		return nil, err
 	}

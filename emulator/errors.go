@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
@@ -41,7 +42,7 @@ func valueAt(v, field string) string {
 // validationLen checks a string member's length; the value is echoed as AWS
 // does for plain strings, unless it is longer than maxEcho.
 func validationLen(field, v string, lo, hi int) error {
-	n := len([]rune(v))
+	n := utf8.RuneCountInString(v) // len([]rune(v)) without the conversion (which allocates under -race)
 	switch {
 	case n < lo:
 		return validation(fmt.Sprintf("%s failed to satisfy constraint: Member must have length greater than or equal to %d", valueAt(v, field), lo))

@@ -438,47 +438,9 @@ func (s *Service) CreateGrant(ctx context.Context, in *kms.CreateGrantInput, _ .
 	if in == nil {
 		in = &kms.CreateGrantInput{}
 	}
-	if err := checkGrantOperations(in.Operations); err != nil {
-		return nil, err
-	}
-	if in.GranteePrincipal == nil && in.GranteeServicePrincipal == nil {
-		return nil, validationNull("granteePrincipal")
-	}
-	if in.GranteePrincipal != nil && in.GranteeServicePrincipal != nil {
-		// Unverified against AWS: the model says "not both".
-		return nil, validationPlain("You must specify either GranteePrincipal or GranteeServicePrincipal, but not both.")
-	}
-	if in.RetiringPrincipal != nil && in.RetiringServicePrincipal != nil {
-		// Unverified against AWS: the model says "not both".
-		return nil, validationPlain("You can specify either RetiringPrincipal or RetiringServicePrincipal, but not both.")
-	}
-	for _, p := range []struct {
-		field string
-		v     *string
-	}{
-		{"granteePrincipal", in.GranteePrincipal},
-		{"granteeServicePrincipal", in.GranteeServicePrincipal},
-		{"retiringPrincipal", in.RetiringPrincipal},
-		{"retiringServicePrincipal", in.RetiringServicePrincipal},
-	} {
-		if err := checkPrincipal(p.field, p.v); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkGrantName(in.Name); err != nil {
-		return nil, err
-	}
-	if err := checkGrantTokens(in.GrantTokens); err != nil {
-		return nil, err
-	}
-	cons, err := checkGrantConstraints(in.Constraints)
+	cons, err := validateCreateGrant(in)
 	if err != nil {
 		return nil, err
-	}
-	if in.GranteeServicePrincipal != nil && (cons == nil || cons.SourceArn == "") {
-		// Unverified against AWS: the model requires a SourceArn constraint
-		// with a service principal.
-		return nil, validationPlain("A SourceArn grant constraint is required when you specify a GranteeServicePrincipal.")
 	}
 	var out *kms.CreateGrantOutput
 	err = s.update(ctx, func(t *txn) error {
@@ -581,19 +543,8 @@ func (s *Service) ListGrants(ctx context.Context, in *kms.ListGrantsInput, _ ...
 	if in == nil {
 		in = &kms.ListGrantsInput{}
 	}
-	p, err := parsePage(in.Limit, in.Marker, 100, 50)
+	p, err := validateListGrants(in)
 	if err != nil {
-		return nil, err
-	}
-	if in.GrantId != nil {
-		if err := validationLen("grantId", *in.GrantId, 1, 128); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkPrincipal("granteePrincipal", in.GranteePrincipal); err != nil {
-		return nil, err
-	}
-	if err := checkPrincipal("granteeServicePrincipal", in.GranteeServicePrincipal); err != nil {
 		return nil, err
 	}
 	var out *kms.ListGrantsOutput
@@ -649,16 +600,7 @@ func (s *Service) ListRetirableGrants(ctx context.Context, in *kms.ListRetirable
 	if in == nil {
 		in = &kms.ListRetirableGrantsInput{}
 	}
-	if in.RetiringPrincipal == nil && in.RetiringServicePrincipal == nil {
-		return nil, validationNull("retiringPrincipal")
-	}
-	if err := checkPrincipal("retiringPrincipal", in.RetiringPrincipal); err != nil {
-		return nil, err
-	}
-	if err := checkPrincipal("retiringServicePrincipal", in.RetiringServicePrincipal); err != nil {
-		return nil, err
-	}
-	p, err := parsePage(in.Limit, in.Marker, 100, 50)
+	p, err := validateListRetirableGrants(in)
 	if err != nil {
 		return nil, err
 	}
@@ -741,19 +683,8 @@ func (s *Service) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, _ .
 	if in == nil {
 		in = &kms.RetireGrantInput{}
 	}
-	if in.GrantToken != nil {
-		if err := validationLen("grantToken", *in.GrantToken, 1, 8192); err != nil {
-			return nil, err
-		}
-	}
-	if in.GrantId != nil {
-		if err := checkGrantID(in.GrantId); err != nil {
-			return nil, err
-		}
-	}
-	if in.GrantToken == nil && (in.KeyId == nil || in.GrantId == nil) {
-		// Unverified against AWS: the most plausible text.
-		return nil, validationPlain("Either GrantToken, or both KeyId and GrantId, must be specified.")
+	if err := validateRetireGrant(in); err != nil {
+		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
 		if in.GrantToken == nil {
@@ -801,7 +732,7 @@ func (s *Service) RevokeGrant(ctx context.Context, in *kms.RevokeGrantInput, _ .
 	if in == nil {
 		in = &kms.RevokeGrantInput{}
 	}
-	if err := checkGrantID(in.GrantId); err != nil {
+	if err := validateRevokeGrant(in); err != nil {
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {

@@ -249,7 +249,7 @@ func (s *Service) GetParametersForImport(ctx context.Context, in *kms.GetParamet
 	if in == nil {
 		in = &kms.GetParametersForImportInput{}
 	}
-	if err := checkWrapping(in.WrappingAlgorithm, in.WrappingKeySpec); err != nil {
+	if err := validateGetParametersForImport(in); err != nil {
 		return nil, err
 	}
 	check := func(t *txn) (*keyRecord, error) {
@@ -335,10 +335,8 @@ const maxValidity = 365 * 24 * time.Hour
 // checkExpiration validates ExpirationModel / ValidTo and returns the
 // model. The default model is KEY_MATERIAL_EXPIRES, as AWS documents, so a
 // request without either member needs a ValidTo.
+// The member's enum is step 1's (validateImportKeyMaterial).
 func checkExpiration(model types.ExpirationModelType, validTo *time.Time, now time.Time) (types.ExpirationModelType, error) {
-	if err := validationEnum("expirationModel", model, types.ExpirationModelType("").Values()); err != nil {
-		return "", err
-	}
 	if model == "" {
 		model = types.ExpirationModelTypeKeyMaterialExpires
 	}
@@ -370,34 +368,8 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, in *kms.ImportKeyMateri
 	if in == nil {
 		in = &kms.ImportKeyMaterialInput{}
 	}
-	if in.ImportToken == nil {
-		return nil, validationNull("importToken")
-	}
-	if err := validationBlobLen("importToken", len(in.ImportToken), 1, maxImportBlob); err != nil {
+	if err := validateImportKeyMaterial(in); err != nil {
 		return nil, err
-	}
-	if in.EncryptedKeyMaterial == nil {
-		return nil, validationNull("encryptedKeyMaterial")
-	}
-	if err := validationBlobLen("encryptedKeyMaterial", len(in.EncryptedKeyMaterial), 1, maxImportBlob); err != nil {
-		return nil, err
-	}
-	if err := validationEnum("importType", in.ImportType, types.ImportType("").Values()); err != nil {
-		return nil, err
-	}
-	if in.KeyMaterialDescription != nil {
-		if err := validationLen("keyMaterialDescription", *in.KeyMaterialDescription, 0, 256); err != nil {
-			return nil, err
-		}
-	}
-	if in.KeyMaterialId != nil {
-		if err := checkMaterialID(*in.KeyMaterialId); err != nil {
-			return nil, err
-		}
-		if in.ImportType == types.ImportTypeNewKeyMaterial {
-			// A rule between members: before the key (checkorder.go).
-			return nil, validationPlain("Input parameter keyMaterialId cannot be used with NEW_KEY_MATERIAL importType.")
-		}
 	}
 	var out *kms.ImportKeyMaterialOutput
 	err := s.update(ctx, func(t *txn) error {
@@ -690,10 +662,8 @@ func (s *Service) DeleteImportedKeyMaterial(ctx context.Context, in *kms.DeleteI
 	if in == nil {
 		in = &kms.DeleteImportedKeyMaterialInput{}
 	}
-	if in.KeyMaterialId != nil {
-		if err := checkMaterialID(*in.KeyMaterialId); err != nil {
-			return nil, err
-		}
+	if err := validateDeleteImportedKeyMaterial(in); err != nil {
+		return nil, err
 	}
 	var out *kms.DeleteImportedKeyMaterialOutput
 	err := s.modifyKey(ctx, "DeleteImportedKeyMaterial", in.KeyId, externalOnly, func(t *txn, k *keyRecord) error {

@@ -60,27 +60,11 @@ func (s *Service) CreateKey(ctx context.Context, in *kms.CreateKeyInput, _ ...fu
 	if in == nil {
 		in = &kms.CreateKeyInput{}
 	}
-	if in.Description != nil {
-		if err := validationLen("description", *in.Description, 0, maxDescription); err != nil {
-			return nil, err
-		}
-	}
-	if in.Policy != nil {
-		if err := checkPolicy(*in.Policy); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkCreateKeyStore(in); err != nil {
-		return nil, err
-	}
-	spec, usage, origin, err := checkKeySpec(in.KeySpec, in.CustomerMasterKeySpec, in.KeyUsage, in.Origin)
+	nk, err := validateCreateKey(in)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := mergeTags(nil, in.Tags)
-	if err != nil {
-		return nil, err
-	}
+	spec, usage, origin, tags := nk.spec, nk.usage, nk.origin, nk.tags
 	multi := aws.ToBool(in.MultiRegion)
 	var out *kms.CreateKeyOutput
 	err = s.update(ctx, func(t *txn) error {
@@ -166,7 +150,7 @@ func (s *Service) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, _ .
 	if in == nil {
 		in = &kms.DescribeKeyInput{}
 	}
-	if err := checkGrantTokens(in.GrantTokens); err != nil {
+	if err := validateDescribeKey(in); err != nil {
 		return nil, err
 	}
 	var out *kms.DescribeKeyOutput
@@ -190,7 +174,7 @@ func (s *Service) ListKeys(ctx context.Context, in *kms.ListKeysInput, _ ...func
 	if in == nil {
 		in = &kms.ListKeysInput{}
 	}
-	p, err := parsePage(in.Limit, in.Marker, 1000, 100)
+	p, err := validateListKeys(in)
 	if err != nil {
 		return nil, err
 	}
@@ -242,10 +226,7 @@ func (s *Service) UpdateKeyDescription(ctx context.Context, in *kms.UpdateKeyDes
 	if in == nil {
 		in = &kms.UpdateKeyDescriptionInput{}
 	}
-	if in.Description == nil {
-		return nil, validationNull("description")
-	}
-	if err := validationLen("description", *in.Description, 0, maxDescription); err != nil {
+	if err := validateUpdateKeyDescription(in); err != nil {
 		return nil, err
 	}
 	err := s.modifyKey(ctx, "UpdateKeyDescription", in.KeyId, notPendingDeletion, func(_ *txn, k *keyRecord) error {
@@ -263,6 +244,9 @@ func (s *Service) EnableKey(ctx context.Context, in *kms.EnableKeyInput, _ ...fu
 	if in == nil {
 		in = &kms.EnableKeyInput{}
 	}
+	if err := validateEnableKey(in); err != nil {
+		return nil, err
+	}
 	err := s.modifyKey(ctx, "EnableKey", in.KeyId, notPendingDeletionOrImport, func(t *txn, k *keyRecord) error {
 		k.State = types.KeyStateEnabled
 		return nil
@@ -277,6 +261,9 @@ func (s *Service) EnableKey(ctx context.Context, in *kms.EnableKeyInput, _ ...fu
 func (s *Service) DisableKey(ctx context.Context, in *kms.DisableKeyInput, _ ...func(*kms.Options)) (*kms.DisableKeyOutput, error) {
 	if in == nil {
 		in = &kms.DisableKeyInput{}
+	}
+	if err := validateDisableKey(in); err != nil {
+		return nil, err
 	}
 	err := s.modifyKey(ctx, "DisableKey", in.KeyId, notPendingDeletionOrImport, func(t *txn, k *keyRecord) error {
 		k.State = types.KeyStateDisabled
@@ -294,15 +281,12 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, in *kms.ScheduleKeyDe
 	if in == nil {
 		in = &kms.ScheduleKeyDeletionInput{}
 	}
-	window := int32(defaultPendingWindow)
-	if in.PendingWindowInDays != nil {
-		window = *in.PendingWindowInDays
-		if window < 7 || window > 30 {
-			return nil, validationPlain("PendingWindowInDays must be between 7 and 30")
-		}
+	window, err := validateScheduleKeyDeletion(in)
+	if err != nil {
+		return nil, err
 	}
 	var out *kms.ScheduleKeyDeletionOutput
-	err := s.modifyKey(ctx, "ScheduleKeyDeletion", in.KeyId, notPendingDeletion, func(t *txn, k *keyRecord) error {
+	err = s.modifyKey(ctx, "ScheduleKeyDeletion", in.KeyId, notPendingDeletion, func(t *txn, k *keyRecord) error {
 		dd := t.now.Add(days(window))
 		k.State = types.KeyStatePendingDeletion
 		k.DeletionDate = &dd
@@ -326,6 +310,9 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, in *kms.ScheduleKeyDe
 func (s *Service) CancelKeyDeletion(ctx context.Context, in *kms.CancelKeyDeletionInput, _ ...func(*kms.Options)) (*kms.CancelKeyDeletionOutput, error) {
 	if in == nil {
 		in = &kms.CancelKeyDeletionInput{}
+	}
+	if err := validateCancelKeyDeletion(in); err != nil {
+		return nil, err
 	}
 	var out *kms.CancelKeyDeletionOutput
 	err := s.modifyKey(ctx, "CancelKeyDeletion", in.KeyId, func(sc scope, k *keyRecord) error {

@@ -214,6 +214,9 @@ func (s *Service) GetKeyLastUsage(ctx context.Context, in *kms.GetKeyLastUsageIn
 	if in == nil {
 		in = &kms.GetKeyLastUsageInput{}
 	}
+	if err := validateGetKeyLastUsage(in); err != nil {
+		return nil, err
+	}
 	var out *kms.GetKeyLastUsageOutput
 	err := s.view(ctx, func(t *txn) error {
 		k, err := t.resolveKey("keyId", in.KeyId, keyOnly)

@@ -35,7 +35,7 @@ func (s *Service) GenerateMac(ctx context.Context, in *kms.GenerateMacInput, _ .
 	if in == nil {
 		in = &kms.GenerateMacInput{}
 	}
-	if err := checkMacInput(in.Message, in.MacAlgorithm, in.GrantTokens); err != nil {
+	if err := validateGenerateMac(in); err != nil {
 		return nil, err
 	}
 	var out *kms.GenerateMacOutput
@@ -71,13 +71,7 @@ func (s *Service) VerifyMac(ctx context.Context, in *kms.VerifyMacInput, _ ...fu
 	if in == nil {
 		in = &kms.VerifyMacInput{}
 	}
-	if err := checkMacInput(in.Message, in.MacAlgorithm, in.GrantTokens); err != nil {
-		return nil, err
-	}
-	if in.Mac == nil {
-		return nil, validationNull("mac")
-	}
-	if err := validationBlobLen("mac", len(in.Mac), 1, maxMac); err != nil {
+	if err := validateVerifyMac(in); err != nil {
 		return nil, err
 	}
 	var out *kms.VerifyMacOutput

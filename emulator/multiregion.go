@@ -203,20 +203,7 @@ func (s *Service) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, _
 	if in == nil {
 		in = &kms.ReplicateKeyInput{}
 	}
-	if err := checkRegion("replicaRegion", in.ReplicaRegion); err != nil {
-		return nil, err
-	}
-	if in.Description != nil {
-		if err := validationLen("description", *in.Description, 0, maxDescription); err != nil {
-			return nil, err
-		}
-	}
-	if in.Policy != nil {
-		if err := checkPolicy(*in.Policy); err != nil {
-			return nil, err
-		}
-	}
-	tags, err := mergeTags(nil, in.Tags)
+	tags, err := validateReplicateKey(in)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +313,7 @@ func (s *Service) UpdatePrimaryRegion(ctx context.Context, in *kms.UpdatePrimary
 	if in == nil {
 		in = &kms.UpdatePrimaryRegionInput{}
 	}
-	if err := checkRegion("primaryRegion", in.PrimaryRegion); err != nil {
+	if err := validateUpdatePrimaryRegion(in); err != nil {
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {

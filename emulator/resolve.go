@@ -26,16 +26,31 @@ type parsedID struct {
 	alias string // "alias/..."
 }
 
+// checkKeyIDMember is a key identifier member's validation (step 1 of the
+// check order): required, 1 to 2048 characters. What it names is key
+// resolution's to judge.
+func checkKeyIDMember(field string, in *string) error {
+	if in == nil {
+		return validationNull(field)
+	}
+	return validationLen(field, *in, 1, 2048)
+}
+
+// optionalKeyIDMember is checkKeyIDMember for a member that may be left out.
+func optionalKeyIDMember(field string, in *string) error {
+	if in == nil {
+		return nil
+	}
+	return checkKeyIDMember(field, in)
+}
+
 // parseKeyID validates the member and splits it into a key id or an alias
 // name in the caller's scope.
 func (t *txn) parseKeyID(field string, in *string, forms idForms) (parsedID, error) {
-	if in == nil {
-		return parsedID{}, validationNull(field)
-	}
-	v := *in
-	if err := validationLen(field, v, 1, 2048); err != nil {
+	if err := checkKeyIDMember(field, in); err != nil {
 		return parsedID{}, err
 	}
+	v := *in
 	if strings.HasPrefix(v, "arn:") {
 		parts := strings.SplitN(v, ":", 6)
 		if len(parts) != 6 || parts[2] != "kms" {

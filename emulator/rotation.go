@@ -73,12 +73,12 @@ func (s *Service) EnableKeyRotation(ctx context.Context, in *kms.EnableKeyRotati
 	if in == nil {
 		in = &kms.EnableKeyRotationInput{}
 	}
+	if err := validateEnableKeyRotation(in); err != nil {
+		return nil, err
+	}
 	period := int32(defaultRotationPeriod)
 	if in.RotationPeriodInDays != nil {
 		period = *in.RotationPeriodInDays
-		if err := validationRange("rotationPeriodInDays", period, minRotationPeriod, maxRotationPeriod); err != nil {
-			return nil, err
-		}
 	}
 	err := s.modifyKey(ctx, "EnableKeyRotation", in.KeyId, rotationState("EnableKeyRotation"), func(t *txn, k *keyRecord) error {
 		// As AWS (captured): on a key that already rotates, an omitted or
@@ -105,6 +105,9 @@ func (s *Service) DisableKeyRotation(ctx context.Context, in *kms.DisableKeyRota
 	if in == nil {
 		in = &kms.DisableKeyRotationInput{}
 	}
+	if err := validateDisableKeyRotation(in); err != nil {
+		return nil, err
+	}
 	err := s.modifyKey(ctx, "DisableKeyRotation", in.KeyId, rotationState("DisableKeyRotation"), func(_ *txn, k *keyRecord) error {
 		k.RotationEnabled = false
 		k.RotationBase = nil
@@ -120,6 +123,9 @@ func (s *Service) DisableKeyRotation(ctx context.Context, in *kms.DisableKeyRota
 func (s *Service) GetKeyRotationStatus(ctx context.Context, in *kms.GetKeyRotationStatusInput, _ ...func(*kms.Options)) (*kms.GetKeyRotationStatusOutput, error) {
 	if in == nil {
 		in = &kms.GetKeyRotationStatusInput{}
+	}
+	if err := validateGetKeyRotationStatus(in); err != nil {
+		return nil, err
 	}
 	var out *kms.GetKeyRotationStatusOutput
 	err := s.view(ctx, func(t *txn) error {
@@ -153,6 +159,9 @@ func (s *Service) GetKeyRotationStatus(ctx context.Context, in *kms.GetKeyRotati
 func (s *Service) RotateKeyOnDemand(ctx context.Context, in *kms.RotateKeyOnDemandInput, _ ...func(*kms.Options)) (*kms.RotateKeyOnDemandOutput, error) {
 	if in == nil {
 		in = &kms.RotateKeyOnDemandInput{}
+	}
+	if err := validateRotateKeyOnDemand(in); err != nil {
+		return nil, err
 	}
 	var out *kms.RotateKeyOnDemandOutput
 	err := s.modifyKey(ctx, "RotateKeyOnDemand", in.KeyId, onDemandState, func(t *txn, k *keyRecord) error {
@@ -188,10 +197,7 @@ func (s *Service) ListKeyRotations(ctx context.Context, in *kms.ListKeyRotations
 	if in == nil {
 		in = &kms.ListKeyRotationsInput{}
 	}
-	if err := validationEnum("includeKeyMaterial", in.IncludeKeyMaterial, types.IncludeKeyMaterial("").Values()); err != nil {
-		return nil, err
-	}
-	p, err := parsePage(in.Limit, in.Marker, 1000, 100)
+	p, err := validateListKeyRotations(in)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,8 +18,11 @@ import (
 	"github.com/kmsgate/kmsgate/storage"
 )
 
-// ApplySeed applies a parsed seed file in one transaction (all or nothing):
-// keys that do not exist yet are created with the given ids, material
+// ApplySeed applies a parsed seed file, on bbolt in one transaction (all
+// or nothing), on etcd one entry (a key with its aliases, grants and
+// replicas, or an alias) per transaction, so that a seed of any size fits
+// etcd's --max-txn-ops; an apply cut short there leaves whole entries and
+// the next apply completes it. Keys that do not exist yet are created with the given ids, material
 // versions, description, state, tags, policy and rotation settings (a
 // NextRotation dates the first automatic rotation); a key that exists keeps
 // its settings and only gains seed material versions it lacks. Aliases are
@@ -30,9 +35,10 @@ func (s *Service) ApplySeed(ctx context.Context, f *seed.File) error {
 	if f == nil {
 		return nil
 	}
-	return s.db.Update(func(tx *storage.Tx) error {
-		now := s.now()
-		for i := range f.Keys {
+	now := s.now()
+	var entries []func(tx *storage.Tx) error
+	for i := range f.Keys {
+		entries = append(entries, func(tx *storage.Tx) error {
 			sk := &f.Keys[i]
 			entry := fmt.Sprintf("seed key %d (%s)", i+1, sk.ID)
 			t := &txn{s: s, tx: tx, sc: s.seedScope(sk.Account, sk.Region), now: now}
@@ -53,15 +59,35 @@ func (s *Service) ApplySeed(ctx context.Context, f *seed.File) error {
 					return err
 				}
 			}
-		}
-		for i, a := range f.Aliases {
+			return nil
+		})
+	}
+	for i, a := range f.Aliases {
+		entries = append(entries, func(tx *storage.Tx) error {
 			t := &txn{s: s, tx: tx, sc: s.seedScope(a.Account, a.Region), now: now}
 			if err := t.applySeedAlias(a.Name, a.TargetKeyID); err != nil {
 				return fmt.Errorf("seed alias %d (%s): %w", i+1, a.Name, err)
 			}
+			return nil
+		})
+	}
+	// On bbolt every entry goes in one transaction; on etcd each entry
+	// has its own (an entry's writes are not known before it runs, and a
+	// whole seed would not fit --max-txn-ops).
+	perTx := s.db.BatchSize(len(entries), math.MaxInt)
+	for batch := range slices.Chunk(entries, max(1, perTx)) {
+		if err := s.db.Update(func(tx *storage.Tx) error {
+			for _, apply := range batch {
+				if err := apply(tx); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func (s *Service) seedScope(account, region string) scope {

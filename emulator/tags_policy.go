@@ -136,10 +136,7 @@ func (s *Service) TagResource(ctx context.Context, in *kms.TagResourceInput, _ .
 	if in == nil {
 		in = &kms.TagResourceInput{}
 	}
-	if in.Tags == nil {
-		return nil, validationNull("tags")
-	}
-	if _, err := mergeTags(nil, in.Tags); err != nil {
+	if err := validateTagResource(in); err != nil {
 		return nil, err
 	}
 	err := s.modifyKey(ctx, "TagResource", in.KeyId, notPendingDeletion, func(_ *txn, k *keyRecord) error {
@@ -161,13 +158,8 @@ func (s *Service) UntagResource(ctx context.Context, in *kms.UntagResourceInput,
 	if in == nil {
 		in = &kms.UntagResourceInput{}
 	}
-	if in.TagKeys == nil {
-		return nil, validationNull("tagKeys")
-	}
-	for i := range in.TagKeys {
-		if err := checkTagKey(fmt.Sprintf("tagKeys.%d.member", i+1), &in.TagKeys[i]); err != nil {
-			return nil, err
-		}
+	if err := validateUntagResource(in); err != nil {
+		return nil, err
 	}
 	err := s.modifyKey(ctx, "UntagResource", in.KeyId, notPendingDeletion, func(_ *txn, k *keyRecord) error {
 		k.Tags = slices.DeleteFunc(k.Tags, func(tag types.Tag) bool { return slices.Contains(in.TagKeys, aws.ToString(tag.TagKey)) })
@@ -184,7 +176,7 @@ func (s *Service) ListResourceTags(ctx context.Context, in *kms.ListResourceTags
 	if in == nil {
 		in = &kms.ListResourceTagsInput{}
 	}
-	p, err := parsePage(in.Limit, in.Marker, 50, 50)
+	p, err := validateListResourceTags(in)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +200,7 @@ func (s *Service) GetKeyPolicy(ctx context.Context, in *kms.GetKeyPolicyInput, _
 	if in == nil {
 		in = &kms.GetKeyPolicyInput{}
 	}
-	if err := checkPolicyName(in.PolicyName); err != nil {
+	if err := validateGetKeyPolicy(in); err != nil {
 		return nil, err
 	}
 	var out *kms.GetKeyPolicyOutput
@@ -229,13 +221,7 @@ func (s *Service) PutKeyPolicy(ctx context.Context, in *kms.PutKeyPolicyInput, _
 	if in == nil {
 		in = &kms.PutKeyPolicyInput{}
 	}
-	if in.Policy == nil {
-		return nil, validationNull("policy")
-	}
-	if err := checkPolicyName(in.PolicyName); err != nil {
-		return nil, err
-	}
-	if err := checkPolicy(*in.Policy); err != nil {
+	if err := validatePutKeyPolicy(in); err != nil {
 		return nil, err
 	}
 	err := s.modifyKey(ctx, "PutKeyPolicy", in.KeyId, notPendingDeletion, func(_ *txn, k *keyRecord) error {
@@ -253,7 +239,7 @@ func (s *Service) ListKeyPolicies(ctx context.Context, in *kms.ListKeyPoliciesIn
 	if in == nil {
 		in = &kms.ListKeyPoliciesInput{}
 	}
-	p, err := parsePage(in.Limit, in.Marker, 1000, 100)
+	p, err := validateListKeyPolicies(in)
 	if err != nil {
 		return nil, err
 	}

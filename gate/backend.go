@@ -14,21 +14,21 @@ func (g *Gate) CancelKeyDeletion(ctx context.Context, in *kms.CancelKeyDeletionI
 	if in == nil {
 		return g.next.CancelKeyDeletion(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "CancelKeyDeletion", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "CancelKeyDeletion", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.CancelKeyDeletion(ctx, in, optFns...)
 }
 
 func (g *Gate) ConnectCustomKeyStore(ctx context.Context, in *kms.ConnectCustomKeyStoreInput, optFns ...func(*kms.Options)) (*kms.ConnectCustomKeyStoreOutput, error) {
-	if err := g.noKey(ctx, "ConnectCustomKeyStore", nil); err != nil {
+	if err := g.noKey(ctx, "ConnectCustomKeyStore", in, nil); err != nil {
 		return nil, err
 	}
 	return g.next.ConnectCustomKeyStore(ctx, in, optFns...)
 }
 
 func (g *Gate) CreateCustomKeyStore(ctx context.Context, in *kms.CreateCustomKeyStoreInput, optFns ...func(*kms.Options)) (*kms.CreateCustomKeyStoreOutput, error) {
-	if err := g.noKey(ctx, "CreateCustomKeyStore", nil); err != nil {
+	if err := g.noKey(ctx, "CreateCustomKeyStore", in, nil); err != nil {
 		return nil, err
 	}
 	return g.next.CreateCustomKeyStore(ctx, in, optFns...)
@@ -38,8 +38,8 @@ func (g *Gate) CreateGrant(ctx context.Context, in *kms.CreateGrantInput, optFns
 	if in == nil {
 		return g.next.CreateGrant(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "CreateGrant", in.KeyId, func(r *authz.Request) { fillCreateGrant(r, in) }); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.CreateGrant)
+	if err := g.onKey(ctx, "CreateGrant", in, in.KeyId, func(r *authz.Request) { fillCreateGrant(r, in) }); err != nil {
+		return nil, err
 	}
 	return g.next.CreateGrant(ctx, in, optFns...)
 }
@@ -48,14 +48,14 @@ func (g *Gate) Decapsulate(ctx context.Context, in *kms.DecapsulateInput, optFns
 	if in == nil {
 		return g.next.Decapsulate(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "Decapsulate", in.KeyId, nil); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.Decapsulate)
+	if err := g.onKey(ctx, "Decapsulate", in, in.KeyId, nil); err != nil {
+		return nil, err
 	}
 	return g.next.Decapsulate(ctx, in, optFns...)
 }
 
 func (g *Gate) DeleteCustomKeyStore(ctx context.Context, in *kms.DeleteCustomKeyStoreInput, optFns ...func(*kms.Options)) (*kms.DeleteCustomKeyStoreOutput, error) {
-	if err := g.noKey(ctx, "DeleteCustomKeyStore", nil); err != nil {
+	if err := g.noKey(ctx, "DeleteCustomKeyStore", in, nil); err != nil {
 		return nil, err
 	}
 	return g.next.DeleteCustomKeyStore(ctx, in, optFns...)
@@ -65,7 +65,7 @@ func (g *Gate) DeleteImportedKeyMaterial(ctx context.Context, in *kms.DeleteImpo
 	if in == nil {
 		return g.next.DeleteImportedKeyMaterial(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "DeleteImportedKeyMaterial", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "DeleteImportedKeyMaterial", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.DeleteImportedKeyMaterial(ctx, in, optFns...)
@@ -75,14 +75,14 @@ func (g *Gate) DeriveSharedSecret(ctx context.Context, in *kms.DeriveSharedSecre
 	if in == nil {
 		return g.next.DeriveSharedSecret(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "DeriveSharedSecret", in.KeyId, func(r *authz.Request) { r.KeyAgreementAlgorithm = string(in.KeyAgreementAlgorithm) }); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.DeriveSharedSecret)
+	if err := g.onKey(ctx, "DeriveSharedSecret", in, in.KeyId, func(r *authz.Request) { r.KeyAgreementAlgorithm = string(in.KeyAgreementAlgorithm) }); err != nil {
+		return nil, err
 	}
 	return g.next.DeriveSharedSecret(ctx, in, optFns...)
 }
 
 func (g *Gate) DescribeCustomKeyStores(ctx context.Context, in *kms.DescribeCustomKeyStoresInput, optFns ...func(*kms.Options)) (*kms.DescribeCustomKeyStoresOutput, error) {
-	if err := g.noKey(ctx, "DescribeCustomKeyStores", nil); err != nil {
+	if err := g.noKey(ctx, "DescribeCustomKeyStores", in, nil); err != nil {
 		return nil, err
 	}
 	return g.next.DescribeCustomKeyStores(ctx, in, optFns...)
@@ -92,7 +92,7 @@ func (g *Gate) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optFns
 	if in == nil {
 		return g.next.DescribeKey(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "DescribeKey", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "DescribeKey", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.DescribeKey(ctx, in, optFns...)
@@ -102,7 +102,7 @@ func (g *Gate) DisableKey(ctx context.Context, in *kms.DisableKeyInput, optFns .
 	if in == nil {
 		return g.next.DisableKey(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "DisableKey", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "DisableKey", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.DisableKey(ctx, in, optFns...)
@@ -112,14 +112,14 @@ func (g *Gate) DisableKeyRotation(ctx context.Context, in *kms.DisableKeyRotatio
 	if in == nil {
 		return g.next.DisableKeyRotation(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "DisableKeyRotation", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "DisableKeyRotation", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.DisableKeyRotation(ctx, in, optFns...)
 }
 
 func (g *Gate) DisconnectCustomKeyStore(ctx context.Context, in *kms.DisconnectCustomKeyStoreInput, optFns ...func(*kms.Options)) (*kms.DisconnectCustomKeyStoreOutput, error) {
-	if err := g.noKey(ctx, "DisconnectCustomKeyStore", nil); err != nil {
+	if err := g.noKey(ctx, "DisconnectCustomKeyStore", in, nil); err != nil {
 		return nil, err
 	}
 	return g.next.DisconnectCustomKeyStore(ctx, in, optFns...)
@@ -129,7 +129,7 @@ func (g *Gate) EnableKey(ctx context.Context, in *kms.EnableKeyInput, optFns ...
 	if in == nil {
 		return g.next.EnableKey(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "EnableKey", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "EnableKey", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.EnableKey(ctx, in, optFns...)
@@ -139,7 +139,7 @@ func (g *Gate) EnableKeyRotation(ctx context.Context, in *kms.EnableKeyRotationI
 	if in == nil {
 		return g.next.EnableKeyRotation(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "EnableKeyRotation", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "EnableKeyRotation", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.EnableKeyRotation(ctx, in, optFns...)
@@ -149,8 +149,8 @@ func (g *Gate) Encapsulate(ctx context.Context, in *kms.EncapsulateInput, optFns
 	if in == nil {
 		return g.next.Encapsulate(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "Encapsulate", in.KeyId, nil); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.Encapsulate)
+	if err := g.onKey(ctx, "Encapsulate", in, in.KeyId, nil); err != nil {
+		return nil, err
 	}
 	return g.next.Encapsulate(ctx, in, optFns...)
 }
@@ -159,10 +159,10 @@ func (g *Gate) Encrypt(ctx context.Context, in *kms.EncryptInput, optFns ...func
 	if in == nil {
 		return g.next.Encrypt(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "Encrypt", in.KeyId, func(r *authz.Request) {
+	if err := g.onKey(ctx, "Encrypt", in, in.KeyId, func(r *authz.Request) {
 		r.EncryptionContext, r.EncryptionAlgorithm = in.EncryptionContext, string(in.EncryptionAlgorithm)
 	}); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.Encrypt)
+		return nil, err
 	}
 	return g.next.Encrypt(ctx, in, optFns...)
 }
@@ -171,8 +171,8 @@ func (g *Gate) GenerateDataKey(ctx context.Context, in *kms.GenerateDataKeyInput
 	if in == nil {
 		return g.next.GenerateDataKey(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GenerateDataKey", in.KeyId, func(r *authz.Request) { r.EncryptionContext = in.EncryptionContext }); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.GenerateDataKey)
+	if err := g.onKey(ctx, "GenerateDataKey", in, in.KeyId, func(r *authz.Request) { r.EncryptionContext = in.EncryptionContext }); err != nil {
+		return nil, err
 	}
 	return g.next.GenerateDataKey(ctx, in, optFns...)
 }
@@ -181,10 +181,10 @@ func (g *Gate) GenerateDataKeyPair(ctx context.Context, in *kms.GenerateDataKeyP
 	if in == nil {
 		return g.next.GenerateDataKeyPair(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GenerateDataKeyPair", in.KeyId, func(r *authz.Request) {
+	if err := g.onKey(ctx, "GenerateDataKeyPair", in, in.KeyId, func(r *authz.Request) {
 		r.EncryptionContext, r.KeyPairSpec = in.EncryptionContext, string(in.KeyPairSpec)
 	}); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.GenerateDataKeyPair)
+		return nil, err
 	}
 	return g.next.GenerateDataKeyPair(ctx, in, optFns...)
 }
@@ -193,10 +193,10 @@ func (g *Gate) GenerateDataKeyPairWithoutPlaintext(ctx context.Context, in *kms.
 	if in == nil {
 		return g.next.GenerateDataKeyPairWithoutPlaintext(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GenerateDataKeyPairWithoutPlaintext", in.KeyId, func(r *authz.Request) {
+	if err := g.onKey(ctx, "GenerateDataKeyPairWithoutPlaintext", in, in.KeyId, func(r *authz.Request) {
 		r.EncryptionContext, r.KeyPairSpec = in.EncryptionContext, string(in.KeyPairSpec)
 	}); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.GenerateDataKeyPairWithoutPlaintext)
+		return nil, err
 	}
 	return g.next.GenerateDataKeyPairWithoutPlaintext(ctx, in, optFns...)
 }
@@ -205,8 +205,8 @@ func (g *Gate) GenerateDataKeyWithoutPlaintext(ctx context.Context, in *kms.Gene
 	if in == nil {
 		return g.next.GenerateDataKeyWithoutPlaintext(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GenerateDataKeyWithoutPlaintext", in.KeyId, func(r *authz.Request) { r.EncryptionContext = in.EncryptionContext }); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.GenerateDataKeyWithoutPlaintext)
+	if err := g.onKey(ctx, "GenerateDataKeyWithoutPlaintext", in, in.KeyId, func(r *authz.Request) { r.EncryptionContext = in.EncryptionContext }); err != nil {
+		return nil, err
 	}
 	return g.next.GenerateDataKeyWithoutPlaintext(ctx, in, optFns...)
 }
@@ -215,14 +215,14 @@ func (g *Gate) GenerateMac(ctx context.Context, in *kms.GenerateMacInput, optFns
 	if in == nil {
 		return g.next.GenerateMac(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GenerateMac", in.KeyId, func(r *authz.Request) { r.MacAlgorithm = string(in.MacAlgorithm) }); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.GenerateMac)
+	if err := g.onKey(ctx, "GenerateMac", in, in.KeyId, func(r *authz.Request) { r.MacAlgorithm = string(in.MacAlgorithm) }); err != nil {
+		return nil, err
 	}
 	return g.next.GenerateMac(ctx, in, optFns...)
 }
 
 func (g *Gate) GenerateRandom(ctx context.Context, in *kms.GenerateRandomInput, optFns ...func(*kms.Options)) (*kms.GenerateRandomOutput, error) {
-	if err := g.noKey(ctx, "GenerateRandom", nil); err != nil {
+	if err := g.noKey(ctx, "GenerateRandom", in, nil); err != nil {
 		return nil, err
 	}
 	return g.next.GenerateRandom(ctx, in, optFns...)
@@ -232,7 +232,7 @@ func (g *Gate) GetKeyLastUsage(ctx context.Context, in *kms.GetKeyLastUsageInput
 	if in == nil {
 		return g.next.GetKeyLastUsage(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GetKeyLastUsage", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "GetKeyLastUsage", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.GetKeyLastUsage(ctx, in, optFns...)
@@ -242,7 +242,7 @@ func (g *Gate) GetKeyPolicy(ctx context.Context, in *kms.GetKeyPolicyInput, optF
 	if in == nil {
 		return g.next.GetKeyPolicy(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GetKeyPolicy", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "GetKeyPolicy", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.GetKeyPolicy(ctx, in, optFns...)
@@ -252,7 +252,7 @@ func (g *Gate) GetKeyRotationStatus(ctx context.Context, in *kms.GetKeyRotationS
 	if in == nil {
 		return g.next.GetKeyRotationStatus(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GetKeyRotationStatus", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "GetKeyRotationStatus", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.GetKeyRotationStatus(ctx, in, optFns...)
@@ -262,7 +262,7 @@ func (g *Gate) GetParametersForImport(ctx context.Context, in *kms.GetParameters
 	if in == nil {
 		return g.next.GetParametersForImport(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GetParametersForImport", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "GetParametersForImport", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.GetParametersForImport(ctx, in, optFns...)
@@ -272,7 +272,7 @@ func (g *Gate) GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInput, optF
 	if in == nil {
 		return g.next.GetPublicKey(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GetPublicKey", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "GetPublicKey", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.GetPublicKey(ctx, in, optFns...)
@@ -282,14 +282,14 @@ func (g *Gate) ImportKeyMaterial(ctx context.Context, in *kms.ImportKeyMaterialI
 	if in == nil {
 		return g.next.ImportKeyMaterial(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "ImportKeyMaterial", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "ImportKeyMaterial", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.ImportKeyMaterial(ctx, in, optFns...)
 }
 
 func (g *Gate) ListAliases(ctx context.Context, in *kms.ListAliasesInput, optFns ...func(*kms.Options)) (*kms.ListAliasesOutput, error) {
-	if err := g.noKey(ctx, "ListAliases", nil); err != nil {
+	if err := g.noKey(ctx, "ListAliases", in, nil); err != nil {
 		return nil, err
 	}
 	return g.next.ListAliases(ctx, in, optFns...)
@@ -299,7 +299,7 @@ func (g *Gate) ListGrants(ctx context.Context, in *kms.ListGrantsInput, optFns .
 	if in == nil {
 		return g.next.ListGrants(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "ListGrants", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "ListGrants", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.ListGrants(ctx, in, optFns...)
@@ -309,7 +309,7 @@ func (g *Gate) ListKeyPolicies(ctx context.Context, in *kms.ListKeyPoliciesInput
 	if in == nil {
 		return g.next.ListKeyPolicies(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "ListKeyPolicies", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "ListKeyPolicies", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.ListKeyPolicies(ctx, in, optFns...)
@@ -319,14 +319,14 @@ func (g *Gate) ListKeyRotations(ctx context.Context, in *kms.ListKeyRotationsInp
 	if in == nil {
 		return g.next.ListKeyRotations(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "ListKeyRotations", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "ListKeyRotations", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.ListKeyRotations(ctx, in, optFns...)
 }
 
 func (g *Gate) ListKeys(ctx context.Context, in *kms.ListKeysInput, optFns ...func(*kms.Options)) (*kms.ListKeysOutput, error) {
-	if err := g.noKey(ctx, "ListKeys", nil); err != nil {
+	if err := g.noKey(ctx, "ListKeys", in, nil); err != nil {
 		return nil, err
 	}
 	return g.next.ListKeys(ctx, in, optFns...)
@@ -336,7 +336,7 @@ func (g *Gate) ListResourceTags(ctx context.Context, in *kms.ListResourceTagsInp
 	if in == nil {
 		return g.next.ListResourceTags(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "ListResourceTags", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "ListResourceTags", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.ListResourceTags(ctx, in, optFns...)
@@ -346,7 +346,7 @@ func (g *Gate) PutKeyPolicy(ctx context.Context, in *kms.PutKeyPolicyInput, optF
 	if in == nil {
 		return g.next.PutKeyPolicy(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "PutKeyPolicy", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "PutKeyPolicy", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.PutKeyPolicy(ctx, in, optFns...)
@@ -356,8 +356,8 @@ func (g *Gate) RevokeGrant(ctx context.Context, in *kms.RevokeGrantInput, optFns
 	if in == nil {
 		return g.next.RevokeGrant(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "RevokeGrant", in.KeyId, nil); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.RevokeGrant)
+	if err := g.onKey(ctx, "RevokeGrant", in, in.KeyId, nil); err != nil {
+		return nil, err
 	}
 	return g.next.RevokeGrant(ctx, in, optFns...)
 }
@@ -366,7 +366,7 @@ func (g *Gate) RotateKeyOnDemand(ctx context.Context, in *kms.RotateKeyOnDemandI
 	if in == nil {
 		return g.next.RotateKeyOnDemand(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "RotateKeyOnDemand", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "RotateKeyOnDemand", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.RotateKeyOnDemand(ctx, in, optFns...)
@@ -376,7 +376,7 @@ func (g *Gate) ScheduleKeyDeletion(ctx context.Context, in *kms.ScheduleKeyDelet
 	if in == nil {
 		return g.next.ScheduleKeyDeletion(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "ScheduleKeyDeletion", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "ScheduleKeyDeletion", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.ScheduleKeyDeletion(ctx, in, optFns...)
@@ -386,10 +386,10 @@ func (g *Gate) Sign(ctx context.Context, in *kms.SignInput, optFns ...func(*kms.
 	if in == nil {
 		return g.next.Sign(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "Sign", in.KeyId, func(r *authz.Request) {
+	if err := g.onKey(ctx, "Sign", in, in.KeyId, func(r *authz.Request) {
 		r.SigningAlgorithm, r.MessageType = string(in.SigningAlgorithm), string(in.MessageType)
 	}); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.Sign)
+		return nil, err
 	}
 	return g.next.Sign(ctx, in, optFns...)
 }
@@ -398,7 +398,7 @@ func (g *Gate) TagResource(ctx context.Context, in *kms.TagResourceInput, optFns
 	if in == nil {
 		return g.next.TagResource(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "TagResource", in.KeyId, func(r *authz.Request) { r.Tags = tagMap(in.Tags) }); err != nil {
+	if err := g.onKey(ctx, "TagResource", in, in.KeyId, func(r *authz.Request) { r.Tags = tagMap(in.Tags) }); err != nil {
 		return nil, err
 	}
 	return g.next.TagResource(ctx, in, optFns...)
@@ -408,14 +408,14 @@ func (g *Gate) UntagResource(ctx context.Context, in *kms.UntagResourceInput, op
 	if in == nil {
 		return g.next.UntagResource(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "UntagResource", in.KeyId, func(r *authz.Request) { r.TagKeys = in.TagKeys }); err != nil {
+	if err := g.onKey(ctx, "UntagResource", in, in.KeyId, func(r *authz.Request) { r.TagKeys = in.TagKeys }); err != nil {
 		return nil, err
 	}
 	return g.next.UntagResource(ctx, in, optFns...)
 }
 
 func (g *Gate) UpdateCustomKeyStore(ctx context.Context, in *kms.UpdateCustomKeyStoreInput, optFns ...func(*kms.Options)) (*kms.UpdateCustomKeyStoreOutput, error) {
-	if err := g.noKey(ctx, "UpdateCustomKeyStore", nil); err != nil {
+	if err := g.noKey(ctx, "UpdateCustomKeyStore", in, nil); err != nil {
 		return nil, err
 	}
 	return g.next.UpdateCustomKeyStore(ctx, in, optFns...)
@@ -425,7 +425,7 @@ func (g *Gate) UpdateKeyDescription(ctx context.Context, in *kms.UpdateKeyDescri
 	if in == nil {
 		return g.next.UpdateKeyDescription(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "UpdateKeyDescription", in.KeyId, nil); err != nil {
+	if err := g.onKey(ctx, "UpdateKeyDescription", in, in.KeyId, nil); err != nil {
 		return nil, err
 	}
 	return g.next.UpdateKeyDescription(ctx, in, optFns...)
@@ -435,10 +435,10 @@ func (g *Gate) Verify(ctx context.Context, in *kms.VerifyInput, optFns ...func(*
 	if in == nil {
 		return g.next.Verify(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "Verify", in.KeyId, func(r *authz.Request) {
+	if err := g.onKey(ctx, "Verify", in, in.KeyId, func(r *authz.Request) {
 		r.SigningAlgorithm, r.MessageType = string(in.SigningAlgorithm), string(in.MessageType)
 	}); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.Verify)
+		return nil, err
 	}
 	return g.next.Verify(ctx, in, optFns...)
 }
@@ -447,8 +447,8 @@ func (g *Gate) VerifyMac(ctx context.Context, in *kms.VerifyMacInput, optFns ...
 	if in == nil {
 		return g.next.VerifyMac(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "VerifyMac", in.KeyId, func(r *authz.Request) { r.MacAlgorithm = string(in.MacAlgorithm) }); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.VerifyMac)
+	if err := g.onKey(ctx, "VerifyMac", in, in.KeyId, func(r *authz.Request) { r.MacAlgorithm = string(in.MacAlgorithm) }); err != nil {
+		return nil, err
 	}
 	return g.next.VerifyMac(ctx, in, optFns...)
 }

@@ -64,17 +64,18 @@ func (g *Gate) Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func
 		return g.next.Decrypt(ctx, in, optFns...)
 	}
 	cl := g.begin(ctx, "Decrypt")
+	cl.in = in
 	cl.r.EncryptionContext, cl.r.EncryptionAlgorithm = in.EncryptionContext, string(in.EncryptionAlgorithm)
 	if in.KeyId != nil {
 		k, err := g.key(ctx, cl, *in.KeyId)
 		if err != nil {
-			return nil, validFirst(ctx, err, in, g.next.Decrypt)
+			return nil, g.refused(ctx, in, err)
 		}
 		cl.r.Key, cl.r.KeyID = k, *in.KeyId
 	} else {
 		k, ok, err := g.ciphertextKey(ctx, cl, in.CiphertextBlob)
 		if err != nil {
-			return nil, validFirst(ctx, err, in, g.next.Decrypt)
+			return nil, g.refused(ctx, in, err)
 		}
 		if !ok {
 			return g.decryptThenJudge(ctx, cl, in, optFns)
@@ -82,7 +83,7 @@ func (g *Gate) Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func
 		cl.r.Key = k
 	}
 	if err := g.decide(ctx, cl); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.Decrypt)
+		return nil, err
 	}
 	return g.next.Decrypt(ctx, in, optFns...)
 }
@@ -111,6 +112,7 @@ func (g *Gate) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, optFns ...
 		return g.next.ReEncrypt(ctx, in, optFns...)
 	}
 	cl := g.begin(ctx, "ReEncrypt")
+	cl.in = in
 	r := &cl.r
 	r.EncryptionContext, r.DestinationEncryptionContext = in.SourceEncryptionContext, in.DestinationEncryptionContext
 	r.EncryptionAlgorithm, r.DestinationEncryptionAlgorithm = string(in.SourceEncryptionAlgorithm), string(in.DestinationEncryptionAlgorithm)
@@ -118,19 +120,19 @@ func (g *Gate) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, optFns ...
 	if in.SourceKeyId != nil {
 		k, err := g.key(ctx, cl, *in.SourceKeyId)
 		if err != nil {
-			return nil, validFirst(ctx, err, in, g.next.ReEncrypt)
+			return nil, g.refused(ctx, in, err)
 		}
 		r.Key, r.KeyID = k, *in.SourceKeyId
 	} else {
 		k, ok, err := g.ciphertextKey(ctx, cl, in.CiphertextBlob)
 		if err != nil {
-			return nil, validFirst(ctx, err, in, g.next.ReEncrypt)
+			return nil, g.refused(ctx, in, err)
 		}
 		r.Key, afterCall = k, !ok
 	}
 	dest, err := g.key(ctx, cl, *in.DestinationKeyId)
 	if err != nil {
-		return nil, validFirst(ctx, err, in, g.next.ReEncrypt)
+		return nil, g.refused(ctx, in, err)
 	}
 	r.DestinationKey, r.DestinationKeyID = dest, *in.DestinationKeyId
 	if afterCall {
@@ -147,7 +149,7 @@ func (g *Gate) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, optFns ...
 		return out, nil
 	}
 	if err := g.decide(ctx, cl); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.ReEncrypt)
+		return nil, err
 	}
 	return g.next.ReEncrypt(ctx, in, optFns...)
 }
@@ -166,7 +168,7 @@ func (g *Gate) CreateKey(ctx context.Context, in *kms.CreateKeyInput, optFns ...
 		}
 		r.KeyUsage, r.Origin = string(in.KeyUsage), string(in.Origin)
 	}
-	if err := g.noKey(ctx, "CreateKey", fill); err != nil {
+	if err := g.noKey(ctx, "CreateKey", in, fill); err != nil {
 		return nil, err
 	}
 	return g.next.CreateKey(ctx, in, optFns...)
@@ -176,11 +178,12 @@ func (g *Gate) CreateKey(ctx context.Context, in *kms.CreateKeyInput, optFns ...
 // is left to the wrapped backend's validation (no alias name, not an
 // alias/ name, or an AWS managed key's alias, which customers cannot
 // manage).
-func (g *Gate) aliasCall(ctx context.Context, op string, name *string) (*call, bool) {
+func (g *Gate) aliasCall(ctx context.Context, op string, in any, name *string) (*call, bool) {
 	if name == nil || !strings.HasPrefix(*name, "alias/") || strings.HasPrefix(*name, awsfacts.ManagedAliasPrefix) {
 		return nil, false
 	}
 	cl := g.begin(ctx, op)
+	cl.in = in
 	cl.r.AliasName = *name
 	return cl, true
 }
@@ -190,10 +193,10 @@ func (g *Gate) CreateAlias(ctx context.Context, in *kms.CreateAliasInput, optFns
 	if in == nil || in.TargetKeyId == nil {
 		return g.next.CreateAlias(ctx, in, optFns...)
 	}
-	if cl, ok := g.aliasCall(ctx, "CreateAlias", in.AliasName); ok {
+	if cl, ok := g.aliasCall(ctx, "CreateAlias", in, in.AliasName); ok {
 		k, err := g.key(ctx, cl, *in.TargetKeyId)
 		if err != nil {
-			return nil, err
+			return nil, g.refused(ctx, in, err)
 		}
 		cl.r.Key = k
 		if err := g.decide(ctx, cl); err != nil {
@@ -209,14 +212,14 @@ func (g *Gate) UpdateAlias(ctx context.Context, in *kms.UpdateAliasInput, optFns
 	if in == nil || in.TargetKeyId == nil {
 		return g.next.UpdateAlias(ctx, in, optFns...)
 	}
-	if cl, ok := g.aliasCall(ctx, "UpdateAlias", in.AliasName); ok {
+	if cl, ok := g.aliasCall(ctx, "UpdateAlias", in, in.AliasName); ok {
 		cur, err := g.key(ctx, cl, *in.AliasName)
 		if err != nil {
-			return nil, err
+			return nil, g.refused(ctx, in, err)
 		}
 		next, err := g.key(ctx, cl, *in.TargetKeyId)
 		if err != nil {
-			return nil, err
+			return nil, g.refused(ctx, in, err)
 		}
 		cl.r.Key, cl.r.DestinationKey = cur, next
 		if err := g.decide(ctx, cl); err != nil {
@@ -231,10 +234,10 @@ func (g *Gate) DeleteAlias(ctx context.Context, in *kms.DeleteAliasInput, optFns
 	if in == nil {
 		return g.next.DeleteAlias(ctx, in, optFns...)
 	}
-	if cl, ok := g.aliasCall(ctx, "DeleteAlias", in.AliasName); ok {
+	if cl, ok := g.aliasCall(ctx, "DeleteAlias", in, in.AliasName); ok {
 		k, err := g.key(ctx, cl, *in.AliasName)
 		if err != nil {
-			return nil, err
+			return nil, g.refused(ctx, in, err)
 		}
 		cl.r.Key = k
 		if err := g.decide(ctx, cl); err != nil {
@@ -251,7 +254,7 @@ func (g *Gate) ListRetirableGrants(ctx context.Context, in *kms.ListRetirableGra
 			r.RetiringPrincipal = aws.ToString(in.RetiringPrincipal)
 		}
 	}
-	if err := g.noKey(ctx, "ListRetirableGrants", fill); err != nil {
+	if err := g.noKey(ctx, "ListRetirableGrants", in, fill); err != nil {
 		return nil, err
 	}
 	return g.next.ListRetirableGrants(ctx, in, optFns...)
@@ -268,6 +271,7 @@ func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns
 		return g.next.RetireGrant(ctx, in, optFns...)
 	}
 	cl := g.begin(ctx, "RetireGrant")
+	cl.in = in
 	keyRef, grantID := aws.ToString(in.KeyId), aws.ToString(in.GrantId)
 	if in.KeyId == nil {
 		tr, ok := g.facts.(grantTokenReader)
@@ -283,12 +287,12 @@ func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns
 		if in.KeyId == nil && isNotFound(err) {
 			return g.next.RetireGrant(ctx, in, optFns...) // the token's key is gone: the backend answers for the token
 		}
-		return nil, validFirst(ctx, err, in, g.next.RetireGrant)
+		return nil, g.refused(ctx, in, err)
 	}
 	cl.r.Key, cl.r.KeyID = k, aws.ToString(in.KeyId)
 	d, err := g.evaluate(ctx, cl)
 	if err != nil {
-		return nil, validFirst(ctx, err, in, g.next.RetireGrant)
+		return nil, err
 	}
 	if !d.Allowed() && d.Decision != iampolicy.ExplicitDeny && grantID != "" {
 		for i := range cl.r.Grants {
@@ -302,8 +306,8 @@ func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns
 			}
 		}
 	}
-	if err := g.conclude(cl, d); err != nil {
-		return nil, validFirst(ctx, err, in, g.next.RetireGrant)
+	if err := g.conclude(ctx, cl, d); err != nil {
+		return nil, err
 	}
 	return g.next.RetireGrant(ctx, in, optFns...)
 }
@@ -340,11 +344,12 @@ func (g *Gate) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, optF
 		return g.next.ReplicateKey(ctx, in, optFns...)
 	}
 	var primary *authz.Key
-	if err := g.onKey(ctx, "ReplicateKey", in.KeyId, func(r *authz.Request) { primary = r.Key }); err != nil {
+	if err := g.onKey(ctx, "ReplicateKey", in, in.KeyId, func(r *authz.Request) { primary = r.Key }); err != nil {
 		return nil, err
 	}
 	if replica := aws.ToString(in.ReplicaRegion); replica != "" && primary != nil {
 		cl := g.begin(ctx, "CreateKey")
+		cl.in = in
 		cl.region, cl.r.Region = replica, replica
 		cl.r.KeySpec, cl.r.KeyUsage, cl.r.Origin = primary.KeySpec, primary.KeyUsage, primary.Origin
 		cl.r.Tags = tagMap(in.Tags)
@@ -364,7 +369,7 @@ func (g *Gate) UpdatePrimaryRegion(ctx context.Context, in *kms.UpdatePrimaryReg
 		return g.next.UpdatePrimaryRegion(ctx, in, optFns...)
 	}
 	var primary *authz.Key
-	if err := g.onKey(ctx, "UpdatePrimaryRegion", in.KeyId, func(r *authz.Request) { primary = r.Key }); err != nil {
+	if err := g.onKey(ctx, "UpdatePrimaryRegion", in, in.KeyId, func(r *authz.Request) { primary = r.Key }); err != nil {
 		return nil, err
 	}
 	region := aws.ToString(in.PrimaryRegion)
@@ -373,6 +378,7 @@ func (g *Gate) UpdatePrimaryRegion(ctx context.Context, in *kms.UpdatePrimaryReg
 		return g.next.UpdatePrimaryRegion(ctx, in, optFns...)
 	}
 	cl := g.begin(ctx, "UpdatePrimaryRegion")
+	cl.in = in
 	cl.region, cl.r.Region = region, region
 	replicaARN := "arn:" + a.Partition + ":kms:" + region + ":" + a.Account + ":" + a.Resource
 	k, err := g.key(ctx, cl, replicaARN)

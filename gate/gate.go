@@ -15,13 +15,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/authz"
@@ -87,6 +83,11 @@ type Config struct {
 	// Count, when set, counts each decision (Allow, ImplicitDeny,
 	// ExplicitDeny) with the mode's name (metrics.Metrics.PolicyDecision).
 	Count func(decision, mode string)
+	// Validator, when set, answers step 1 of a request (its members on
+	// their own, before any key is looked at): the gate asks it when it
+	// refuses a call, and answers its error instead, as KMS validates a
+	// request before it authorizes it (validate.go).
+	Validator Validator
 	// Guard, when set (--alias-prefix: authz.AliasPrefixPolicy), is an
 	// identity policy every call must also satisfy, whatever the key
 	// policies say: a call is allowed only when the caller's policies allow
@@ -110,6 +111,7 @@ type Gate struct {
 	logEvery  bool
 	guard     *iampolicy.Policy
 	guardOnly bool
+	validator Validator
 }
 
 var _ kmsgate.Backend = (*Gate)(nil)
@@ -124,7 +126,7 @@ func New(cfg Config) (*Gate, error) {
 	}
 	g := &Gate{next: cfg.Next, facts: cfg.Facts, mode: cfg.Mode, ps: cfg.Principals, account: cfg.Account,
 		region: cfg.Region, rec: cfg.Recorder, now: cfg.Now, count: cfg.Count, logEvery: cfg.Mode == Record,
-		guard: cfg.Guard, guardOnly: cfg.GuardOnly && cfg.Guard != nil}
+		guard: cfg.Guard, guardOnly: cfg.GuardOnly && cfg.Guard != nil, validator: cfg.Validator}
 	if g.ps == nil {
 		g.ps, _ = NewPrincipals("", nil)
 	}
@@ -142,6 +144,7 @@ type call struct {
 	region         string
 	requestID      string
 	grantOperation bool // the operation can be allowed by a grant
+	in             any  // the request (*kms.XInput), for step 1 on a refusal
 }
 
 // begin starts judging op for the caller in ctx.
@@ -164,6 +167,7 @@ func (g *Gate) begin(ctx context.Context, op string) *call {
 		SecureTransport:  c.SecureTransport,
 		Now:              g.now(),
 		Extra:            p.extra,
+		ExtraNames:       p.extraNames,
 		Terse:            true, // no reason of an allow is logged or answered
 	}
 	return cl
@@ -182,7 +186,7 @@ func (g *Gate) decide(ctx context.Context, cl *call) error {
 	if err != nil {
 		return err
 	}
-	return g.conclude(cl, d)
+	return g.conclude(ctx, cl, d)
 }
 
 // evaluate decides cl.r, looking up the key's grants when the policies
@@ -211,8 +215,18 @@ func (g *Gate) evaluate(ctx context.Context, cl *call) (authz.Decision, error) {
 }
 
 // conclude records d and answers AccessDeniedException when it denies in
-// enforce mode.
-func (g *Gate) conclude(cl *call, d authz.Decision) error {
+// enforce mode. A denied request that fails step 1 (invalid members) is
+// neither recorded nor refused: it answers step 1's error, in every mode,
+// as KMS validates before it authorizes. In record mode, which keeps every
+// decision, an allowed one is checked too (KMS makes no decision on an
+// invalid request, so policy generate must not see one); in the other
+// modes an allowed call is not checked here (the backend validates it).
+func (g *Gate) conclude(ctx context.Context, cl *call, d authz.Decision) error {
+	if !d.Allowed() || g.logEvery {
+		if err := g.invalid(ctx, cl.in); err != nil {
+			return err
+		}
+	}
 	enforced := !d.Allowed() && g.mode == Enforce
 	g.note(cl, d, enforced)
 	if enforced {
@@ -302,14 +316,15 @@ func (g *Gate) note(cl *call, d authz.Decision, enforced bool) {
 // onKey judges an operation on the key keyID names. A nil keyID is left to
 // the wrapped backend, which answers the ValidationException AWS gives
 // before any authorization.
-func (g *Gate) onKey(ctx context.Context, op string, keyID *string, fill func(*authz.Request)) error {
+func (g *Gate) onKey(ctx context.Context, op string, in any, keyID *string, fill func(*authz.Request)) error {
 	if keyID == nil {
 		return nil
 	}
 	cl := g.begin(ctx, op)
+	cl.in = in
 	k, err := g.key(ctx, cl, *keyID)
 	if err != nil {
-		return err
+		return g.refused(ctx, in, err)
 	}
 	cl.r.Key, cl.r.KeyID = k, *keyID
 	if fill != nil {
@@ -319,8 +334,9 @@ func (g *Gate) onKey(ctx context.Context, op string, keyID *string, fill func(*a
 }
 
 // noKey judges an operation identity policies alone decide.
-func (g *Gate) noKey(ctx context.Context, op string, fill func(*authz.Request)) error {
+func (g *Gate) noKey(ctx context.Context, op string, in any, fill func(*authz.Request)) error {
 	cl := g.begin(ctx, op)
+	cl.in = in
 	if fill != nil {
 		fill(&cl.r)
 	}
@@ -341,27 +357,6 @@ func (g *Gate) ciphertextKey(ctx context.Context, cl *call, blob []byte) (*authz
 		return nil, true, kmsgate.NewAccessDeniedException("The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.")
 	}
 	return k, true, err
-}
-
-// validFirst answers, for a call the gate refuses (AccessDeniedException,
-// or the NotFoundException of a key it looked up), the wrapped backend's
-// ValidationException when the request has one: KMS checks a request
-// against the API model before it looks at keys or policies. The backend
-// is asked with DryRun set, so nothing changes and no key is used; this
-// costs one more backend call, on refusals only. Only operations with a
-// DryRun member can be asked this way.
-func validFirst[In any, Out any](ctx context.Context, refused error, in *In, call func(context.Context, *In, ...func(*kms.Options)) (Out, error)) error {
-	dry := *in
-	f := reflect.ValueOf(&dry).Elem().FieldByName("DryRun")
-	if !f.IsValid() {
-		return refused
-	}
-	f.Set(reflect.ValueOf(aws.Bool(true)))
-	var ae smithy.APIError
-	if _, err := call(ctx, &dry); errors.As(err, &ae) && ae.ErrorCode() == "ValidationException" {
-		return err
-	}
-	return refused
 }
 
 func isNotFound(err error) bool {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,8 +24,10 @@ type Principal struct {
 	Policies []*iampolicy.Policy
 	Tags     map[string]string
 	Admin    bool
-	// extra is aws:PrincipalTag/<k> for every tag, built once.
-	extra iampolicy.Context
+	// extra is aws:PrincipalTag/<k> for every tag, built once; extraNames
+	// spells its keys as the principals file does, for the decision log.
+	extra      iampolicy.Context
+	extraNames map[string]string
 }
 
 // AccessKey is one access key of a principal.
@@ -105,8 +108,8 @@ func NewPrincipals(path string, defaultPolicyFiles []string) (*Principals, error
 			return nil, fmt.Errorf("%s: principal %s is listed twice", where, e.ARN)
 		}
 		p := &Principal{ARN: e.ARN, Account: a.Account, Tags: e.Tags, Admin: e.Admin, extra: iampolicy.Context{}}
-		for k, v := range e.Tags {
-			p.extra.Set("aws:PrincipalTag/"+k, iampolicy.String(v))
+		if err := p.setTags(); err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 		for _, f := range e.Policies {
 			if !filepath.IsAbs(f) {
@@ -221,4 +224,31 @@ func accountOfARN(arn string) string {
 	}
 	a, _ := iampolicy.ParseARN(arn)
 	return a.Account
+}
+
+// setTags builds p's aws:PrincipalTag/<k> condition keys from p.Tags: in
+// lower case for matching (condition key names, the tag key included,
+// ignore case in IAM), and as written for the decision log, where AWS's
+// request context keeps the tag key's case. Two tag keys that differ only
+// in case are refused, as IAM refuses them on one principal.
+func (p *Principal) setTags() error {
+	if len(p.Tags) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(p.Tags))
+	for k := range p.Tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	p.extraNames = make(map[string]string, len(keys))
+	for _, k := range keys {
+		name := "aws:PrincipalTag/" + k
+		lower := strings.ToLower(name)
+		if other, dup := p.extraNames[lower]; dup {
+			return fmt.Errorf("tags %q and %q differ only in case: IAM tag keys are case-insensitive on a principal", strings.TrimPrefix(other, "aws:PrincipalTag/"), k)
+		}
+		p.extraNames[lower] = name
+		p.extra.Set(name, iampolicy.String(p.Tags[k]))
+	}
+	return nil
 }

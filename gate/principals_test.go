@@ -58,6 +58,7 @@ func TestPrincipalsFile(t *testing.T) {
 		{"a key without a secret", "principals:\n  - arn: arn:aws:iam::111122223333:user/a\n    accessKeys: [{id: AK}]\n", "secret is empty"},
 		{"a key listed twice", "principals:\n  - arn: arn:aws:iam::111122223333:user/a\n    accessKeys: [{id: AK, secret: s}]\n  - arn: arn:aws:iam::111122223333:user/b\n    accessKeys: [{id: AK, secret: s}]\n", "access key AK is listed twice"},
 		{"a policy file that is missing", "principals:\n  - arn: arn:aws:iam::111122223333:user/a\n    policies: [missing.json]\n", "missing.json"},
+		{"two tags whose keys differ only in case", "principals:\n  - arn: arn:aws:iam::111122223333:user/a\n    tags: {Team: a, team: b}\n", `tags "Team" and "team" differ only in case`},
 		{"an inline policy naming a principal", "principals:\n  - arn: arn:aws:iam::111122223333:user/a\n    inlinePolicies: ['{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"kms:*\",\"Resource\":\"*\"}]}']\n", "must not name a principal"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

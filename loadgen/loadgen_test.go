@@ -271,18 +271,22 @@ func TestReport(t *testing.T) {
 	cases := []struct {
 		name     string
 		op       string
+		gate     bool
 		kmsgate  Stats
 		ratio    float64
 		hasPass  bool
 		wantPass bool
 	}{
-		{"GenerateDataKey at 0.9 passes", OpGenerateDataKey, k, 0.9, true, true},
-		{"Decrypt at 0.8 fails", OpDecrypt, Stats{ReqPerSec: 800}, 0.8, true, false},
-		{"Encrypt has no target", OpEncrypt, k, 0.9, false, false},
+		{"GenerateDataKey at 0.9 passes", OpGenerateDataKey, false, k, 0.9, true, true},
+		{"Decrypt at 0.8 fails", OpDecrypt, false, Stats{ReqPerSec: 800}, 0.8, true, false},
+		{"Encrypt has no target", OpEncrypt, false, k, 0.9, false, false},
+		{"GenerateDataKey through the gate at 0.8 passes its 0.75 target", OpGenerateDataKey, true, Stats{ReqPerSec: 800}, 0.8, true, true},
+		{"GenerateDataKey through the gate at 0.7 fails", OpGenerateDataKey, true, Stats{ReqPerSec: 700}, 0.7, true, false},
+		{"Decrypt through the gate has no target", OpDecrypt, true, Stats{ReqPerSec: 700}, 0.7, false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			o := NewOpReport(c.op, c.kmsgate, f)
+			o := NewOpReport(c.op, c.kmsgate, f, RatioTargets(c.gate))
 			if o.Ratio != c.ratio || (o.Pass != nil) != c.hasPass || (o.Pass != nil && *o.Pass != c.wantPass) {
 				t.Errorf("got ratio %v pass %v, want %v and (%v %v)", o.Ratio, o.Pass, c.ratio, c.hasPass, c.wantPass)
 			}
@@ -290,7 +294,7 @@ func TestReport(t *testing.T) {
 	}
 	t.Run("the text and JSON forms carry the figures and verdicts", func(t *testing.T) {
 		r := &Report{Kmsgate: "./bin/kmsgate", Clients: 16, PhaseSeconds: 5}
-		r.Operations = []OpReport{NewOpReport(OpGenerateDataKey, k, f)}
+		r.Operations = []OpReport{NewOpReport(OpGenerateDataKey, k, f, RatioTargets(false))}
 		r.SetStart([]time.Duration{30 * time.Millisecond, 10 * time.Millisecond, 25 * time.Millisecond, 40 * time.Millisecond, 5 * time.Millisecond})
 		r.SetRSS(20<<20, 10<<20)
 		var b bytes.Buffer

@@ -388,11 +388,15 @@ func (s *Server) wire(health func(context.Context) (bool, map[string]any)) (kmsa
 		return wc, err
 	}
 	var facts authz.Facts = s.emu
+	var validator gate.Validator = s.emu
 	if s.proxy != nil {
-		facts = s.proxy.Facts()
+		// Proxy mode: kmsgate's own step 1 (the emulator's rules, which
+		// read no store), so that a refused request never goes upstream,
+		// not even as a DryRun, to learn whether it was valid.
+		facts, validator = s.proxy.Facts(), emulator.InputValidator{}
 	}
 	g, err := gate.New(gate.Config{
-		Next: s.backend, Facts: facts, Mode: mode, Principals: ps,
+		Next: s.backend, Facts: facts, Mode: mode, Principals: ps, Validator: validator,
 		Account: cfg.Account, Region: cfg.Region, Recorder: s.rec, Now: s.Clock.Now,
 		Count: s.metrics.PolicyDecision,
 		Guard: guard, GuardOnly: cfg.PrincipalsPath == "" && len(cfg.IdentityPolicies) == 0,

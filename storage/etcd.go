@@ -50,6 +50,15 @@ type EtcdConfig struct {
 	MaxTxnOps int
 }
 
+// etcdKeepAliveTime is how long a connection to a member may hear nothing
+// while calls are waiting on it before it is pinged (gRPC's least is
+// 10 s), and etcdKeepAliveTimeout how long the ping's answer may take
+// before the connection is dropped.
+const (
+	etcdKeepAliveTime    = 10 * time.Second
+	etcdKeepAliveTimeout = 5 * time.Second
+)
+
 // DefaultEtcdAttempts bounds the runs of one transaction on etcd.
 const DefaultEtcdAttempts = 32
 
@@ -190,10 +199,18 @@ func OpenEtcd(cfg EtcdConfig, opts Options) (*DB, error) {
 	e.cli, err = clientv3.New(clientv3.Config{
 		Endpoints:   cfg.Endpoints,
 		DialTimeout: orDuration(cfg.DialTimeout, 5*time.Second),
-		TLS:         cfg.TLS,
-		Username:    cfg.Username,
-		Password:    cfg.Password,
-		Logger:      zap.NewNop(),
+		// A member cut off by the network (packets dropped, nothing
+		// closed) leaves a connection that looks alive: without pings the
+		// calls sent through it wait for the request timeout, call after
+		// call, until TCP gives up after many minutes. With them the
+		// client drops the connection after about 15 s of silence and
+		// sends every call to the members it still reaches.
+		DialKeepAliveTime:    etcdKeepAliveTime,
+		DialKeepAliveTimeout: etcdKeepAliveTimeout,
+		TLS:                  cfg.TLS,
+		Username:             cfg.Username,
+		Password:             cfg.Password,
+		Logger:               zap.NewNop(),
 	})
 	if err != nil {
 		return nil, e.fail("connect", err)

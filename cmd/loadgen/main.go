@@ -4,6 +4,7 @@
 // kmsgate's peak RSS and its time from process start to first answer.
 //
 //	loadgen [--kmsgate ./bin/kmsgate] [--duration 5s] [--clients 16] [--json]
+//	loadgen --gate [--gate-checks verify,enforce|verify|enforce|none]  (signed requests, the seed policy)
 //	loadgen floor --listen 127.0.0.1:0
 //	loadgen fill --data PATH --keys N       (a large store, for scale)
 //	loadgen scale --data PATH --keys N [--kmsgate BIN] [--json]
@@ -25,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/kmsgate/kmsgate/loadgen"
@@ -99,6 +101,7 @@ type options struct {
 	starts      int
 	json        bool
 	gate        bool
+	gateChecks  string
 }
 
 func runBench(args []string, stdout, stderr io.Writer) int {
@@ -114,7 +117,8 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.rounds, "rounds", 5, "each phase is cut into this many rounds, alternating kmsgate and floor, so drift hits both alike")
 	fs.IntVar(&o.starts, "starts", 5, "times kmsgate is started to measure start-up (the median is reported)")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
-	fs.BoolVar(&o.gate, "gate", false, "run kmsgate with --auth verify --policy-mode enforce, the seed's policy as the caller's only identity policy, and sign every request (SigV4); GenerateDataKey names the key by alias/jumpwire/loadgen")
+	fs.BoolVar(&o.gate, "gate", false, "run kmsgate with --auth verify --policy-mode enforce, the seed's policy as the caller's only identity policy, and sign every request to both sides (SigV4; the floor reads the same requests and checks nothing); GenerateDataKey names the key by alias/jumpwire/loadgen")
+	fs.StringVar(&o.gateChecks, "gate-checks", "verify,enforce", "with --gate, what kmsgate checks: verify, enforce, both (comma-separated) or none (signed requests, nothing checked): the cost of each part")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: loadgen [flags]\n       loadgen floor --listen 127.0.0.1:0\n\nflags:")
 		fs.PrintDefaults()
@@ -124,6 +128,10 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "loadgen: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if _, _, err := gateChecks(o.gateChecks); err != nil {
+		fmt.Fprintf(stderr, "loadgen: --gate-checks: %v\n", err)
 		return 2
 	}
 	if o.clients < 1 || o.duration <= 0 || o.warmup < 0 || o.maxRequests < 1 || o.blobs < 1 || o.rounds < 1 || o.starts < 1 {
@@ -175,6 +183,7 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 	)
 	serveArgs := []string{"serve", "--ephemeral", "--log-level", "warn"}
 	var sign func(*http.Request, string, []byte) error
+	auth, mode, _ := gateChecks(o.gateChecks)
 	if o.gate {
 		dir, err := os.MkdirTemp("", "loadgen-gate-")
 		if err != nil {
@@ -185,8 +194,12 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 		if err != nil {
 			return nil, err
 		}
-		serveArgs = append(serveArgs, "--auth", "verify", "--policy-mode", "enforce", "--principals", principals)
+		serveArgs = append(serveArgs, "--auth", auth, "--policy-mode", mode, "--principals", principals)
 		sign = loadgen.NewSigV4(loadgen.GateAccessKeyID, loadgen.GateSecret, "us-east-1").Sign
+		// The floor gets the same signed requests: both sides read the
+		// same bytes, so the ratio charges kmsgate only for what it does
+		// with them.
+		floor.Sign = sign
 	}
 	for i := range o.starts {
 		addr, err := loadgen.FreeLoopbackAddr()
@@ -225,8 +238,15 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 	}
 
 	rep := &loadgen.Report{Kmsgate: o.kmsgate, Clients: o.clients, PhaseSeconds: o.duration.Seconds()}
+	// Issue 2's targets are the unchecked server's; issue 9's is for
+	// verify and enforce together; a part alone has none.
+	ratioTargets := loadgen.RatioTargets(false)
 	if o.gate {
-		rep.Kmsgate += " (--gate: --auth verify --policy-mode enforce, seed policy, signed requests)"
+		ratioTargets = nil
+		if auth == "verify" && mode == "enforce" {
+			ratioTargets = loadgen.RatioTargets(true)
+		}
+		rep.Kmsgate += " (--gate: --auth " + auth + " --policy-mode " + mode + ", seed policy, both sides get the same signed requests)"
 	}
 	rep.SetStart(starts)
 	round := loadgen.Phase{Clients: o.clients, Duration: o.duration / time.Duration(o.rounds), MaxRequests: o.maxRequests / o.rounds}
@@ -255,7 +275,7 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 		}
 		k, f := sides[0].Stats(), sides[1].Stats()
 		fmt.Fprintf(progress, "%s: %s %.0f req/s, %s %.0f req/s\n", op, names[0], k.ReqPerSec, names[1], f.ReqPerSec)
-		rep.Operations = append(rep.Operations, loadgen.NewOpReport(op, k, f))
+		rep.Operations = append(rep.Operations, loadgen.NewOpReport(op, k, f, ratioTargets))
 	}
 	krss, err := kproc.PeakRSS()
 	if err != nil {
@@ -269,7 +289,25 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 	return rep, nil
 }
 
-// writeReport prints a report as indented JSON or as its text table.
+// gateChecks reads --gate-checks: kmsgate's --auth and --policy-mode.
+func gateChecks(s string) (auth, mode string, err error) {
+	auth, mode = "off", "off"
+	if s == "none" {
+		return auth, mode, nil
+	}
+	for part := range strings.SplitSeq(s, ",") {
+		switch strings.TrimSpace(part) {
+		case "verify":
+			auth = "verify"
+		case "enforce":
+			mode = "enforce"
+		default:
+			return "", "", fmt.Errorf("unknown check %q (verify, enforce, verify,enforce or none)", part)
+		}
+	}
+	return auth, mode, nil
+}
+
 // runReport runs a verb's measurement under a context that an interrupt
 // cancels and prints its report; the exit code.
 func runReport[R interface{ WriteText(io.Writer) error }](verb string, stdout, stderr io.Writer, asJSON bool, measure func(context.Context) (R, error)) int {
@@ -286,6 +324,7 @@ func runReport[R interface{ WriteText(io.Writer) error }](verb string, stdout, s
 	return 0
 }
 
+// writeReport prints a report as indented JSON or as its text table.
 func writeReport(w io.Writer, rep interface{ WriteText(io.Writer) error }, asJSON bool) error {
 	if !asJSON {
 		return rep.WriteText(w)

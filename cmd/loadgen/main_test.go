@@ -95,12 +95,53 @@ func TestBenchAgainstTheGate(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("output is not a JSON report: %v\n%s", err, out.String())
 	}
-	if len(rep.Operations) != 3 || !strings.Contains(rep.Kmsgate, "--gate") {
+	if len(rep.Operations) != 3 || !strings.Contains(rep.Kmsgate, "--gate: --auth verify --policy-mode enforce") {
 		t.Fatalf("got %d operations for %q, want 3 under --gate", len(rep.Operations), rep.Kmsgate)
 	}
 	for _, o := range rep.Operations {
-		if o.Kmsgate.Requests == 0 || o.Kmsgate.Errors != 0 {
-			t.Errorf("%s: got %+v, want requests and no errors (signed, allowed by the seed's policy)", o.Operation, o.Kmsgate)
+		if o.Kmsgate.Requests == 0 || o.Kmsgate.Errors != 0 || o.Floor.Requests == 0 || o.Floor.Errors != 0 {
+			t.Errorf("%s: got kmsgate %+v floor %+v, want requests and no errors (signed, allowed by the seed's policy)", o.Operation, o.Kmsgate, o.Floor)
 		}
+		wantTarget := o.Operation == loadgen.OpGenerateDataKey
+		if (o.RatioTarget != nil) != wantTarget || (wantTarget && *o.RatioTarget != loadgen.TargetGateRatio) {
+			t.Errorf("%s: got ratio target %v, want the gate's %v on GenerateDataKey only", o.Operation, o.RatioTarget, loadgen.TargetGateRatio)
+		}
+	}
+}
+
+// --gate-checks picks what kmsgate checks of the signed load, so that the
+// cost of verify and of enforce shows apart; an unknown check is refused.
+func TestGateChecksPickWhatKmsgateChecks(t *testing.T) {
+	for _, tc := range []struct {
+		checks, wantServer string
+		wantCode           int
+	}{
+		{"verify", "--auth verify --policy-mode off", 0},
+		{"enforce", "--auth off --policy-mode enforce", 0},
+		{"none", "--auth off --policy-mode off", 0},
+		{"verify,sign", "", 2},
+	} {
+		t.Run(tc.checks, func(t *testing.T) {
+			var out, errs bytes.Buffer
+			code := run([]string{"--kmsgate", kmsgateBinary, "--gate", "--gate-checks", tc.checks, "--duration", "100ms", "--warmup", "0s", "--rounds", "1", "--clients", "2", "--blobs", "1", "--starts", "1", "--json"}, &out, &errs)
+			if code != tc.wantCode {
+				t.Fatalf("got exit %d, want %d; stderr:\n%s", code, tc.wantCode, errs.String())
+			}
+			if code != 0 {
+				return
+			}
+			var rep loadgen.Report
+			if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(rep.Kmsgate, tc.wantServer) {
+				t.Errorf("got %q, want it to name %q", rep.Kmsgate, tc.wantServer)
+			}
+			for _, o := range rep.Operations {
+				if o.Kmsgate.Errors != 0 || o.RatioTarget != nil {
+					t.Errorf("%s: got %d errors and target %v, want no errors and no target", o.Operation, o.Kmsgate.Errors, o.RatioTarget)
+				}
+			}
+		})
 	}
 }

@@ -19,6 +19,7 @@ package emulator
 
 import (
 	"context"
+	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -29,6 +30,49 @@ const noCustomKeyStores = " kmsgate emulates no custom key stores (CloudHSM or e
 
 func customKeyStoreNotFound() error {
 	return &types.CustomKeyStoreNotFoundException{Message: aws.String("The request was rejected because KMS cannot find a custom key store with the specified key store name or ID." + noCustomKeyStores)}
+}
+
+// The API model's patterns of the external key store members (botocore's
+// kms service-2.json), as AWS quotes them in its validation messages.
+const (
+	xksKeyIDPattern          = `^[a-zA-Z0-9-_.]+$`
+	xksURIEndpointPattern    = `^https://[a-zA-Z0-9.-]+$`
+	xksURIPathPattern        = `^(/[a-zA-Z0-9\/_-]+/kms/xks/v\d{1,2})$|^(/kms/xks/v\d{1,2})$`
+	xksVPCServiceNamePattern = `^com\.amazonaws\.vpce\.([a-z]+-){2,3}\d+\.vpce-svc-[0-9a-z]+$`
+)
+
+var (
+	reXksKeyID          = regexp.MustCompile(xksKeyIDPattern)
+	reXksURIEndpoint    = regexp.MustCompile(xksURIEndpointPattern)
+	reXksURIPath        = regexp.MustCompile(xksURIPathPattern)
+	reXksVPCServiceName = regexp.MustCompile(xksVPCServiceNamePattern)
+)
+
+// optionalMember validates a member that may be left out: its length,
+// then its pattern when it has one.
+func optionalMember(field string, v *string, lo, hi int, re *regexp.Regexp, pattern string) error {
+	if v == nil {
+		return nil
+	}
+	if err := validationLen(field, *v, lo, hi); err != nil {
+		return err
+	}
+	if re != nil && !re.MatchString(*v) {
+		return validationPattern(field, *v, pattern)
+	}
+	return nil
+}
+
+// checkXksProxyMembers validates the external key store proxy members of
+// CreateCustomKeyStore and UpdateCustomKeyStore (lengths and patterns).
+func checkXksProxyMembers(endpoint, path, vpcServiceName *string) error {
+	if err := optionalMember("xksProxyUriEndpoint", endpoint, 10, 128, reXksURIEndpoint, xksURIEndpointPattern); err != nil {
+		return err
+	}
+	if err := optionalMember("xksProxyUriPath", path, 10, 128, reXksURIPath, xksURIPathPattern); err != nil {
+		return err
+	}
+	return optionalMember("xksProxyVpcEndpointServiceName", vpcServiceName, 20, 64, reXksVPCServiceName, xksVPCServiceNamePattern)
 }
 
 // checkCustomKeyStoreID validates a required CustomKeyStoreId member.
@@ -45,10 +89,13 @@ func checkCustomKeyStoreID(v *string) error {
 // constant answer that reads nothing (before the Origin rules, which would
 // otherwise answer that kmsgate does not do AWS_CLOUDHSM keys).
 func checkCreateKeyStore(in *kms.CreateKeyInput) error {
+	if err := optionalMember("customKeyStoreId", in.CustomKeyStoreId, 1, 64, nil, ""); err != nil {
+		return err
+	}
+	if err := optionalMember("xksKeyId", in.XksKeyId, 1, 128, reXksKeyID, xksKeyIDPattern); err != nil {
+		return err
+	}
 	if in.CustomKeyStoreId != nil {
-		if err := validationLen("customKeyStoreId", *in.CustomKeyStoreId, 1, 64); err != nil {
-			return err
-		}
 		return customKeyStoreNotFound()
 	}
 	if in.XksKeyId != nil {

@@ -90,6 +90,42 @@ func TestCustomKeyStoreOperationsAnswerAsForAnAccountWithoutStores(t *testing.T)
 			_, err := e.svc.CreateCustomKeyStore(e.ctx, &kms.CreateCustomKeyStoreInput{CustomKeyStoreName: aws.String("x"), CustomKeyStoreType: "FLOPPY"})
 			return err
 		}, "ValidationException", "1 validation error detected: Value 'FLOPPY' at 'customKeyStoreType' failed to satisfy constraint: Member must satisfy enum value set: [AWS_CLOUDHSM, EXTERNAL_KEY_STORE]"},
+		// The API model's lengths and patterns of the external key store
+		// members (botocore's kms service-2.json), before any look-up.
+		{"CreateCustomKeyStore with an http proxy endpoint fails the pattern", func() error {
+			_, err := e.svc.CreateCustomKeyStore(e.ctx, &kms.CreateCustomKeyStoreInput{CustomKeyStoreName: aws.String("x"),
+				CustomKeyStoreType: types.CustomKeyStoreTypeExternalKeyStore, XksProxyUriEndpoint: aws.String("http://proxy.example")})
+			return err
+		}, "ValidationException", "1 validation error detected: Value 'http://proxy.example' at 'xksProxyUriEndpoint' failed to satisfy constraint: Member must satisfy regular expression pattern: ^https://[a-zA-Z0-9.-]+$"},
+		{"CreateCustomKeyStore with a proxy path not ending in /kms/xks/vN fails the pattern", func() error {
+			_, err := e.svc.CreateCustomKeyStore(e.ctx, &kms.CreateCustomKeyStoreInput{CustomKeyStoreName: aws.String("x"),
+				CustomKeyStoreType: types.CustomKeyStoreTypeExternalKeyStore, XksProxyUriPath: aws.String("/example/kms")})
+			return err
+		}, "ValidationException", "1 validation error detected: Value '/example/kms' at 'xksProxyUriPath' failed to satisfy constraint: Member must satisfy regular expression pattern: ^(/[a-zA-Z0-9\\/_-]+/kms/xks/v\\d{1,2})$|^(/kms/xks/v\\d{1,2})$"},
+		{"CreateCustomKeyStore with an empty trust anchor certificate", func() error {
+			_, err := e.svc.CreateCustomKeyStore(e.ctx, &kms.CreateCustomKeyStoreInput{CustomKeyStoreName: aws.String("x"), TrustAnchorCertificate: aws.String("")})
+			return err
+		}, "ValidationException", "1 validation error detected: Value '' at 'trustAnchorCertificate' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"UpdateCustomKeyStore with a short VPC endpoint service name", func() error {
+			_, err := e.svc.UpdateCustomKeyStore(e.ctx, &kms.UpdateCustomKeyStoreInput{CustomKeyStoreId: store, XksProxyVpcEndpointServiceName: aws.String("com.amazonaws.vpce")})
+			return err
+		}, "ValidationException", "1 validation error detected: Value 'com.amazonaws.vpce' at 'xksProxyVpcEndpointServiceName' failed to satisfy constraint: Member must have length greater than or equal to 20"},
+		{"UpdateCustomKeyStore with an empty new name", func() error {
+			_, err := e.svc.UpdateCustomKeyStore(e.ctx, &kms.UpdateCustomKeyStoreInput{CustomKeyStoreId: store, NewCustomKeyStoreName: aws.String("")})
+			return err
+		}, "ValidationException", "1 validation error detected: Value '' at 'newCustomKeyStoreName' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"UpdateCustomKeyStore with a short password is refused without echoing it", func() error {
+			_, err := e.svc.UpdateCustomKeyStore(e.ctx, &kms.UpdateCustomKeyStoreInput{CustomKeyStoreId: store, KeyStorePassword: aws.String("abc")})
+			return err
+		}, "ValidationException", "1 validation error detected: Value at 'keyStorePassword' failed to satisfy constraint: Member must have length greater than or equal to 7"},
+		{"UpdateCustomKeyStore with an unknown connectivity fails the enum", func() error {
+			_, err := e.svc.UpdateCustomKeyStore(e.ctx, &kms.UpdateCustomKeyStoreInput{CustomKeyStoreId: store, XksProxyConnectivity: "CARRIER_PIGEON"})
+			return err
+		}, "ValidationException", "1 validation error detected: Value 'CARRIER_PIGEON' at 'xksProxyConnectivity' failed to satisfy constraint: Member must satisfy enum value set: [PUBLIC_ENDPOINT, VPC_ENDPOINT_SERVICE]"},
+		{"CreateKey in a store with an XksKeyId outside the pattern", func() error {
+			_, err := e.svc.CreateKey(e.ctx, &kms.CreateKeyInput{CustomKeyStoreId: store, Origin: types.OriginTypeExternalKeyStore, XksKeyId: aws.String("a,b")})
+			return err
+		}, "ValidationException", "1 validation error detected: Value 'a,b' at 'xksKeyId' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9-_.]+$"},
 		{"a short key store password is refused without echoing it", func() error {
 			_, err := e.svc.CreateCustomKeyStore(e.ctx, &kms.CreateCustomKeyStoreInput{CustomKeyStoreName: aws.String("x"), KeyStorePassword: aws.String("abc")})
 			return err

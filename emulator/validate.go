@@ -223,12 +223,13 @@ func validateCreateCustomKeyStore(in *kms.CreateCustomKeyStoreInput) error {
 			return err
 		}
 	}
-	if in.CloudHsmClusterId != nil {
-		if err := validationLen("cloudHsmClusterId", *in.CloudHsmClusterId, 19, 24); err != nil {
-			return err
-		}
+	if err := optionalMember("cloudHsmClusterId", in.CloudHsmClusterId, 19, 24, nil, ""); err != nil {
+		return err
 	}
-	return nil
+	if err := optionalMember("trustAnchorCertificate", in.TrustAnchorCertificate, 1, 5000, nil, ""); err != nil {
+		return err
+	}
+	return checkXksProxyMembers(in.XksProxyUriEndpoint, in.XksProxyUriPath, in.XksProxyVpcEndpointServiceName)
 }
 
 // validateCreateGrant also answers the grant's checked constraints.
@@ -774,7 +775,24 @@ func validateUpdateAlias(in *kms.UpdateAliasInput) error {
 }
 
 func validateUpdateCustomKeyStore(in *kms.UpdateCustomKeyStoreInput) error {
-	return checkCustomKeyStoreID(in.CustomKeyStoreId)
+	if err := checkCustomKeyStoreID(in.CustomKeyStoreId); err != nil {
+		return err
+	}
+	if err := optionalMember("newCustomKeyStoreName", in.NewCustomKeyStoreName, 1, 256, nil, ""); err != nil {
+		return err
+	}
+	if in.KeyStorePassword != nil {
+		if err := validationBlobLen("keyStorePassword", len(*in.KeyStorePassword), 7, 32); err != nil {
+			return err
+		}
+	}
+	if err := optionalMember("cloudHsmClusterId", in.CloudHsmClusterId, 19, 24, nil, ""); err != nil {
+		return err
+	}
+	if err := checkXksProxyMembers(in.XksProxyUriEndpoint, in.XksProxyUriPath, in.XksProxyVpcEndpointServiceName); err != nil {
+		return err
+	}
+	return validationEnum("xksProxyConnectivity", in.XksProxyConnectivity, types.XksProxyConnectivityType("").Values())
 }
 
 func validateUpdateKeyDescription(in *kms.UpdateKeyDescriptionInput) error {

@@ -409,6 +409,12 @@ func (s *Server) wire(health func(context.Context) (bool, map[string]any)) (kmsa
 	return wc, nil
 }
 
+// The validators the gate is given (step 1 of every operation).
+var (
+	_ gate.Validator = (*emulator.Service)(nil)
+	_ gate.Validator = emulator.InputValidator{}
+)
+
 func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {
 		return def

@@ -15,11 +15,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/smithy-go"
 	"github.com/rs/zerolog"
 
+	"github.com/kmsgate/kmsgate/internal/sdkhttp"
 	"github.com/kmsgate/kmsgate/kmsapi"
 	"github.com/kmsgate/kmsgate/kmsgatetest"
 	"github.com/kmsgate/kmsgate/server"
@@ -248,7 +250,9 @@ func (in *instance) postAdmin(t *testing.T, path, body string) *http.Response {
 
 // client is a real aws-sdk-go-v2 KMS client signed for region (through the
 // proxy when there is one); it keeps working across restarts, which listen
-// on the same address.
+// on the same address. Its HTTP client is behind sdkhttp.Guard, as
+// kmsgatetest's: a large answer is never cut off by the SDK's own request
+// body on a loaded machine.
 func (in *instance) client(region string) *kms.Client {
 	if in.proxy == nil {
 		return in.ks.ClientIn(region)
@@ -258,6 +262,7 @@ func (in *instance) client(region string) *kms.Client {
 		BaseEndpoint:     aws.String(in.proxy.URL()),
 		Credentials:      credentials.NewStaticCredentialsProvider(kmsgatetest.AccessKeyID, kmsgatetest.SecretAccessKey, ""),
 		RetryMaxAttempts: 1,
+		HTTPClient:       sdkhttp.Guard(awshttp.NewBuildableClient()),
 	})
 }
 

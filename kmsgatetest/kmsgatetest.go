@@ -33,6 +33,7 @@ import (
 	"github.com/kmsgate/kmsgate/emulator"
 	"github.com/kmsgate/kmsgate/emulator/seed"
 	"github.com/kmsgate/kmsgate/gate"
+	"github.com/kmsgate/kmsgate/internal/sdkhttp"
 	"github.com/kmsgate/kmsgate/kmsapi"
 	"github.com/kmsgate/kmsgate/server"
 )
@@ -170,6 +171,10 @@ type Server struct {
 	// drop the pooled ones the old server closed: a client made before
 	// Restart then dials anew instead of writing to a dead connection.
 	transport *http.Transport
+	// http is what every client sends through: transport behind
+	// sdkhttp.Guard, so that no answer is cut off by the SDK's own
+	// request body (see package sdkhttp).
+	http sdkhttp.Guarded
 }
 
 // New starts a kmsgate for the test: listening on a free loopback port, its
@@ -221,8 +226,9 @@ func New(tb TB, opts ...Option) *Server {
 	for _, fn := range o.configure {
 		fn(&cfg)
 	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
 	s := &Server{Account: cfg.Account, Region: cfg.Region, tb: tb, cfg: cfg,
-		transport: http.DefaultTransport.(*http.Transport).Clone()}
+		transport: transport, http: sdkhttp.Guard(&http.Client{Transport: transport})}
 	s.boot()
 	tb.Cleanup(s.Stop)
 	for _, sv := range o.seeds {
@@ -292,7 +298,7 @@ func (s *Server) ClientIn(region string) *kms.Client {
 	return kms.New(kms.Options{
 		Region:           region,
 		BaseEndpoint:     aws.String(s.URL),
-		HTTPClient:       &http.Client{Transport: s.transport},
+		HTTPClient:       s.http,
 		Credentials:      credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
 		RetryMaxAttempts: 1,
 	})
@@ -304,7 +310,7 @@ func (s *Server) ClientWith(accessKeyID, secretAccessKey string) *kms.Client {
 	return kms.New(kms.Options{
 		Region:           s.Region,
 		BaseEndpoint:     aws.String(s.URL),
-		HTTPClient:       &http.Client{Transport: s.transport},
+		HTTPClient:       s.http,
 		Credentials:      credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, ""),
 		RetryMaxAttempts: 1,
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kmsgate/kmsgate/emulator/seed"
+	"github.com/kmsgate/kmsgate/internal/sdkhttp"
 	"github.com/kmsgate/kmsgate/kmsgatetest"
 	"github.com/kmsgate/kmsgate/server"
 )
@@ -45,6 +46,26 @@ func TestNewClientCreateKeyRoundTrip(t *testing.T) {
 	}
 	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
 		t.Errorf("got URL %s, want a loopback URL", srv.URL)
+	}
+}
+
+// Every client sends through sdkhttp.Guard: without it, a large answer (an
+// ML-DSA signature) could be cut off by the SDK's own request body when the
+// machine is loaded (internal/sdkhttp plays that race).
+func TestClientsSendThroughSDKHTTPGuard(t *testing.T) {
+	t.Parallel()
+	srv := kmsgatetest.New(t)
+	for _, tc := range []struct {
+		name   string
+		client *kms.Client
+	}{
+		{"Client", srv.Client()},
+		{"ClientIn", srv.ClientIn("eu-west-1")},
+		{"ClientWith", srv.ClientWith("AKIDOTHER", "other-secret")},
+	} {
+		if _, ok := tc.client.Options().HTTPClient.(sdkhttp.Guarded); !ok {
+			t.Errorf("%s: got HTTPClient %T, want an sdkhttp.Guarded", tc.name, tc.client.Options().HTTPClient)
+		}
 	}
 }
 

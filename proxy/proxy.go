@@ -43,6 +43,7 @@ import (
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/authz"
+	"github.com/kmsgate/kmsgate/internal/sdkhttp"
 	"github.com/kmsgate/kmsgate/metrics"
 )
 
@@ -94,7 +95,7 @@ type Proxy struct {
 	timeout  time.Duration
 	region   string
 	aws      aws.Config
-	http     *awshttp.BuildableClient
+	http     sdkhttp.Guarded
 	log      zerolog.Logger
 	metrics  *metrics.Metrics
 	now      func() time.Time
@@ -157,11 +158,14 @@ func New(ctx context.Context, cfg Config) (*Proxy, error) {
 		return nil, errors.New("proxy: no credentials for the upstream in the AWS SDK's default chain")
 	}
 	// One transport for every region's client: idle connections are kept
-	// per host, enough for many concurrent callers.
-	p.http = awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+	// per host, enough for many concurrent callers. Behind sdkhttp.Guard,
+	// so that the SDK's own request body never cuts off an upstream
+	// answer (a large one, such as an ML-DSA signature, could be lost
+	// under load and answered as an upstream failure).
+	p.http = sdkhttp.Guard(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConns = 256
 		t.MaxIdleConnsPerHost = 128
-	})
+	}))
 	p.health.init(p)
 	ttl := cfg.FactsTTL
 	if ttl <= 0 {

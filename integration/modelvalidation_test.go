@@ -282,4 +282,3 @@ func setValue(f reflect.Value, v any) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
-

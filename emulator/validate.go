@@ -53,11 +53,9 @@ func ValidateInput(in any) error {
 	case *kms.CreateCustomKeyStoreInput:
 		return validateCreateCustomKeyStore(orEmpty(in))
 	case *kms.CreateGrantInput:
-		_, err := validateCreateGrant(orEmpty(in))
-		return err
+		return errOf(validateCreateGrant(orEmpty(in)))
 	case *kms.CreateKeyInput:
-		_, err := validateCreateKey(orEmpty(in))
-		return err
+		return errOf(validateCreateKey(orEmpty(in)))
 	case *kms.DecapsulateInput:
 		return validateDecapsulate(orEmpty(in))
 	case *kms.DecryptInput:
@@ -90,8 +88,7 @@ func ValidateInput(in any) error {
 		return validateEncrypt(orEmpty(in))
 	case *kms.GenerateDataKeyInput:
 		in = orEmpty(in)
-		_, err := validateGenerateDataKey(in.KeyId, in.KeySpec, in.NumberOfBytes, in.GrantTokens)
-		return err
+		return errOf(validateGenerateDataKey(in.KeyId, in.KeySpec, in.NumberOfBytes, in.GrantTokens))
 	case *kms.GenerateDataKeyPairInput:
 		in = orEmpty(in)
 		return validateDataKeyPair(in.KeyId, in.KeyPairSpec, in.GrantTokens)
@@ -100,8 +97,7 @@ func ValidateInput(in any) error {
 		return validateDataKeyPair(in.KeyId, in.KeyPairSpec, in.GrantTokens)
 	case *kms.GenerateDataKeyWithoutPlaintextInput:
 		in = orEmpty(in)
-		_, err := validateGenerateDataKey(in.KeyId, in.KeySpec, in.NumberOfBytes, in.GrantTokens)
-		return err
+		return errOf(validateGenerateDataKey(in.KeyId, in.KeySpec, in.NumberOfBytes, in.GrantTokens))
 	case *kms.GenerateMacInput:
 		return validateGenerateMac(orEmpty(in))
 	case *kms.GenerateRandomInput:
@@ -119,33 +115,25 @@ func ValidateInput(in any) error {
 	case *kms.ImportKeyMaterialInput:
 		return validateImportKeyMaterial(orEmpty(in))
 	case *kms.ListAliasesInput:
-		_, err := validateListAliases(orEmpty(in))
-		return err
+		return errOf(validateListAliases(orEmpty(in)))
 	case *kms.ListGrantsInput:
-		_, err := validateListGrants(orEmpty(in))
-		return err
+		return errOf(validateListGrants(orEmpty(in)))
 	case *kms.ListKeyPoliciesInput:
-		_, err := validateListKeyPolicies(orEmpty(in))
-		return err
+		return errOf(validateListKeyPolicies(orEmpty(in)))
 	case *kms.ListKeyRotationsInput:
-		_, err := validateListKeyRotations(orEmpty(in))
-		return err
+		return errOf(validateListKeyRotations(orEmpty(in)))
 	case *kms.ListKeysInput:
-		_, err := validateListKeys(orEmpty(in))
-		return err
+		return errOf(validateListKeys(orEmpty(in)))
 	case *kms.ListResourceTagsInput:
-		_, err := validateListResourceTags(orEmpty(in))
-		return err
+		return errOf(validateListResourceTags(orEmpty(in)))
 	case *kms.ListRetirableGrantsInput:
-		_, err := validateListRetirableGrants(orEmpty(in))
-		return err
+		return errOf(validateListRetirableGrants(orEmpty(in)))
 	case *kms.PutKeyPolicyInput:
 		return validatePutKeyPolicy(orEmpty(in))
 	case *kms.ReEncryptInput:
 		return validateReEncrypt(orEmpty(in))
 	case *kms.ReplicateKeyInput:
-		_, err := validateReplicateKey(orEmpty(in))
-		return err
+		return errOf(validateReplicateKey(orEmpty(in)))
 	case *kms.RetireGrantInput:
 		return validateRetireGrant(orEmpty(in))
 	case *kms.RevokeGrantInput:
@@ -153,8 +141,7 @@ func ValidateInput(in any) error {
 	case *kms.RotateKeyOnDemandInput:
 		return validateRotateKeyOnDemand(orEmpty(in))
 	case *kms.ScheduleKeyDeletionInput:
-		_, err := validateScheduleKeyDeletion(orEmpty(in))
-		return err
+		return errOf(validateScheduleKeyDeletion(orEmpty(in)))
 	case *kms.SignInput:
 		return validateSign(orEmpty(in))
 	case *kms.TagResourceInput:
@@ -176,6 +163,10 @@ func ValidateInput(in any) error {
 	}
 	return errNoValidation{in}
 }
+
+// errOf is the error of a step that also answers what it made of the
+// request.
+func errOf[T any](_ T, err error) error { return err }
 
 // orEmpty is in, or an empty request for a nil one (as every operation
 // takes a nil input).

@@ -63,8 +63,7 @@ func (g *Gate) Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func
 	if in == nil || (in.KeyId == nil && (in.CiphertextBlob == nil || ignoresCiphertext(in.DryRun, in.DryRunModifiers))) {
 		return g.next.Decrypt(ctx, in, optFns...)
 	}
-	cl := g.begin(ctx, "Decrypt")
-	cl.in = in
+	cl := g.begin(ctx, "Decrypt", in)
 	cl.r.EncryptionContext, cl.r.EncryptionAlgorithm = in.EncryptionContext, string(in.EncryptionAlgorithm)
 	if in.KeyId != nil {
 		k, err := g.key(ctx, cl, *in.KeyId)
@@ -111,8 +110,7 @@ func (g *Gate) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, optFns ...
 	if in == nil || in.DestinationKeyId == nil || (in.SourceKeyId == nil && (in.CiphertextBlob == nil || ignoresCiphertext(in.DryRun, in.DryRunModifiers))) {
 		return g.next.ReEncrypt(ctx, in, optFns...)
 	}
-	cl := g.begin(ctx, "ReEncrypt")
-	cl.in = in
+	cl := g.begin(ctx, "ReEncrypt", in)
 	r := &cl.r
 	r.EncryptionContext, r.DestinationEncryptionContext = in.SourceEncryptionContext, in.DestinationEncryptionContext
 	r.EncryptionAlgorithm, r.DestinationEncryptionAlgorithm = string(in.SourceEncryptionAlgorithm), string(in.DestinationEncryptionAlgorithm)
@@ -182,8 +180,7 @@ func (g *Gate) aliasCall(ctx context.Context, op string, in any, name *string) (
 	if name == nil || !strings.HasPrefix(*name, "alias/") || strings.HasPrefix(*name, awsfacts.ManagedAliasPrefix) {
 		return nil, false
 	}
-	cl := g.begin(ctx, op)
-	cl.in = in
+	cl := g.begin(ctx, op, in)
 	cl.r.AliasName = *name
 	return cl, true
 }
@@ -270,8 +267,7 @@ func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns
 	if in == nil {
 		return g.next.RetireGrant(ctx, in, optFns...)
 	}
-	cl := g.begin(ctx, "RetireGrant")
-	cl.in = in
+	cl := g.begin(ctx, "RetireGrant", in)
 	keyRef, grantID := aws.ToString(in.KeyId), aws.ToString(in.GrantId)
 	if in.KeyId == nil {
 		tr, ok := g.facts.(grantTokenReader)
@@ -348,8 +344,7 @@ func (g *Gate) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, optF
 		return nil, err
 	}
 	if replica := aws.ToString(in.ReplicaRegion); replica != "" && primary != nil {
-		cl := g.begin(ctx, "CreateKey")
-		cl.in = in
+		cl := g.begin(ctx, "CreateKey", in)
 		cl.region, cl.r.Region = replica, replica
 		cl.r.KeySpec, cl.r.KeyUsage, cl.r.Origin = primary.KeySpec, primary.KeyUsage, primary.Origin
 		cl.r.Tags = tagMap(in.Tags)
@@ -377,8 +372,7 @@ func (g *Gate) UpdatePrimaryRegion(ctx context.Context, in *kms.UpdatePrimaryReg
 	if region == "" || !ok || region == a.Region {
 		return g.next.UpdatePrimaryRegion(ctx, in, optFns...)
 	}
-	cl := g.begin(ctx, "UpdatePrimaryRegion")
-	cl.in = in
+	cl := g.begin(ctx, "UpdatePrimaryRegion", in)
 	cl.region, cl.r.Region = region, region
 	replicaARN := "arn:" + a.Partition + ":kms:" + region + ":" + a.Account + ":" + a.Resource
 	k, err := g.key(ctx, cl, replicaARN)

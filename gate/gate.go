@@ -147,10 +147,11 @@ type call struct {
 	in             any  // the request (*kms.XInput), for step 1 on a refusal
 }
 
-// begin starts judging op for the caller in ctx.
-func (g *Gate) begin(ctx context.Context, op string) *call {
+// begin starts judging op (request in, a *kms.XInput) for the caller in
+// ctx.
+func (g *Gate) begin(ctx context.Context, op string, in any) *call {
 	c, _ := kmsgate.CallerFrom(ctx)
-	cl := &call{account: c.Account, region: c.Region, requestID: c.RequestID}
+	cl := &call{account: c.Account, region: c.Region, requestID: c.RequestID, in: in}
 	if cl.account == "" {
 		cl.account = g.account
 	}
@@ -320,8 +321,7 @@ func (g *Gate) onKey(ctx context.Context, op string, in any, keyID *string, fill
 	if keyID == nil {
 		return nil
 	}
-	cl := g.begin(ctx, op)
-	cl.in = in
+	cl := g.begin(ctx, op, in)
 	k, err := g.key(ctx, cl, *keyID)
 	if err != nil {
 		return g.refused(ctx, in, err)
@@ -335,8 +335,7 @@ func (g *Gate) onKey(ctx context.Context, op string, in any, keyID *string, fill
 
 // noKey judges an operation identity policies alone decide.
 func (g *Gate) noKey(ctx context.Context, op string, in any, fill func(*authz.Request)) error {
-	cl := g.begin(ctx, op)
-	cl.in = in
+	cl := g.begin(ctx, op, in)
 	if fill != nil {
 		fill(&cl.r)
 	}

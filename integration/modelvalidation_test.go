@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -19,10 +21,26 @@ import (
 	"github.com/kmsgate/kmsgate/gate"
 )
 
-// botocoreKMSModel is AWS's API model of KMS as botocore carries it
-// (Debian's python3-botocore, which python3-boto3 brings: CI installs it
-// for the boto3 tests).
-const botocoreKMSModel = "/usr/lib/python3/dist-packages/botocore/data/kms/2014-11-01/service-2.json"
+// botocoreKMSModel reads AWS's API model of KMS as botocore carries it:
+// the botocore that /usr/bin/python3 imports (Debian's python3-botocore,
+// which python3-boto3 brings: make test-deps and CI install it for the
+// boto3 tests), else the one the AWS CLI v2 package bundles.
+func botocoreKMSModel(t *testing.T) []byte {
+	t.Helper()
+	const model = "data/kms/2014-11-01/service-2.json"
+	var tried []string
+	if out, err := exec.Command("/usr/bin/python3", "-c", "import botocore, os; print(os.path.dirname(botocore.__file__))").Output(); err == nil {
+		tried = append(tried, filepath.Join(strings.TrimSpace(string(out)), model))
+	}
+	tried = append(tried, filepath.Join("/usr/lib/python3/dist-packages/awscli/botocore", model))
+	for _, p := range tried {
+		if raw, err := os.ReadFile(p); err == nil {
+			return raw
+		}
+	}
+	t.Fatalf("AWS's KMS model (botocore, installed with python3-boto3 or awscli by make test-deps) is not at %v", tried)
+	return nil
+}
 
 type apiModel struct {
 	Operations map[string]struct {
@@ -58,12 +76,8 @@ type modelViolation struct {
 // refuses). Operations newer than the model botocore carries are not in it
 // (their step 1 is tested in valfirst_test.go and emulator/validate_test.go).
 func TestGateAnswersEveryModelConstraintFirst(t *testing.T) {
-	raw, err := os.ReadFile(botocoreKMSModel)
-	if err != nil {
-		t.Fatalf("AWS's KMS model (python3-botocore, installed with python3-boto3 by make test-deps): %v", err)
-	}
 	var model apiModel
-	if err := json.Unmarshal(raw, &model); err != nil {
+	if err := json.Unmarshal(botocoreKMSModel(t), &model); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

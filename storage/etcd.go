@@ -20,6 +20,8 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -58,6 +60,10 @@ const (
 	etcdKeepAliveTime    = 10 * time.Second
 	etcdKeepAliveTimeout = 5 * time.Second
 )
+
+// etcdMaxReconnectDelay bounds the wait between attempts to reconnect to
+// a member: the longest a replica goes on failing once etcd is back.
+const etcdMaxReconnectDelay = 2 * time.Second
 
 // DefaultEtcdAttempts bounds the runs of one transaction on etcd.
 const DefaultEtcdAttempts = 32
@@ -207,10 +213,18 @@ func OpenEtcd(cfg EtcdConfig, opts Options) (*DB, error) {
 		// sends every call to the members it still reaches.
 		DialKeepAliveTime:    etcdKeepAliveTime,
 		DialKeepAliveTimeout: etcdKeepAliveTimeout,
-		TLS:                  cfg.TLS,
-		Username:             cfg.Username,
-		Password:             cfg.Password,
-		Logger:               zap.NewNop(),
+		// gRPC waits longer and longer between attempts to reconnect to
+		// a member that is down (up to 2 min by default), so after an
+		// outage calls kept failing long after etcd was back: retry
+		// every etcdMaxReconnectDelay at most.
+		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: etcdMaxReconnectDelay},
+			MinConnectTimeout: orDuration(cfg.DialTimeout, 5*time.Second),
+		})},
+		TLS:      cfg.TLS,
+		Username: cfg.Username,
+		Password: cfg.Password,
+		Logger:   zap.NewNop(),
 	})
 	if err != nil {
 		return nil, e.fail("connect", err)

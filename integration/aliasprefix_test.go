@@ -35,7 +35,7 @@ func startPrefixedEmulator(t *testing.T) prefixed {
 func startPrefixedProxy(t *testing.T) prefixed {
 	in := start(t)
 	px := startProxy(t, in.ks.URL, func(c *server.Config) { c.AliasPrefix = testAliasPrefix })
-	caller := kms.New(kms.Options{
+	caller := sdkClient(kms.Options{
 		Region: testRegion, BaseEndpoint: aws.String(px.URL()), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(kmsgatetest.AccessKeyID, kmsgatetest.SecretAccessKey, ""),
 	})

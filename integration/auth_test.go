@@ -58,7 +58,7 @@ func withAuth(principals string) func(*server.Config) {
 }
 
 func (in *instance) clientWith(region, id, secret, token string) *kms.Client {
-	return kms.New(kms.Options{
+	return sdkClient(kms.Options{
 		Region:           region,
 		Credentials:      credentials.NewStaticCredentialsProvider(id, secret, token),
 		RetryMaxAttempts: 1,

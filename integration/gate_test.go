@@ -80,7 +80,7 @@ func withGate(mode gate.Mode, principals, decisionLog string) func(*server.Confi
 
 // clientAs is a real SDK client signing with one access key.
 func (in *instance) clientAs(id, secret string) *kms.Client {
-	return kms.New(kms.Options{
+	return sdkClient(kms.Options{
 		Region:           testRegion,
 		Credentials:      credentials.NewStaticCredentialsProvider(id, secret, ""),
 		RetryMaxAttempts: 1,
@@ -572,7 +572,7 @@ func TestGateConditionKeysOfTheRequest(t *testing.T) {
 			Operations: []types.GrantOperation{types.GrantOperationDecrypt}, Constraints: c})
 		return err
 	}
-	otherRegion := kms.New(kms.Options{Region: "eu-west-2", Credentials: credentials.NewStaticCredentialsProvider("AKIAAPP", "app-secret", ""), RetryMaxAttempts: 1},
+	otherRegion := sdkClient(kms.Options{Region: "eu-west-2", Credentials: credentials.NewStaticCredentialsProvider("AKIAAPP", "app-secret", ""), RetryMaxAttempts: 1},
 		func(o *kms.Options) { o.BaseEndpoint = aws.String(in.srv.URL()) })
 	for _, tc := range []struct {
 		name    string

@@ -45,7 +45,7 @@ func TestProxyBinaryTakesItsCredentialsFromTheSDKChain(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	p := startBinary(t, "--upstream", up.ks.URL, "--upstream-timeout", "5s")
 
-	c := kms.New(kms.Options{
+	c := sdkClient(kms.Options{
 		Region: testRegion, BaseEndpoint: aws.String(p.url), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(kmsgatetest.AccessKeyID, kmsgatetest.SecretAccessKey, ""),
 	})

@@ -61,7 +61,7 @@ func (r *replicas) start(t *testing.T, init bool, args ...string) *process {
 // sdk is an aws-sdk-go-v2 client of the process at url, without retries
 // (each answer is the server's own).
 func sdk(url string) *kms.Client {
-	return kms.New(kms.Options{
+	return sdkClient(kms.Options{
 		Region:           testRegion,
 		BaseEndpoint:     aws.String(url),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),

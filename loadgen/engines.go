@@ -92,8 +92,8 @@ func Engines(ctx context.Context, o EnginesOptions, progress io.Writer) (*Engine
 		{"serve", "--ephemeral"},
 		{"serve", "--store", "etcd://" + etcd.Addr + "/loadgen", "--init", "--root-key-file", keyFile},
 	}
-	var targets [2]Target
-	var calls [2]map[string]Call
+	targets := make([]Target, 2)
+	calls := make([]map[string]Call, 2)
 	for i, args := range engines {
 		addr, err := FreeLoopbackAddr()
 		if err != nil {
@@ -119,23 +119,12 @@ func Engines(ctx context.Context, o EnginesOptions, progress io.Writer) (*Engine
 	}
 	rep := &EnginesReport{Kmsgate: o.Kmsgate, Etcd: o.Etcd + " (one member, data in a temporary directory)", Clients: o.Clients, PhaseSeconds: o.Duration.Seconds()}
 	round := Phase{Clients: o.Clients, Duration: o.Duration / time.Duration(o.Rounds), MaxRequests: 5_000_000}
-	warm := Phase{Clients: o.Clients, Duration: o.Warmup, MaxRequests: 5_000_000}
 	for _, op := range engineOps() {
-		if o.Warmup > 0 && op != "CreateKey" {
-			for i := range targets {
-				Collect(ctx, targets[i], calls[i][op], warm)
-			}
+		warm := Phase{Clients: o.Clients, Duration: o.Warmup, MaxRequests: 5_000_000}
+		if op == "CreateKey" {
+			warm.Duration = 0
 		}
-		var sides [2]Sample
-		for r := range o.Rounds {
-			for j := range targets {
-				i := j
-				if r%2 == 1 {
-					i = len(targets) - 1 - j
-				}
-				sides[i].Add(Collect(ctx, targets[i], calls[i][op], round))
-			}
-		}
+		sides := Alternate(ctx, targets, []Call{calls[0][op], calls[1][op]}, o.Rounds, round, warm)
 		if ctx.Err() != nil {
 			return nil, errors.New("interrupted")
 		}

@@ -191,3 +191,26 @@ func Collect(ctx context.Context, t Target, c Call, ph Phase) Sample {
 	all.Elapsed = time.Since(start)
 	return all
 }
+
+// Alternate loads each target with its call (calls[i] on targets[i]) in
+// rounds, in ABBA order so that neither side always goes first and drift
+// hits both alike, after an unmeasured warm phase on each (none when
+// warm.Duration is 0). It returns each target's rounds added up.
+func Alternate(ctx context.Context, targets []Target, calls []Call, rounds int, round, warm Phase) []Sample {
+	if warm.Duration > 0 {
+		for i, t := range targets {
+			Collect(ctx, t, calls[i], warm)
+		}
+	}
+	sides := make([]Sample, len(targets))
+	for r := range rounds {
+		for j := range targets {
+			i := j
+			if r%2 == 1 {
+				i = len(targets) - 1 - j
+			}
+			sides[i].Add(Collect(ctx, targets[i], calls[i], round))
+		}
+	}
+	return sides
+}

@@ -254,22 +254,7 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 	targets := []loadgen.Target{kt, floor}
 	names := []string{"kmsgate", "floor"}
 	for _, op := range loadgen.Ops {
-		if o.warmup > 0 {
-			for _, t := range targets {
-				loadgen.Collect(ctx, t, calls[op], warm)
-			}
-		}
-		var sides [2]loadgen.Sample
-		for r := range o.rounds {
-			// ABBA order: neither side always goes first.
-			for j := range targets {
-				i := j
-				if r%2 == 1 {
-					i = len(targets) - 1 - j
-				}
-				sides[i].Add(loadgen.Collect(ctx, targets[i], calls[op], round))
-			}
-		}
+		sides := loadgen.Alternate(ctx, targets, []loadgen.Call{calls[op], calls[op]}, o.rounds, round, warm)
 		if ctx.Err() != nil {
 			return nil, errors.New("interrupted")
 		}

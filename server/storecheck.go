@@ -63,8 +63,6 @@ func (s *Server) checkInBackground(ctx context.Context) {
 	rep, err := s.db.CheckPages(ctx, pace)
 	var de *storage.DamagedError
 	switch {
-	case err == nil && !rep.Ran:
-		s.check.set(checkOff, "") // a store with no pages to walk
 	case err == nil:
 		s.check.set(checkPassed, "")
 		s.metrics.StoreCheckDone(rep.Took, false)

@@ -426,7 +426,7 @@ func (tx *etcdTx) Snapshot() (uint64, bool) {
 // fixRevision reads the current revision linearizably (a read of one
 // key, whatever it holds).
 func (tx *etcdTx) fixRevision() bool {
-	_, ok := tx.get(tx.e.root)
+	_, ok := tx.get("read", tx.e.root)
 	return ok
 }
 
@@ -440,22 +440,21 @@ func (tx *etcdTx) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), tx.e.timeout)
 }
 
-// get reads one etcd key at the transaction's revision.
-func (tx *etcdTx) get(k string) (*clientv3.GetResponse, bool) {
+// get reads one etcd key (or, with opts, a range from k) at the
+// transaction's revision, fixing it at the first read; a failed read
+// fails the transaction (op names the read in the error).
+func (tx *etcdTx) get(op, k string, opts ...clientv3.OpOption) (*clientv3.GetResponse, bool) {
 	if tx.err != nil {
 		return nil, false
 	}
 	ctx, cancel := tx.ctx()
 	defer cancel()
-	var resp *clientv3.GetResponse
-	var err error
-	if tx.rev == 0 {
-		resp, err = tx.e.cli.Get(ctx, k)
-	} else {
-		resp, err = tx.e.cli.Get(ctx, k, clientv3.WithRev(tx.rev))
+	if tx.rev != 0 {
+		opts = append(opts, clientv3.WithRev(tx.rev))
 	}
+	resp, err := tx.e.cli.Get(ctx, k, opts...)
 	if err != nil {
-		tx.failed("read", err)
+		tx.failed(op, err)
 		return nil, false
 	}
 	if tx.rev == 0 {
@@ -472,7 +471,7 @@ func (tx *etcdTx) Peek(bucket, key string) []byte {
 		}
 		return w.value
 	}
-	resp, ok := tx.get(k)
+	resp, ok := tx.get("read", k)
 	if !ok {
 		return nil
 	}
@@ -599,22 +598,9 @@ type kvPair struct {
 // page reads up to etcdPageSize keys of [from, end); done is true when
 // there are no more after them.
 func (tx *etcdTx) page(from, end string) (kvs []*kvPair, done bool, err error) {
-	if tx.err != nil {
+	resp, ok := tx.get("scan", from, clientv3.WithRange(end), clientv3.WithLimit(etcdPageSize))
+	if !ok {
 		return nil, true, tx.err
-	}
-	ctx, cancel := tx.ctx()
-	defer cancel()
-	opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(etcdPageSize)}
-	if tx.rev != 0 {
-		opts = append(opts, clientv3.WithRev(tx.rev))
-	}
-	resp, err := tx.e.cli.Get(ctx, from, opts...)
-	if err != nil {
-		tx.failed("scan", err)
-		return nil, true, tx.err
-	}
-	if tx.rev == 0 {
-		tx.rev = resp.Header.Revision
 	}
 	kvs = make([]*kvPair, len(resp.Kvs))
 	for i, kv := range resp.Kvs {

@@ -183,7 +183,7 @@ func OpenEtcd(cfg EtcdConfig, opts Options) (*DB, error) {
 	if prefix == "/" {
 		return nil, errors.New("storage: etcd store: a key prefix is required, e.g. etcd://127.0.0.1:2379/kmsgate")
 	}
-	name := "etcd://" + strings.Join(cfg.Endpoints, ",") + prefix
+	name := StoreURL{Kind: "etcd", Endpoints: cfg.Endpoints, Prefix: prefix}.String()
 	e := &etcdEngine{
 		root:     prefix + "/",
 		name:     name,

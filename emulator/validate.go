@@ -307,10 +307,7 @@ func validateDecapsulate(in *kms.DecapsulateInput) error {
 	if err := checkEncapsulationAlgorithm(in.EncapsulationAlgorithm); err != nil {
 		return err
 	}
-	if in.SharedSecretCiphertextBlob == nil {
-		return validationNull("sharedSecretCiphertextBlob")
-	}
-	if err := validationBlobLen("sharedSecretCiphertextBlob", len(in.SharedSecretCiphertextBlob), 1, maxCiphertext); err != nil {
+	if err := requiredBlob("sharedSecretCiphertextBlob", in.SharedSecretCiphertextBlob, maxCiphertext); err != nil {
 		return err
 	}
 	if err := checkGrantTokens(in.GrantTokens); err != nil {
@@ -353,16 +350,10 @@ func validateDeleteImportedKeyMaterial(in *kms.DeleteImportedKeyMaterialInput) e
 }
 
 func validateDeriveSharedSecret(in *kms.DeriveSharedSecretInput) error {
-	if in.KeyAgreementAlgorithm == "" {
-		return validationNull("keyAgreementAlgorithm")
-	}
-	if err := validationEnum("keyAgreementAlgorithm", in.KeyAgreementAlgorithm, types.KeyAgreementAlgorithmSpec("").Values()); err != nil {
+	if err := requiredEnum("keyAgreementAlgorithm", in.KeyAgreementAlgorithm, types.KeyAgreementAlgorithmSpec("").Values()); err != nil {
 		return err
 	}
-	if in.PublicKey == nil {
-		return validationNull("publicKey")
-	}
-	if err := validationBlobLen("publicKey", len(in.PublicKey), 1, maxPublicKey); err != nil {
+	if err := requiredBlob("publicKey", in.PublicKey, maxPublicKey); err != nil {
 		return err
 	}
 	if err := checkGrantTokens(in.GrantTokens); err != nil {
@@ -429,10 +420,7 @@ func validateEncapsulate(in *kms.EncapsulateInput) error {
 }
 
 func validateEncrypt(in *kms.EncryptInput) error {
-	if in.Plaintext == nil {
-		return validationNull("plaintext")
-	}
-	if err := validationBlobLen("plaintext", len(in.Plaintext), 1, maxPlaintext); err != nil {
+	if err := requiredBlob("plaintext", in.Plaintext, maxPlaintext); err != nil {
 		return err
 	}
 	if err := checkEncryptionAlgorithm("encryptionAlgorithm", in.EncryptionAlgorithm); err != nil {
@@ -460,10 +448,7 @@ func validateGenerateDataKey(keyID *string, spec types.DataKeySpec, n *int32, gr
 // validateDataKeyPair is the step of GenerateDataKeyPair and
 // GenerateDataKeyPairWithoutPlaintext.
 func validateDataKeyPair(keyID *string, spec types.DataKeyPairSpec, grantTokens []string) error {
-	if spec == "" {
-		return validationNull("keyPairSpec")
-	}
-	if err := validationEnum("keyPairSpec", spec, types.DataKeyPairSpec("").Values()); err != nil {
+	if err := requiredEnum("keyPairSpec", spec, types.DataKeyPairSpec("").Values()); err != nil {
 		return err
 	}
 	if err := checkGrantTokens(grantTokens); err != nil {
@@ -522,16 +507,10 @@ func validateGetPublicKey(in *kms.GetPublicKeyInput) error {
 }
 
 func validateImportKeyMaterial(in *kms.ImportKeyMaterialInput) error {
-	if in.ImportToken == nil {
-		return validationNull("importToken")
-	}
-	if err := validationBlobLen("importToken", len(in.ImportToken), 1, maxImportBlob); err != nil {
+	if err := requiredBlob("importToken", in.ImportToken, maxImportBlob); err != nil {
 		return err
 	}
-	if in.EncryptedKeyMaterial == nil {
-		return validationNull("encryptedKeyMaterial")
-	}
-	if err := validationBlobLen("encryptedKeyMaterial", len(in.EncryptedKeyMaterial), 1, maxImportBlob); err != nil {
+	if err := requiredBlob("encryptedKeyMaterial", in.EncryptedKeyMaterial, maxImportBlob); err != nil {
 		return err
 	}
 	if err := validationEnum("expirationModel", in.ExpirationModel, types.ExpirationModelType("").Values()); err != nil {
@@ -811,10 +790,7 @@ func validateVerify(in *kms.VerifyInput) error {
 	if err := checkSigningInput(in.Message, in.SigningAlgorithm, in.MessageType, in.GrantTokens); err != nil {
 		return err
 	}
-	if in.Signature == nil {
-		return validationNull("signature")
-	}
-	if err := validationBlobLen("signature", len(in.Signature), 1, maxSignature); err != nil {
+	if err := requiredBlob("signature", in.Signature, maxSignature); err != nil {
 		return err
 	}
 	return checkKeyIDMember("keyId", in.KeyId)
@@ -824,10 +800,7 @@ func validateVerifyMac(in *kms.VerifyMacInput) error {
 	if err := checkMacInput(in.Message, in.MacAlgorithm, in.GrantTokens); err != nil {
 		return err
 	}
-	if in.Mac == nil {
-		return validationNull("mac")
-	}
-	if err := validationBlobLen("mac", len(in.Mac), 1, maxMac); err != nil {
+	if err := requiredBlob("mac", in.Mac, maxMac); err != nil {
 		return err
 	}
 	return checkKeyIDMember("keyId", in.KeyId)

@@ -279,10 +279,8 @@ type newKey struct {
 }
 
 func validateCreateKey(in *kms.CreateKeyInput) (newKey, error) {
-	if in.Description != nil {
-		if err := validationLen("description", *in.Description, 0, maxDescription); err != nil {
-			return newKey{}, err
-		}
+	if err := optionalMember("description", in.Description, 0, maxDescription, nil, ""); err != nil {
+		return newKey{}, err
 	}
 	if in.Policy != nil {
 		if err := checkPolicy(*in.Policy); err != nil {
@@ -363,15 +361,11 @@ func validateDeriveSharedSecret(in *kms.DeriveSharedSecretInput) error {
 }
 
 func validateDescribeCustomKeyStores(in *kms.DescribeCustomKeyStoresInput) error {
-	if in.CustomKeyStoreId != nil {
-		if err := validationLen("customKeyStoreId", *in.CustomKeyStoreId, 1, 64); err != nil {
-			return err
-		}
+	if err := optionalMember("customKeyStoreId", in.CustomKeyStoreId, 1, 64, nil, ""); err != nil {
+		return err
 	}
-	if in.CustomKeyStoreName != nil {
-		if err := validationLen("customKeyStoreName", *in.CustomKeyStoreName, 1, 256); err != nil {
-			return err
-		}
+	if err := optionalMember("customKeyStoreName", in.CustomKeyStoreName, 1, 256, nil, ""); err != nil {
+		return err
 	}
 	_, err := parsePage(in.Limit, in.Marker, 1000, 100)
 	return err
@@ -471,10 +465,7 @@ func validateGenerateRandom(in *kms.GenerateRandomInput) error {
 	if err := validationRange("numberOfBytes", *in.NumberOfBytes, 1, maxRandom); err != nil {
 		return err
 	}
-	if in.CustomKeyStoreId != nil {
-		return validationLen("customKeyStoreId", *in.CustomKeyStoreId, 1, 64)
-	}
-	return nil
+	return optionalMember("customKeyStoreId", in.CustomKeyStoreId, 1, 64, nil, "")
 }
 
 func validateGetKeyLastUsage(in *kms.GetKeyLastUsageInput) error {
@@ -519,10 +510,8 @@ func validateImportKeyMaterial(in *kms.ImportKeyMaterialInput) error {
 	if err := validationEnum("importType", in.ImportType, types.ImportType("").Values()); err != nil {
 		return err
 	}
-	if in.KeyMaterialDescription != nil {
-		if err := validationLen("keyMaterialDescription", *in.KeyMaterialDescription, 0, 256); err != nil {
-			return err
-		}
+	if err := optionalMember("keyMaterialDescription", in.KeyMaterialDescription, 0, 256, nil, ""); err != nil {
+		return err
 	}
 	if in.KeyMaterialId != nil {
 		if err := checkMaterialID(*in.KeyMaterialId); err != nil {
@@ -549,10 +538,8 @@ func validateListGrants(in *kms.ListGrantsInput) (page, error) {
 	if err != nil {
 		return page{}, err
 	}
-	if in.GrantId != nil {
-		if err := validationLen("grantId", *in.GrantId, 1, 128); err != nil {
-			return page{}, err
-		}
+	if err := optionalMember("grantId", in.GrantId, 1, 128, nil, ""); err != nil {
+		return page{}, err
 	}
 	if err := checkPrincipal("granteePrincipal", in.GranteePrincipal); err != nil {
 		return page{}, err
@@ -650,10 +637,8 @@ func validateReplicateKey(in *kms.ReplicateKeyInput) ([]types.Tag, error) {
 	if err := checkRegion("replicaRegion", in.ReplicaRegion); err != nil {
 		return nil, err
 	}
-	if in.Description != nil {
-		if err := validationLen("description", *in.Description, 0, maxDescription); err != nil {
-			return nil, err
-		}
+	if err := optionalMember("description", in.Description, 0, maxDescription, nil, ""); err != nil {
+		return nil, err
 	}
 	if in.Policy != nil {
 		if err := checkPolicy(*in.Policy); err != nil {
@@ -668,10 +653,8 @@ func validateReplicateKey(in *kms.ReplicateKeyInput) ([]types.Tag, error) {
 }
 
 func validateRetireGrant(in *kms.RetireGrantInput) error {
-	if in.GrantToken != nil {
-		if err := validationLen("grantToken", *in.GrantToken, 1, 8192); err != nil {
-			return err
-		}
+	if err := optionalMember("grantToken", in.GrantToken, 1, 8192, nil, ""); err != nil {
+		return err
 	}
 	if in.GrantId != nil {
 		if err := checkGrantID(in.GrantId); err != nil {

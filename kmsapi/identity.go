@@ -20,8 +20,10 @@ type credential struct {
 	service       string
 	signedHeaders string
 	signature     string
-	// presigned is true for the query form (X-Amz-Signature in the URL).
+	// presigned is true for the query form (X-Amz-Signature in the URL),
+	// whose parsed query is query.
 	presigned bool
+	query     url.Values
 }
 
 func incompleteSignature(format string, args ...any) error {
@@ -91,7 +93,7 @@ func parsePresigned(q url.Values) (c credential, ok bool, err error) {
 		}
 	}
 	c, err = parseCredential(q.Get("X-Amz-Credential"), q.Get("X-Amz-SignedHeaders"), q.Get("X-Amz-Signature"))
-	c.presigned = true
+	c.presigned, c.query = true, q
 	return c, true, err
 }
 

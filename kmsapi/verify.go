@@ -132,9 +132,8 @@ func (v *verifier) signer(id, secret string) *keySigner {
 // verify checks the signature of r (whose body is body) made with key.
 func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body []byte) error {
 	token, rawDate := r.Header.Get("X-Amz-Security-Token"), r.Header.Get("X-Amz-Date")
-	var query url.Values
+	query := cred.query
 	if cred.presigned {
-		query = r.URL.Query()
 		token, rawDate = query.Get("X-Amz-Security-Token"), query.Get("X-Amz-Date")
 	}
 	if key.SessionToken != "" || token != "" {

@@ -102,6 +102,9 @@ type options struct {
 	json        bool
 	gate        bool
 	gateChecks  string
+	// gateAuth and gatePolicyMode are kmsgate's --auth and --policy-mode
+	// under --gate, read from gateChecks.
+	gateAuth, gatePolicyMode string
 }
 
 func runBench(args []string, stdout, stderr io.Writer) int {
@@ -130,7 +133,8 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadgen: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	if _, _, err := gateChecks(o.gateChecks); err != nil {
+	var err error
+	if o.gateAuth, o.gatePolicyMode, err = gateChecks(o.gateChecks); err != nil {
 		fmt.Fprintf(stderr, "loadgen: --gate-checks: %v\n", err)
 		return 2
 	}
@@ -183,7 +187,6 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 	)
 	serveArgs := []string{"serve", "--ephemeral", "--log-level", "warn"}
 	var sign func(*http.Request, string, []byte) error
-	auth, mode, _ := gateChecks(o.gateChecks)
 	if o.gate {
 		dir, err := os.MkdirTemp("", "loadgen-gate-")
 		if err != nil {
@@ -194,7 +197,7 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 		if err != nil {
 			return nil, err
 		}
-		serveArgs = append(serveArgs, "--auth", auth, "--policy-mode", mode, "--principals", principals)
+		serveArgs = append(serveArgs, "--auth", o.gateAuth, "--policy-mode", o.gatePolicyMode, "--principals", principals)
 		sign = loadgen.NewSigV4(loadgen.GateAccessKeyID, loadgen.GateSecret, "us-east-1").Sign
 		// The floor gets the same signed requests: both sides read the
 		// same bytes, so the ratio charges kmsgate only for what it does
@@ -243,10 +246,10 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 	ratioTargets := loadgen.RatioTargets(false)
 	if o.gate {
 		ratioTargets = nil
-		if auth == "verify" && mode == "enforce" {
+		if o.gateAuth == "verify" && o.gatePolicyMode == "enforce" {
 			ratioTargets = loadgen.RatioTargets(true)
 		}
-		rep.Kmsgate += " (--gate: --auth " + auth + " --policy-mode " + mode + ", seed policy, both sides get the same signed requests)"
+		rep.Kmsgate += " (--gate: --auth " + o.gateAuth + " --policy-mode " + o.gatePolicyMode + ", seed policy, both sides get the same signed requests)"
 	}
 	rep.SetStart(starts)
 	round := loadgen.Phase{Clients: o.clients, Duration: o.duration / time.Duration(o.rounds), MaxRequests: o.maxRequests / o.rounds}

@@ -70,16 +70,10 @@ func (s *Service) GetPublicKey(ctx context.Context, in *kms.GetPublicKeyInput, _
 // checkSigningInput is the model's validation of Sign's and Verify's
 // message, algorithm and message type members.
 func checkSigningInput(msg []byte, alg types.SigningAlgorithmSpec, mt types.MessageType, grantTokens []string) error {
-	if msg == nil {
-		return validationNull("message")
-	}
-	if err := validationBlobLen("message", len(msg), 1, keyspec.MaxMessage); err != nil {
+	if err := requiredBlob("message", msg, keyspec.MaxMessage); err != nil {
 		return err
 	}
-	if alg == "" {
-		return validationNull("signingAlgorithm")
-	}
-	if err := validationEnum("signingAlgorithm", alg, types.SigningAlgorithmSpec("").Values()); err != nil {
+	if err := requiredEnum("signingAlgorithm", alg, types.SigningAlgorithmSpec("").Values()); err != nil {
 		return err
 	}
 	if err := validationEnum("messageType", mt, types.MessageType("").Values()); err != nil {
@@ -218,10 +212,7 @@ func (s *Service) DeriveSharedSecret(ctx context.Context, in *kms.DeriveSharedSe
 }
 
 func checkEncapsulationAlgorithm(alg types.EncapsulationAlgorithmSpec) error {
-	if alg == "" {
-		return validationNull("encapsulationAlgorithm")
-	}
-	return validationEnum("encapsulationAlgorithm", alg, types.EncapsulationAlgorithmSpec("").Values())
+	return requiredEnum("encapsulationAlgorithm", alg, types.EncapsulationAlgorithmSpec("").Values())
 }
 
 // Encapsulate makes a shared secret and its ML-KEM ciphertext under an

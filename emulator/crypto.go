@@ -195,10 +195,7 @@ func (s *Service) Encrypt(ctx context.Context, in *kms.EncryptInput, _ ...func(*
 }
 
 func checkCiphertextBlob(blob []byte) error {
-	if blob == nil {
-		return validationNull("ciphertextBlob")
-	}
-	return validationBlobLen("ciphertextBlob", len(blob), 1, maxCiphertext)
+	return requiredBlob("ciphertextBlob", blob, maxCiphertext)
 }
 
 func ignoreCiphertext(in []types.DryRunModifierType) bool {

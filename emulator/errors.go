@@ -64,6 +64,15 @@ func validationBlobLen(field string, n, lo, hi int) error {
 	return nil
 }
 
+// requiredBlob checks a required binary member: present, and 1 to hi
+// bytes long (its value is never echoed).
+func requiredBlob(field string, b []byte, hi int) error {
+	if b == nil {
+		return validationNull(field)
+	}
+	return validationBlobLen(field, len(b), 1, hi)
+}
+
 func validationRange(field string, v int32, lo, hi int32) error {
 	switch {
 	case v < lo:
@@ -85,6 +94,14 @@ func validationEnum[T ~string](field string, v T, values []T) error {
 	}
 	names = awsfacts.EnumOrder(field, names) // AWS's order where recorded
 	return validation(fmt.Sprintf("%s failed to satisfy constraint: Member must satisfy enum value set: [%s]", valueAt(string(v), field), strings.Join(names, ", ")))
+}
+
+// requiredEnum checks a required enum member: present, and one of values.
+func requiredEnum[T ~string](field string, v T, values []T) error {
+	if v == "" {
+		return validationNull(field)
+	}
+	return validationEnum(field, v, values)
 }
 
 // allRunesIn reports whether every rune of v is in lo..hi or one of extra:

@@ -231,16 +231,10 @@ func externalOnly(sc scope, k *keyRecord) error {
 // checkWrapping is the model's validation of GetParametersForImport's
 // members; keyspec.CheckWrapping judges them against the key's spec.
 func checkWrapping(alg types.AlgorithmSpec, spec types.WrappingKeySpec) error {
-	if alg == "" {
-		return validationNull("wrappingAlgorithm")
-	}
-	if err := validationEnum("wrappingAlgorithm", alg, types.AlgorithmSpec("").Values()); err != nil {
+	if err := requiredEnum("wrappingAlgorithm", alg, types.AlgorithmSpec("").Values()); err != nil {
 		return err
 	}
-	if spec == "" {
-		return validationNull("wrappingKeySpec")
-	}
-	return validationEnum("wrappingKeySpec", spec, types.WrappingKeySpec("").Values())
+	return requiredEnum("wrappingKeySpec", spec, types.WrappingKeySpec("").Values())
 }
 
 // GetParametersForImport hands out an RSA wrapping public key and an import

@@ -15,16 +15,10 @@ const maxMac = 6144
 // checkMacInput is the model's validation of GenerateMac's and VerifyMac's
 // message and algorithm members.
 func checkMacInput(msg []byte, alg types.MacAlgorithmSpec, grantTokens []string) error {
-	if msg == nil {
-		return validationNull("message")
-	}
-	if err := validationBlobLen("message", len(msg), 1, keyspec.MaxMessage); err != nil {
+	if err := requiredBlob("message", msg, keyspec.MaxMessage); err != nil {
 		return err
 	}
-	if alg == "" {
-		return validationNull("macAlgorithm")
-	}
-	if err := validationEnum("macAlgorithm", alg, types.MacAlgorithmSpec("").Values()); err != nil {
+	if err := requiredEnum("macAlgorithm", alg, types.MacAlgorithmSpec("").Values()); err != nil {
 		return err
 	}
 	return checkGrantTokens(grantTokens)

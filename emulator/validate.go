@@ -279,10 +279,8 @@ type newKey struct {
 }
 
 func validateCreateKey(in *kms.CreateKeyInput) (newKey, error) {
-	if in.Description != nil {
-		if err := validationLen("description", *in.Description, 0, maxDescription); err != nil {
-			return newKey{}, err
-		}
+	if err := optionalMember("description", in.Description, 0, maxDescription, nil, ""); err != nil {
+		return newKey{}, err
 	}
 	if in.Policy != nil {
 		if err := checkPolicy(*in.Policy); err != nil {
@@ -307,10 +305,7 @@ func validateDecapsulate(in *kms.DecapsulateInput) error {
 	if err := checkEncapsulationAlgorithm(in.EncapsulationAlgorithm); err != nil {
 		return err
 	}
-	if in.SharedSecretCiphertextBlob == nil {
-		return validationNull("sharedSecretCiphertextBlob")
-	}
-	if err := validationBlobLen("sharedSecretCiphertextBlob", len(in.SharedSecretCiphertextBlob), 1, maxCiphertext); err != nil {
+	if err := requiredBlob("sharedSecretCiphertextBlob", in.SharedSecretCiphertextBlob, maxCiphertext); err != nil {
 		return err
 	}
 	if err := checkGrantTokens(in.GrantTokens); err != nil {
@@ -353,16 +348,10 @@ func validateDeleteImportedKeyMaterial(in *kms.DeleteImportedKeyMaterialInput) e
 }
 
 func validateDeriveSharedSecret(in *kms.DeriveSharedSecretInput) error {
-	if in.KeyAgreementAlgorithm == "" {
-		return validationNull("keyAgreementAlgorithm")
-	}
-	if err := validationEnum("keyAgreementAlgorithm", in.KeyAgreementAlgorithm, types.KeyAgreementAlgorithmSpec("").Values()); err != nil {
+	if err := requiredEnum("keyAgreementAlgorithm", in.KeyAgreementAlgorithm, types.KeyAgreementAlgorithmSpec("").Values()); err != nil {
 		return err
 	}
-	if in.PublicKey == nil {
-		return validationNull("publicKey")
-	}
-	if err := validationBlobLen("publicKey", len(in.PublicKey), 1, maxPublicKey); err != nil {
+	if err := requiredBlob("publicKey", in.PublicKey, maxPublicKey); err != nil {
 		return err
 	}
 	if err := checkGrantTokens(in.GrantTokens); err != nil {
@@ -372,15 +361,11 @@ func validateDeriveSharedSecret(in *kms.DeriveSharedSecretInput) error {
 }
 
 func validateDescribeCustomKeyStores(in *kms.DescribeCustomKeyStoresInput) error {
-	if in.CustomKeyStoreId != nil {
-		if err := validationLen("customKeyStoreId", *in.CustomKeyStoreId, 1, 64); err != nil {
-			return err
-		}
+	if err := optionalMember("customKeyStoreId", in.CustomKeyStoreId, 1, 64, nil, ""); err != nil {
+		return err
 	}
-	if in.CustomKeyStoreName != nil {
-		if err := validationLen("customKeyStoreName", *in.CustomKeyStoreName, 1, 256); err != nil {
-			return err
-		}
+	if err := optionalMember("customKeyStoreName", in.CustomKeyStoreName, 1, 256, nil, ""); err != nil {
+		return err
 	}
 	_, err := parsePage(in.Limit, in.Marker, 1000, 100)
 	return err
@@ -429,10 +414,7 @@ func validateEncapsulate(in *kms.EncapsulateInput) error {
 }
 
 func validateEncrypt(in *kms.EncryptInput) error {
-	if in.Plaintext == nil {
-		return validationNull("plaintext")
-	}
-	if err := validationBlobLen("plaintext", len(in.Plaintext), 1, maxPlaintext); err != nil {
+	if err := requiredBlob("plaintext", in.Plaintext, maxPlaintext); err != nil {
 		return err
 	}
 	if err := checkEncryptionAlgorithm("encryptionAlgorithm", in.EncryptionAlgorithm); err != nil {
@@ -460,10 +442,7 @@ func validateGenerateDataKey(keyID *string, spec types.DataKeySpec, n *int32, gr
 // validateDataKeyPair is the step of GenerateDataKeyPair and
 // GenerateDataKeyPairWithoutPlaintext.
 func validateDataKeyPair(keyID *string, spec types.DataKeyPairSpec, grantTokens []string) error {
-	if spec == "" {
-		return validationNull("keyPairSpec")
-	}
-	if err := validationEnum("keyPairSpec", spec, types.DataKeyPairSpec("").Values()); err != nil {
+	if err := requiredEnum("keyPairSpec", spec, types.DataKeyPairSpec("").Values()); err != nil {
 		return err
 	}
 	if err := checkGrantTokens(grantTokens); err != nil {
@@ -486,10 +465,7 @@ func validateGenerateRandom(in *kms.GenerateRandomInput) error {
 	if err := validationRange("numberOfBytes", *in.NumberOfBytes, 1, maxRandom); err != nil {
 		return err
 	}
-	if in.CustomKeyStoreId != nil {
-		return validationLen("customKeyStoreId", *in.CustomKeyStoreId, 1, 64)
-	}
-	return nil
+	return optionalMember("customKeyStoreId", in.CustomKeyStoreId, 1, 64, nil, "")
 }
 
 func validateGetKeyLastUsage(in *kms.GetKeyLastUsageInput) error {
@@ -522,16 +498,10 @@ func validateGetPublicKey(in *kms.GetPublicKeyInput) error {
 }
 
 func validateImportKeyMaterial(in *kms.ImportKeyMaterialInput) error {
-	if in.ImportToken == nil {
-		return validationNull("importToken")
-	}
-	if err := validationBlobLen("importToken", len(in.ImportToken), 1, maxImportBlob); err != nil {
+	if err := requiredBlob("importToken", in.ImportToken, maxImportBlob); err != nil {
 		return err
 	}
-	if in.EncryptedKeyMaterial == nil {
-		return validationNull("encryptedKeyMaterial")
-	}
-	if err := validationBlobLen("encryptedKeyMaterial", len(in.EncryptedKeyMaterial), 1, maxImportBlob); err != nil {
+	if err := requiredBlob("encryptedKeyMaterial", in.EncryptedKeyMaterial, maxImportBlob); err != nil {
 		return err
 	}
 	if err := validationEnum("expirationModel", in.ExpirationModel, types.ExpirationModelType("").Values()); err != nil {
@@ -540,10 +510,8 @@ func validateImportKeyMaterial(in *kms.ImportKeyMaterialInput) error {
 	if err := validationEnum("importType", in.ImportType, types.ImportType("").Values()); err != nil {
 		return err
 	}
-	if in.KeyMaterialDescription != nil {
-		if err := validationLen("keyMaterialDescription", *in.KeyMaterialDescription, 0, 256); err != nil {
-			return err
-		}
+	if err := optionalMember("keyMaterialDescription", in.KeyMaterialDescription, 0, 256, nil, ""); err != nil {
+		return err
 	}
 	if in.KeyMaterialId != nil {
 		if err := checkMaterialID(*in.KeyMaterialId); err != nil {
@@ -570,10 +538,8 @@ func validateListGrants(in *kms.ListGrantsInput) (page, error) {
 	if err != nil {
 		return page{}, err
 	}
-	if in.GrantId != nil {
-		if err := validationLen("grantId", *in.GrantId, 1, 128); err != nil {
-			return page{}, err
-		}
+	if err := optionalMember("grantId", in.GrantId, 1, 128, nil, ""); err != nil {
+		return page{}, err
 	}
 	if err := checkPrincipal("granteePrincipal", in.GranteePrincipal); err != nil {
 		return page{}, err
@@ -671,10 +637,8 @@ func validateReplicateKey(in *kms.ReplicateKeyInput) ([]types.Tag, error) {
 	if err := checkRegion("replicaRegion", in.ReplicaRegion); err != nil {
 		return nil, err
 	}
-	if in.Description != nil {
-		if err := validationLen("description", *in.Description, 0, maxDescription); err != nil {
-			return nil, err
-		}
+	if err := optionalMember("description", in.Description, 0, maxDescription, nil, ""); err != nil {
+		return nil, err
 	}
 	if in.Policy != nil {
 		if err := checkPolicy(*in.Policy); err != nil {
@@ -689,10 +653,8 @@ func validateReplicateKey(in *kms.ReplicateKeyInput) ([]types.Tag, error) {
 }
 
 func validateRetireGrant(in *kms.RetireGrantInput) error {
-	if in.GrantToken != nil {
-		if err := validationLen("grantToken", *in.GrantToken, 1, 8192); err != nil {
-			return err
-		}
+	if err := optionalMember("grantToken", in.GrantToken, 1, 8192, nil, ""); err != nil {
+		return err
 	}
 	if in.GrantId != nil {
 		if err := checkGrantID(in.GrantId); err != nil {
@@ -811,10 +773,7 @@ func validateVerify(in *kms.VerifyInput) error {
 	if err := checkSigningInput(in.Message, in.SigningAlgorithm, in.MessageType, in.GrantTokens); err != nil {
 		return err
 	}
-	if in.Signature == nil {
-		return validationNull("signature")
-	}
-	if err := validationBlobLen("signature", len(in.Signature), 1, maxSignature); err != nil {
+	if err := requiredBlob("signature", in.Signature, maxSignature); err != nil {
 		return err
 	}
 	return checkKeyIDMember("keyId", in.KeyId)
@@ -824,10 +783,7 @@ func validateVerifyMac(in *kms.VerifyMacInput) error {
 	if err := checkMacInput(in.Message, in.MacAlgorithm, in.GrantTokens); err != nil {
 		return err
 	}
-	if in.Mac == nil {
-		return validationNull("mac")
-	}
-	if err := validationBlobLen("mac", len(in.Mac), 1, maxMac); err != nil {
+	if err := requiredBlob("mac", in.Mac, maxMac); err != nil {
 		return err
 	}
 	return checkKeyIDMember("keyId", in.KeyId)

@@ -3,9 +3,12 @@ package integration
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -469,7 +472,10 @@ func TestGateValidatesBeforeItRefusesInProxyMode(t *testing.T) {
 	through := &instance{srv: px}
 	admin, refused := through.clientAs("AKIAADMIN", "admin-secret"), through.clientAs("AKIAGRANTEE", "grantee-secret")
 	key := must(admin.CreateKey(ctx, &kms.CreateKeyInput{}))(t).KeyMetadata.KeyId
-	upstreamCalls := func() int { return len(upstream.decisions(t, "1000")) }
+	// Every request the upstream answers, valid or not (its decision
+	// ring would not do: record mode keeps no decision for an invalid
+	// request, so a forwarded invalid request would leave no trace there).
+	upstreamCalls := func() int { return requestsAnswered(t, upstream.srv.URL()) }
 
 	for _, tc := range []struct {
 		name           string
@@ -499,8 +505,14 @@ func TestGateValidatesBeforeItRefusesInProxyMode(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var want smithy.APIError
+			sent := upstreamCalls()
 			if err := tc.invalid(admin); !errors.As(err, &want) || want.ErrorCode() != "ValidationException" {
 				t.Fatalf("the allowed caller (answered by the upstream): got %v, want ValidationException", err)
+			}
+			if got := upstreamCalls() - sent; got < 1 {
+				// At least the request itself (the proxy may also read the
+				// key's facts upstream the first time).
+				t.Fatalf("the upstream counted %d calls for the allowed caller's invalid request, want at least 1 (the count must see invalid requests)", got)
 			}
 			// The refused caller's valid request: denied at the proxy (and
 			// the key's facts are in the proxy's cache from here on).
@@ -512,6 +524,33 @@ func TestGateValidatesBeforeItRefusesInProxyMode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// requestsAnswered is the sum of kmsgate_requests_total on the server at
+// url: every KMS request it answered, whatever the answer.
+func requestsAnswered(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(page), "\n") {
+		if !strings.HasPrefix(line, "kmsgate_requests_total{") {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err != nil {
+			t.Fatalf("GET /metrics: %q: %v", line, err)
+		}
+		n += int(v)
+	}
+	return n
 }
 
 // TestGateRecordsNothingForAnInvalidRequest: in dry-run and record mode an

@@ -9,6 +9,7 @@
 package authz
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -228,11 +229,16 @@ func KeyPolicyContext(ctx iampolicy.Context) iampolicy.Context {
 func Answer(q Question) Check {
 	c := Check{Action: q.Action, Resource: q.Resource}
 	req := iampolicy.Request{Action: q.Action, Resource: q.Resource, Principal: q.Principal, Context: q.Context}
-	var ids []iampolicy.Match
+	// The matching statements and the lists of their refs are kept in
+	// these arrays, on the stack unless many statements match: the Check
+	// keeps a copy of the refs it names (slices.Clone, joined).
+	var idBuf, kpBuf [4]iampolicy.Match
+	var denyBuf, idAllowBuf, kpAllowBuf [4]iampolicy.StatementRef
+	ids := idBuf[:0]
 	for _, p := range q.IdentityPolicies {
 		ids = p.Matches(&req, false, ids)
 	}
-	var kps []iampolicy.Match
+	kps := kpBuf[:0]
 	keyAcct, callerAcct := accountOf(q.Resource), accountOf(q.Principal)
 	crossAcct := keyAcct != "" && keyAcct != callerAcct
 	switch {
@@ -241,8 +247,8 @@ func Answer(q Question) Check {
 		// The default key policy, without parsing it: the key's account
 		// root may do kms:* on the key, which delegates to IAM.
 		if keyAcct != "" && keyAcct == callerAcct && isKMSAction(q.Action) {
-			kps = []iampolicy.Match{{Ref: iampolicy.StatementRef{Policy: defaultKeyPolicyName, Index: 0, Sid: awsfacts.DefaultKeyPolicySid, Effect: "Allow"},
-				Effect: iampolicy.EffectAllow, Principal: iampolicy.PrincipalAccount}}
+			kps = append(kps, iampolicy.Match{Ref: iampolicy.StatementRef{Policy: defaultKeyPolicyName, Index: 0, Sid: awsfacts.DefaultKeyPolicySid, Effect: "Allow"},
+				Effect: iampolicy.EffectAllow, Principal: iampolicy.PrincipalAccount})
 		}
 	default:
 		kreq := req
@@ -250,13 +256,13 @@ func Answer(q Question) Check {
 		if kreq.Context == nil {
 			kreq.Context = KeyPolicyContext(q.Context)
 		}
-		kps = q.KeyPolicy.Matches(&kreq, true, nil)
+		kps = q.KeyPolicy.Matches(&kreq, true, kps)
 	}
 	// 1. An explicit deny anywhere wins.
-	idDeny, kpDeny := refs(ids, iampolicy.EffectDeny, 0), refs(kps, iampolicy.EffectDeny, 0)
-	if len(idDeny)+len(kpDeny) > 0 {
+	idDeny := refs(denyBuf[:0], ids, iampolicy.EffectDeny, 0)
+	if deny := refs(idDeny, kps, iampolicy.EffectDeny, 0); len(deny) > 0 {
 		c.Decision = iampolicy.ExplicitDeny
-		c.Statements = append(idDeny, kpDeny...)
+		c.Statements = slices.Clone(deny)
 		why := awsfacts.ExplicitDenyIdentity
 		if len(idDeny) == 0 {
 			why = awsfacts.ExplicitDenyResource
@@ -265,10 +271,10 @@ func Answer(q Question) Check {
 		c.Message = deniedMessage(q, crossAcct, why)
 		return c
 	}
-	idAllow := refs(ids, iampolicy.EffectAllow, 0)
+	idAllow := refs(idAllowBuf[:0], ids, iampolicy.EffectAllow, 0)
 	if q.NoKey {
 		if len(idAllow) > 0 {
-			c.Decision, c.Statements = iampolicy.Allow, idAllow
+			c.Decision, c.Statements = iampolicy.Allow, slices.Clone(idAllow)
 			if !q.Terse {
 				c.Reason = "allowed by " + joinRefs(idAllow)
 			}
@@ -286,8 +292,8 @@ func Answer(q Question) Check {
 		return crossAccount(q, c, kps, idAllow)
 	}
 	// 2. The key policy allows the caller directly.
-	if direct := refs(kps, iampolicy.EffectAllow, iampolicy.PrincipalDirect); len(direct) > 0 {
-		c.Decision, c.Statements = iampolicy.Allow, direct
+	if direct := refs(kpAllowBuf[:0], kps, iampolicy.EffectAllow, iampolicy.PrincipalDirect); len(direct) > 0 {
+		c.Decision, c.Statements = iampolicy.Allow, slices.Clone(direct)
 		if !q.Terse {
 			c.Reason = "the key policy allows the caller: " + joinRefs(direct)
 		}
@@ -298,10 +304,10 @@ func Answer(q Question) Check {
 		return c
 	}
 	// 4. The key policy delegates to the account and an identity policy allows.
-	delegate := refs(kps, iampolicy.EffectAllow, iampolicy.PrincipalAccount)
+	delegate := refs(kpAllowBuf[:0], kps, iampolicy.EffectAllow, iampolicy.PrincipalAccount)
 	if len(delegate) > 0 && len(idAllow) > 0 {
 		c.Decision = iampolicy.Allow
-		c.Statements = append(delegate, idAllow...)
+		c.Statements = joined(delegate, idAllow)
 		if !q.Terse {
 			c.Reason = "the key policy delegates to the account (" + joinRefs(delegate) + ") and an identity policy allows (" + joinRefs(idAllow) + ")"
 		}
@@ -326,11 +332,11 @@ func crossAccount(q Question, c Check, kps []iampolicy.Match, idAllow []iampolic
 	if allowedByGrant(q, &c) {
 		return c
 	}
-	kpAllow := refs(kps, iampolicy.EffectAllow, 0)
+	kpAllow := refs(nil, kps, iampolicy.EffectAllow, 0)
 	switch {
 	case len(kpAllow) > 0 && len(idAllow) > 0:
 		c.Decision = iampolicy.Allow
-		c.Statements = append(kpAllow, idAllow...)
+		c.Statements = joined(kpAllow, idAllow)
 		if !q.Terse {
 			c.Reason = "a caller of another account: the key policy allows it (" + joinRefs(kpAllow) + ") and an identity policy allows (" + joinRefs(idAllow) + ")"
 		}
@@ -374,14 +380,21 @@ func isKMSAction(action string) bool {
 	return len(action) >= 4 && strings.EqualFold(action[:4], "kms:")
 }
 
-func refs(ms []iampolicy.Match, e iampolicy.Effect, pm iampolicy.PrincipalMatch) []iampolicy.StatementRef {
-	var out []iampolicy.StatementRef
+// joined is a then b in a slice of their own (one allocation, as
+// slices.Concat makes in a normal build, but two under the race detector).
+func joined(a, b []iampolicy.StatementRef) []iampolicy.StatementRef {
+	return append(append(make([]iampolicy.StatementRef, 0, len(a)+len(b)), a...), b...)
+}
+
+// refs appends to dst the refs of the statements of ms with effect e whose
+// principal matched as pm (any way when pm is 0).
+func refs(dst []iampolicy.StatementRef, ms []iampolicy.Match, e iampolicy.Effect, pm iampolicy.PrincipalMatch) []iampolicy.StatementRef {
 	for _, m := range ms {
 		if m.Effect == e && (pm == 0 || m.Principal == pm) {
-			out = append(out, m.Ref)
+			dst = append(dst, m.Ref)
 		}
 	}
-	return out
+	return dst
 }
 
 func joinRefs(rs []iampolicy.StatementRef) string {
@@ -442,6 +455,7 @@ func regionOf(arn string) string {
 // Decide decides one KMS request as KMS does.
 func Decide(r Request) Decision {
 	class, known := operations[r.Operation]
+	action := actions[r.Operation]
 	if !known {
 		return finish([]Check{{Action: "kms:" + r.Operation, Resource: "*",
 			Reason:  "unknown KMS operation " + strconv.Quote(r.Operation),
@@ -451,17 +465,16 @@ func Decide(r Request) Decision {
 	switch class {
 	case noResource:
 		ctx := opContext(&r, nil, false, readers{ids: r.IdentityPolicies})
-		checks = append(checks, r.noKeyCheck("kms:"+r.Operation, "*", ctx))
+		checks = append(checks, r.noKeyCheck(action, "*", ctx))
 		if r.Operation == "CreateKey" && len(r.Tags) > 0 {
 			checks = append(checks, r.noKeyCheck("kms:TagResource", "*", ctx))
 		}
 	case onKey:
-		checks = append(checks, r.keyCheck("kms:"+r.Operation, r.Key, r.KeyID, false))
+		checks = append(checks, r.keyCheck(action, r.Key, r.KeyID, false))
 	case reEncrypt:
 		checks = append(checks, r.keyCheck("kms:ReEncryptFrom", r.Key, r.KeyID, false))
 		checks = append(checks, r.keyCheck("kms:ReEncryptTo", r.DestinationKey, r.DestinationKeyID, true))
 	case onAlias:
-		action := "kms:" + r.Operation
 		checks = append(checks, r.noKeyCheck(action, r.aliasARN(), opContext(&r, nil, false, readers{ids: r.IdentityPolicies})))
 		checks = append(checks, r.keyCheck(action, r.Key, "", false))
 		if r.Operation == "UpdateAlias" {

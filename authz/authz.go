@@ -227,8 +227,17 @@ func KeyPolicyContext(ctx iampolicy.Context) iampolicy.Context {
 
 // Answer decides one question as KMS does.
 func Answer(q Question) Check {
+	ctx, kctx := q.Context, q.KeyPolicyContext
+	q.Context, q.KeyPolicyContext = nil, nil
+	return answer(q, ctx, kctx)
+}
+
+// answer is Answer with q's Context and KeyPolicyContext passed on their
+// own: what q holds is kept (in messages and reasons), the contexts are
+// only read, so a caller can build them on its stack.
+func answer(q Question, ctx, kctx iampolicy.Context) Check {
 	c := Check{Action: q.Action, Resource: q.Resource}
-	req := iampolicy.Request{Action: q.Action, Resource: q.Resource, Principal: q.Principal, Context: q.Context}
+	req := iampolicy.Request{Action: q.Action, Resource: q.Resource, Principal: q.Principal, Context: ctx}
 	// The matching statements and the lists of their refs are kept in
 	// these arrays, on the stack unless many statements match: the Check
 	// keeps a copy of the refs it names (slices.Clone, joined).
@@ -252,9 +261,9 @@ func Answer(q Question) Check {
 		}
 	default:
 		kreq := req
-		kreq.Context = q.KeyPolicyContext
+		kreq.Context = kctx
 		if kreq.Context == nil {
-			kreq.Context = KeyPolicyContext(q.Context)
+			kreq.Context = KeyPolicyContext(ctx)
 		}
 		kps = q.KeyPolicy.Matches(&kreq, true, kps)
 	}
@@ -544,8 +553,8 @@ func (r *Request) aliasARN() string {
 }
 
 func (r *Request) noKeyCheck(action, resource string, ctx iampolicy.Context) Check {
-	return Answer(Question{Action: action, Resource: resource, Principal: r.Principal, NoKey: true,
-		IdentityPolicies: r.IdentityPolicies, Context: ctx, Terse: r.Terse})
+	return answer(Question{Action: action, Resource: resource, Principal: r.Principal, NoKey: true,
+		IdentityPolicies: r.IdentityPolicies, Terse: r.Terse}, ctx, nil)
 }
 
 func (r *Request) keyCheck(action string, k *Key, keyID string, destination bool) Check {
@@ -567,41 +576,58 @@ func (r *Request) keyCheck(action string, k *Key, keyID string, destination bool
 	if kp == nil && k.Policy != nil {
 		kp = iampolicy.Context{} // the key policy reads nothing of this request
 	}
-	// Identity policies also see the key's aliases and tags (and the
-	// identity-only Extra keys). The default key policy (nil) reads no
-	// context, so the key policy's map is reused then.
-	id := &builder{ctx: kp, rs: readers{ids: r.IdentityPolicies}}
-	if k.Policy != nil {
-		id.ctx = make(iampolicy.Context, len(kp)+4)
+	// Identity policies also see the key's aliases and tags, and the
+	// identity-only Extra keys: when they read any, their context is the
+	// key policy's with those, in a map of its own (on the stack while it
+	// holds at most 8 keys: answer only reads it).
+	ids := readers{ids: r.IdentityPolicies}
+	aliases := ids.reads("kms:resourcealiases")
+	tags := len(k.Tags) > 0 && ids.readsPrefix("aws:resourcetag/")
+	extra := readsIdentityOnly(ids, r.Extra)
+	ctx := kp
+	if aliases || tags || extra {
+		ctx = make(iampolicy.Context, 8)
 		for key, v := range kp {
-			id.ctx[key] = v
+			ctx[key] = v
 		}
 	}
-	for key, v := range r.Extra {
-		if identityOnly(key) && id.rs.reads(key) {
-			id.set(key, v)
+	if extra {
+		for key, v := range r.Extra {
+			if identityOnly(key) && ids.reads(key) {
+				ctx.Set(key, v)
+			}
 		}
 	}
-	if id.rs.reads("kms:resourcealiases") {
-		aliases := k.Aliases
-		if aliases == nil {
-			aliases = []string{}
+	if aliases {
+		names := k.Aliases
+		if names == nil {
+			names = []string{}
 		}
-		id.set("kms:resourcealiases", iampolicy.StringSet(aliases...))
+		ctx.Set("kms:resourcealiases", iampolicy.StringSet(names...))
 	}
-	if len(k.Tags) > 0 && id.rs.readsPrefix("aws:resourcetag/") {
+	if tags {
 		for tk, tv := range k.Tags {
-			id.set("aws:resourcetag/"+tk, iampolicy.String(tv))
+			ctx.Set("aws:resourcetag/"+tk, iampolicy.String(tv))
 		}
 	}
-	ctx := id.ctx
 	ec := r.EncryptionContext
 	if destination {
 		ec = r.DestinationEncryptionContext
 	}
-	return Answer(Question{Action: action, Resource: k.ARN, Principal: r.Principal, KeyPolicy: k.Policy,
-		IdentityPolicies: r.IdentityPolicies, Context: ctx, KeyPolicyContext: kp,
-		Grants: r.Grants, GrantOperation: strings.TrimPrefix(action, "kms:"), EncryptionContext: ec, Terse: r.Terse})
+	return answer(Question{Action: action, Resource: k.ARN, Principal: r.Principal, KeyPolicy: k.Policy,
+		IdentityPolicies: r.IdentityPolicies, Grants: r.Grants, GrantOperation: strings.TrimPrefix(action, "kms:"),
+		EncryptionContext: ec, Terse: r.Terse}, ctx, kp)
+}
+
+// readsIdentityOnly reports whether rs read a key of extra that only
+// identity policies see.
+func readsIdentityOnly(rs readers, extra iampolicy.Context) bool {
+	for key := range extra {
+		if identityOnly(key) && rs.reads(key) {
+			return true
+		}
+	}
+	return false
 }
 
 // aliasName returns the alias name ("alias/x") a KeyId names, or "".

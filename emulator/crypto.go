@@ -55,15 +55,17 @@ func stringPair(a, b string) (*string, *string) {
 
 // encryptWith seals plaintext under k's current material.
 func (t *txn) encryptWith(k *keyRecord, plaintext []byte, ec map[string]string) ([]byte, string, error) {
-	nonce, err := t.s.randomBytes(nonceLen)
-	if err != nil {
+	// The nonce, then the blob: one allocation.
+	buf := make([]byte, nonceLen, nonceLen+sealSpace(t.sc, k.KeyID, len(plaintext), ec))
+	if err := t.s.readRandom(buf); err != nil {
 		return nil, "", err
 	}
-	return t.encryptWithNonce(k, plaintext, nonce, ec)
+	return t.seal(buf[nonceLen:], k, plaintext, buf, ec)
 }
 
-// encryptWithNonce is encryptWith with the nonce already drawn.
-func (t *txn) encryptWithNonce(k *keyRecord, plaintext, nonce []byte, ec map[string]string) ([]byte, string, error) {
+// seal seals plaintext under k's current material with nonce, in buf's
+// spare capacity (sealBlob).
+func (t *txn) seal(buf []byte, k *keyRecord, plaintext, nonce []byte, ec map[string]string) ([]byte, string, error) {
 	mid := k.currentMaterial().ID
 	aead, ok, err := t.symmetricAEAD(k, mid)
 	if err != nil {
@@ -72,7 +74,7 @@ func (t *txn) encryptWithNonce(k *keyRecord, plaintext, nonce []byte, ec map[str
 	if !ok {
 		return nil, "", fmt.Errorf("emulator: material %s of key %s is missing", mid, k.KeyID)
 	}
-	blob, err := sealBlob(t.sc, k.KeyID, mid, aead, nonce, plaintext, ec)
+	blob, err := sealBlob(buf, t.sc, k.KeyID, mid, aead, nonce, plaintext, ec)
 	return blob, mid, err
 }
 
@@ -365,13 +367,14 @@ func (s *Service) generateDataKey(ctx context.Context, op string, keyID *string,
 		if isDryRun(dryRun) {
 			return dryRunError()
 		}
-		// The data key, then the nonce, in one read of the random source.
-		buf, err := s.randomBytes(size + nonceLen)
-		if err != nil {
+		// The data key, then the nonce, in one read of the random source;
+		// then the blob: one allocation.
+		buf := make([]byte, size+nonceLen, size+nonceLen+sealSpace(t.sc, k.KeyID, size, ec))
+		if err := s.readRandom(buf); err != nil {
 			return err
 		}
 		pt = buf[:size:size]
-		if blob, mid, err = t.encryptWithNonce(k, pt, buf[size:], ec); err != nil {
+		if blob, mid, err = t.seal(buf[size+nonceLen:], k, pt, buf[size:], ec); err != nil {
 			return err
 		}
 		arn = t.sc.keyARN(k.KeyID)

@@ -193,10 +193,18 @@ func (sc scope) dbPrefix() string { return sc.account + "/" + sc.region + "/" }
 
 func (s *Service) randomBytes(n int) ([]byte, error) {
 	b := make([]byte, n)
-	if _, err := io.ReadFull(s.rand, b); err != nil {
-		return nil, fmt.Errorf("emulator: random source: %w", err)
+	if err := s.readRandom(b); err != nil {
+		return nil, err
 	}
 	return b, nil
+}
+
+// readRandom fills b from the random source.
+func (s *Service) readRandom(b []byte) error {
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return fmt.Errorf("emulator: random source: %w", err)
+	}
+	return nil
 }
 
 // unsupported is the answer of every operation this emulator does not do yet.

@@ -199,7 +199,7 @@ func TestHotPathAllocations(t *testing.T) {
 	for _, tc := range []struct {
 		auth AuthMode
 		max  float64
-	}{{AuthOff, 15}, {AuthVerify, 58}} {
+	}{{AuthOff, 8}, {AuthVerify, 51}} {
 		h := hotServer(tc.auth, now)
 		x := newReusedExchange(t, now)
 		if got := testing.AllocsPerRun(200, func() { x.serve(t, h) }); got > tc.max {

@@ -202,8 +202,14 @@ func TestHotPathAllocations(t *testing.T) {
 	}{{AuthOff, 8}, {AuthVerify, 51}} {
 		h := hotServer(tc.auth, now)
 		x := newReusedExchange(t, now)
-		if got := testing.AllocsPerRun(200, func() { x.serve(t, h) }); got > tc.max {
-			t.Errorf("auth %s: got %.1f allocations per request, want at most %.0f", tc.auth, got, tc.max)
+		got := testing.AllocsPerRun(200, func() { x.serve(t, h) })
+		t.Logf("auth %s: %.1f allocations per request", tc.auth, got)
+		want := tc.max
+		if raceEnabled {
+			want += 4 // 3 more measured with verify
+		}
+		if got > want {
+			t.Errorf("auth %s: got %.1f allocations per request, want at most %.0f", tc.auth, got, want)
 		}
 	}
 }

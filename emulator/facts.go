@@ -3,7 +3,8 @@ package emulator
 // The emulator serves authz.Facts: what the judging backend needs to know
 // about keys (aliases, tags, key policy, spec, usage, origin, grants, the
 // key a ciphertext names), read from the store in one read-only transaction
-// per look-up, with parsed key policies cached by their text.
+// per look-up, with parsed key policies cached by their text and the facts
+// of a key cached until the next write.
 
 import (
 	"context"
@@ -65,10 +66,28 @@ func inScope(ctx context.Context, account, region string) context.Context {
 // text when it names no key. The *authz.Key returned may be shared with
 // other callers: it must not be changed.
 func (s *Service) KeyFacts(ctx context.Context, account, region, keyID string) (*authz.Key, error) {
+	sc := s.scopeOf(ctx)
+	if account != "" {
+		sc.account = account
+	}
+	if region != "" {
+		sc.region = region
+	}
+	ck := factsKey{account: sc.account, region: sc.region, keyID: keyID}
+	// On bbolt this process is the store's only writer: facts cached at the
+	// write count the store still has are current without a transaction.
+	count, counted := s.db.WriteCount()
+	if f, ok := s.facts.fresh(ck, readAt{snap: count, ro: counted}, s.now()); ok {
+		return f, nil
+	}
 	var out *authz.Key
 	err := s.view(inScope(ctx, account, region), func(t *txn) error {
-		at := readAtOf(t.tx)
-		ck := factsKey{account: t.sc.account, region: t.sc.region, keyID: keyID}
+		at := readAtOf(t.tx) // etcd: the revision read at
+		if s.db.Kind() != "etcd" {
+			// bbolt: the count read before this transaction began, which
+			// reads every write counted in it (storage.DB.WriteCount).
+			at = readAt{snap: count, ro: counted}
+		}
 		if f, ok := s.facts.fresh(ck, at, t.now); ok {
 			out = f
 			return nil
@@ -91,14 +110,16 @@ func (s *Service) KeyFacts(ctx context.Context, account, region, keyID string) (
 const maxFactsEntries = 4096
 
 // factsCache keeps the facts KeyFacts built, by the KeyId they were asked
-// for in an account and region, with the read-only snapshot they were
-// read in (storage.Tx.Snapshot): the same snapshot reads the same bytes
-// everywhere, so the aliases, tags, policy and key those facts came from
-// are unchanged, and every write (an alias, tag, policy or key change)
-// makes a new snapshot. Time alone changes a key too (its deletion date,
-// a due rotation, ...: loadKey does that maintenance in a write on the
-// next read), so an entry whose key needs maintenance now is not used.
-// Without a read-only snapshot (a writable transaction) nothing is cached.
+// for in an account and region, with the committed state they were read
+// in: on etcd the read-only snapshot (storage.Tx.Snapshot), on bbolt the
+// store's write count (storage.DB.WriteCount, read with no transaction).
+// The same state reads the same bytes, so the aliases, tags, policy and
+// key those facts came from are unchanged, and every write (an alias, tag,
+// policy or key change) makes a new one. Time alone changes a key too
+// (its deletion date, a due rotation, ...: loadKey does that maintenance
+// in a write on the next read), so an entry whose key needs maintenance
+// now is not used. Without a state to name (a writable transaction; on
+// bbolt, while a write is under way) nothing is cached.
 type factsCache struct {
 	entries *lru.Cache[factsKey, factsEntry]
 }
@@ -116,7 +137,7 @@ func newFactsCache() (factsCache, error) {
 	return factsCache{entries}, err
 }
 
-// fresh returns the facts cached for k when they were read in snapshot at.
+// fresh returns the facts cached for k when they were read in state at.
 func (c factsCache) fresh(k factsKey, at readAt, now time.Time) (*authz.Key, bool) {
 	if !at.ro {
 		return nil, false
@@ -128,7 +149,7 @@ func (c factsCache) fresh(k factsKey, at readAt, now time.Time) (*authz.Key, boo
 	return e.facts, true
 }
 
-// put caches the facts f of key record rec, read in snapshot at.
+// put caches the facts f of key record rec, read in state at.
 func (c factsCache) put(k factsKey, at readAt, rec *keyRecord, f *authz.Key) {
 	if at.ro {
 		c.entries.Add(k, factsEntry{snap: at.snap, rec: rec, facts: f})

@@ -20,6 +20,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -98,6 +99,9 @@ type DB struct {
 	check  CheckReport
 	// observe is Options.ObserveTx (nil: transactions are not timed).
 	observe func(writable bool, d time.Duration)
+	// begun and ended count the Updates of a bbolt store that have begun
+	// and ended (WriteCount).
+	begun, ended atomic.Uint64
 
 	closeOnce sync.Once
 	closeErr  error
@@ -250,6 +254,10 @@ func (db *DB) Update(fn func(*Tx) error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer recoverFault(&err)
 	if db.bolt != nil {
+		// Counted before it can commit, and again once it has ended
+		// (committed or not) and before Update returns: WriteCount.
+		db.begun.Add(1)
+		defer db.ended.Add(1)
 		// bbolt without the Engine's closure: the hot path allocates one
 		// Tx per transaction, the boltTx inside it.
 		return db.bolt.Update(func(btx *bolt.Tx) error { return fn(newBoltTx(db, btx)) })
@@ -269,6 +277,30 @@ func (db *DB) View(fn func(*Tx) error) (err error) {
 		return db.bolt.View(func(btx *bolt.Tx) error { return fn(newBoltTx(db, btx)) })
 	}
 	return db.etcd.View(func(etx EngineTx) error { return fn(&Tx{tx: etx, db: db}) })
+}
+
+// WriteCount names the committed state of a store this process alone
+// writes, without opening a transaction: on bbolt (whose file is locked to
+// this process) it is how many Updates have ended, each counted after its
+// commit and before Update returns. ok is false on etcd, where other
+// replicas write (Tx.Snapshot names the state there), and while an Update
+// is under way (begun, not ended: it may have committed without being
+// counted yet). So when ok, every write committed before WriteCount was
+// called is one of the n counted (or committed before one of them), and a
+// View begun after WriteCount answered n reads a state that includes them
+// all: what it read is current for anyone who is answered the same n with
+// ok later, time aside.
+func (db *DB) WriteCount() (n uint64, ok bool) {
+	if db.bolt == nil {
+		return 0, false
+	}
+	// begun first: if as many have ended now as had begun then, a write
+	// committed before then and not counted yet was outnumbered by one
+	// begun after then and counted, which bbolt (one writer at a time)
+	// committed after it.
+	begun := db.begun.Load()
+	n = db.ended.Load()
+	return n, n == begun
 }
 
 func (db *DB) observed(writable bool, start time.Time) { db.observe(writable, time.Since(start)) }

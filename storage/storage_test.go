@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -374,4 +375,101 @@ func TestScanPeekSeeksAndStops(t *testing.T) {
 			t.Errorf("ScanPeek(%q, from %q): got %v, want %v", c.prefix, c.from, got, c.want)
 		}
 	}
+}
+
+// TestWriteCountNamesTheStateWithoutATransaction: on bbolt, WriteCount
+// moves with every Update (committed, rolled back or panicked) once it has
+// ended, answers ok false while one is under way, and stays put between
+// writes.
+func TestWriteCountNamesTheStateWithoutATransaction(t *testing.T) {
+	db := storagetest.New(t)
+	count := func() (uint64, bool) { return db.WriteCount() }
+	n0, ok := count()
+	if !ok {
+		t.Fatal("got ok false with no write under way, want true")
+	}
+	if err := db.View(func(*storage.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := count(); n != n0 || !ok {
+		t.Fatalf("after a read: got %d %v, want %d true", n, ok, n0)
+	}
+	errRollBack := errors.New("roll back")
+	for i, tc := range []struct {
+		name string
+		fn   func(*storage.Tx) error
+	}{
+		{"a committed write", func(tx *storage.Tx) error { return tx.Put("b", "k", []byte("v")) }},
+		{"a rolled-back write", func(tx *storage.Tx) error { _ = tx.Put("b", "k", []byte("w")); return errRollBack }},
+		{"a write that panicked", func(*storage.Tx) error { panic("boom") }},
+	} {
+		var during bool
+		_ = db.Update(func(tx *storage.Tx) error {
+			_, during = count()
+			return tc.fn(tx)
+		})
+		if during {
+			t.Errorf("%s: got ok true while it was under way, want false", tc.name)
+		}
+		if n, ok := count(); n != n0+uint64(i)+1 || !ok {
+			t.Errorf("after %s: got %d %v, want %d true", tc.name, n, ok, n0+uint64(i)+1)
+		}
+	}
+}
+
+// TestWriteCountCoversEveryCommitSeen: one writer stores 1, 2, 3, ... in
+// as many Updates while readers check, on the real store, what WriteCount
+// promises: a View begun after it answered n (ok) sees every write counted
+// in n, and a write already seen committed before it was called is counted
+// (a write that has committed but whose count has not moved makes ok
+// false).
+func TestWriteCountCoversEveryCommitSeen(t *testing.T) {
+	db := storagetest.New(t)
+	base, _ := db.WriteCount()
+	read := func() uint64 {
+		var v uint64
+		if err := db.View(func(tx *storage.Tx) error {
+			if b := tx.Peek("b", "k"); len(b) == 8 {
+				v = binary.BigEndian.Uint64(b)
+			}
+			return nil
+		}); err != nil {
+			t.Error(err)
+		}
+		return v
+	}
+	const writes = 100
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				seen := read()
+				n, ok := db.WriteCount()
+				if !ok {
+					continue
+				}
+				if n-base < seen {
+					t.Errorf("got write count %d after seeing write %d committed, want at least %d", n-base, seen, seen)
+					return
+				}
+				if v := read(); v < n-base {
+					t.Errorf("a View after write count %d read write %d, want at least %d", n-base, v, n-base)
+					return
+				}
+			}
+		})
+	}
+	for i := uint64(1); i <= writes; i++ {
+		if err := db.Update(func(tx *storage.Tx) error { return tx.Put("b", "k", binary.BigEndian.AppendUint64(nil, i)) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	wg.Wait()
 }

@@ -60,16 +60,16 @@ func parseAuthorization(h string) (credential, error) {
 			}
 		}
 	}
-	var missing strings.Builder
-	for _, m := range []struct {
-		name string
-		ok   bool
-	}{{"Credential", haveCred}, {"Signature", haveSig}, {"SignedHeaders", haveSigned}} {
-		if !m.ok {
-			fmt.Fprintf(&missing, "Authorization header requires '%s' parameter. ", m.name)
+	if !haveCred || !haveSig || !haveSigned {
+		var missing strings.Builder
+		for _, m := range []struct {
+			name string
+			ok   bool
+		}{{"Credential", haveCred}, {"Signature", haveSig}, {"SignedHeaders", haveSigned}} {
+			if !m.ok {
+				fmt.Fprintf(&missing, "Authorization header requires '%s' parameter. ", m.name)
+			}
 		}
-	}
-	if missing.Len() > 0 {
 		return credential{}, incompleteSignature("%sAuthorization=%s", missing.String(), h)
 	}
 	return parseCredential(cred, signedHeaders, signature)
@@ -99,9 +99,13 @@ func parsePresigned(q url.Values) (c credential, ok bool, err error) {
 
 // parseCredential reads AKID/DATE/REGION/SERVICE/aws4_request.
 func parseCredential(cred, signedHeaders, signature string) (credential, error) {
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 {
+	var parts [5]string
+	if strings.Count(cred, "/") != len(parts)-1 {
 		return credential{}, incompleteSignature("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", cred)
+	}
+	rest := cred
+	for i := range parts {
+		parts[i], rest, _ = strings.Cut(rest, "/")
 	}
 	c := credential{accessKeyID: parts[0], date: parts[1], region: parts[2], service: parts[3], signedHeaders: signedHeaders, signature: signature}
 	switch {

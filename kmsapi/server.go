@@ -125,6 +125,10 @@ type server struct {
 	unknownOp   *metrics.Op
 	metricsPage http.Handler
 	router      *mux.Router
+	// noVars is the Vars of every route match: the routes have no
+	// variables, and a match whose Vars is set does not make a map of
+	// its own. Nothing writes to it.
+	noVars map[string]string
 	// Header values shared by every answer; net/http only reads them.
 	ctJSON11, ctJSON []string
 	// bufs holds *buffers for KMS requests, so that the request body and
@@ -211,9 +215,12 @@ func newServer(cfg Config, table []route) *server {
 
 	// Exact path matchers: mux's Path() compiles a regular expression and
 	// runs it on every request.
+	// ServeHTTP asks the router for the match itself (route): the routes
+	// have no variables, and mux.Vars and mux.CurrentRoute are not set.
 	// SkipClean: a path such as "//", "/../x" or "/healthz/.." is not
 	// redirected to its clean form (a 301 with an empty body) but answered
-	// as any other unknown path, a JSON 404.
+	// as any other unknown path, a JSON 404 (route never redirects; the
+	// router's own ServeHTTP would, without it).
 	r := mux.NewRouter().SkipClean(true)
 	r.Methods(http.MethodPost).MatcherFunc(exactPath("/")).HandlerFunc(s.serveKMS)
 	r.Methods(http.MethodGet).MatcherFunc(exactPath("/healthz")).HandlerFunc(s.serveHealth)
@@ -229,7 +236,7 @@ func newServer(cfg Config, table []route) *server {
 	}
 	r.NotFoundHandler = http.HandlerFunc(s.serveNotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.serveNotFound)
-	s.router = r
+	s.router, s.noVars = r, map[string]string{}
 	return s
 }
 
@@ -275,13 +282,16 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	st     *reqState
+	// contentLength holds the Content-Length header's value.
+	contentLength [1]string
 }
 
 // exchange is what ServeHTTP allocates per request, in one piece.
 type exchange struct {
-	w  statusWriter
-	st reqState
-	id [1]string // the x-amzn-RequestId header value
+	w     statusWriter
+	st    reqState
+	id    [1]string // the x-amzn-RequestId header value
+	match mux.RouteMatch
 }
 
 // Unwrap lets http.ResponseController reach the connection (the backup
@@ -342,7 +352,20 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.auth == AuthVerify && strings.HasPrefix(r.URL.Path, "/_kmsgate/") && !s.admitAdmin(sw, r) {
 		return
 	}
-	s.router.ServeHTTP(sw, r)
+	s.route(sw, r, &ex.match)
+}
+
+// route serves r with the handler the router matches. It does what
+// mux.Router.ServeHTTP does for these routes (exact paths, no variables,
+// no cleaning: SkipClean) but does not copy the request twice to put
+// the match in its context, where no handler looks.
+func (s *server) route(w http.ResponseWriter, r *http.Request, m *mux.RouteMatch) {
+	m.Vars = s.noVars
+	if s.router.Match(r, m) && m.Handler != nil {
+		m.Handler.ServeHTTP(w, r)
+		return
+	}
+	s.serveNotFound(w, r) // not reached: NotFoundHandler and MethodNotAllowedHandler are set
 }
 
 func (s *server) logRequest(st *reqState, status int, d time.Duration) {
@@ -687,7 +710,14 @@ func (s *server) serveNotFound(w http.ResponseWriter, r *http.Request) {
 func writeJSON(w http.ResponseWriter, status int, contentType []string, body []byte) {
 	h := w.Header()
 	h["Content-Type"] = contentType
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	var length []string
+	if sw, ok := w.(*statusWriter); ok {
+		length = sw.contentLength[:] // no slice of its own
+	} else {
+		length = make([]string, 1)
+	}
+	length[0] = strconv.Itoa(len(body))
+	h["Content-Length"] = length
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

@@ -103,6 +103,8 @@ func canonicalHeaderKey(name string) string {
 type verifier struct {
 	now     func() time.Time
 	signers sync.Map // access key id -> keySigner
+	// requests holds *signingRequests between checks (see signingRequest).
+	requests sync.Pool
 }
 
 // keySigner is the signer of one access key. The SDK's signer caches the
@@ -129,6 +131,63 @@ func (v *verifier) signer(id, secret string) *keySigner {
 	return s
 }
 
+// signingRequest is the request handed to the signer, with its URL: one
+// per check, taken from and put back in verifier.requests emptied (its
+// header map keeps its room), so that a check does not allocate them.
+// Nothing of it outlives the check: the signer keeps no reference.
+type signingRequest struct {
+	req http.Request
+	url url.URL
+}
+
+func (v *verifier) getRequest() *signingRequest {
+	if sr, ok := v.requests.Get().(*signingRequest); ok {
+		return sr
+	}
+	return &signingRequest{req: http.Request{Header: make(http.Header, 6)}}
+}
+
+func (v *verifier) putRequest(sr *signingRequest) {
+	h := sr.req.Header
+	clear(h)
+	*sr = signingRequest{req: http.Request{Header: h}}
+	v.requests.Put(sr)
+}
+
+// parseAmzDate reads X-Amz-Date as time.Parse(amzDateFormat, s) does. The
+// form every client sends (16 characters, all fields in range) is read
+// directly; anything else goes to time.Parse, for its answer and its error.
+func parseAmzDate(s string) (time.Time, error) {
+	if len(s) == len(amzDateFormat) && s[8] == 'T' && s[15] == 'Z' {
+		year, ok1 := decimal(s[0:4])
+		month, ok2 := decimal(s[4:6])
+		day, ok3 := decimal(s[6:8])
+		hour, ok4 := decimal(s[9:11])
+		minute, ok5 := decimal(s[11:13])
+		sec, ok6 := decimal(s[13:15])
+		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && 1 <= month && month <= 12 && 1 <= day && hour < 24 && minute < 60 && sec < 60 {
+			t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
+			if t.Day() == day { // not past the month's end (time.Date would roll over)
+				return t, nil
+			}
+		}
+	}
+	return time.Parse(amzDateFormat, s)
+}
+
+// decimal reads s, made only of ASCII digits.
+func decimal(s string) (int, bool) {
+	n := 0
+	for i := range len(s) {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
 // verify checks the signature of r (whose body is body) made with key.
 func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body []byte) error {
 	token, rawDate := r.Header.Get("X-Amz-Security-Token"), r.Header.Get("X-Amz-Date")
@@ -148,7 +207,7 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 	if rawDate == "" {
 		return incompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=%s", r.Header.Get("Authorization"))
 	}
-	at, err := time.Parse(amzDateFormat, rawDate)
+	at, err := parseAmzDate(rawDate)
 	if err != nil {
 		return incompleteSignature("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", rawDate)
 	}
@@ -176,13 +235,14 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 	// lower-case name, so that it is signed whatever it is (the AWS SDK
 	// for Java 1.x signs User-Agent). X-Amz-Date keeps its canonical name:
 	// the signer writes it there itself.
-	signed := &http.Request{
-		Method: r.Method,
-		URL:    &url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery},
-		Host:   r.Host,
-		Header: make(http.Header, 4),
-	}
-	for name := range strings.SplitSeq(cred.signedHeaders, ";") {
+	sr := v.getRequest()
+	defer v.putRequest(sr)
+	signed := &sr.req
+	sr.url = url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
+	signed.Method, signed.URL, signed.Host = r.Method, &sr.url, r.Host
+	for rest := cred.signedHeaders; rest != ""; {
+		var name string
+		name, rest, _ = strings.Cut(rest, ";")
 		switch name {
 		case "host":
 			continue
@@ -200,7 +260,9 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 		}
 	}
 	sum := sha256.Sum256(body)
-	payloadHash := hex.EncodeToString(sum[:])
+	var hexSum [2 * sha256.Size]byte
+	hex.Encode(hexSum[:], sum[:])
+	payloadHash := string(hexSum[:])
 	creds := aws.Credentials{AccessKeyID: cred.accessKeyID, SecretAccessKey: key.Secret}
 	if cred.presigned {
 		return v.verifyPresigned(signed, query, cred, creds, payloadHash, at)

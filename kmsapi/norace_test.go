@@ -1,0 +1,5 @@
+//go:build !race
+
+package kmsapi
+
+const raceEnabled = false

@@ -11,9 +11,8 @@ import (
 type pattern struct {
 	s    string
 	wild []uint8
-	// star is the length of a literal prefix when the pattern is that
-	// prefix followed by one '*' and nothing else (the common "kms:Get*"),
-	// -1 otherwise.
+	// star is the index of the pattern's only wildcard when that is a '*'
+	// (the common "kms:Get*" and "kms:*Alias"), -1 otherwise.
 	star int
 }
 
@@ -33,19 +32,34 @@ func (p pattern) slice(i, j int) pattern {
 	return q
 }
 
-// starAt returns n when wild marks exactly one wildcard, a '*' at the end
-// of n literal characters; -1 otherwise.
+// starAt returns the index of the only wildcard wild marks when that is a
+// '*'; -1 otherwise.
 func starAt(wild []uint8) int {
-	n := len(wild) - 1
-	if n < 0 || wild[n] != '*' {
-		return -1
-	}
-	for _, w := range wild[:n] {
-		if w != 0 {
+	at := -1
+	for i, w := range wild {
+		switch {
+		case w == 0:
+		case w != '*' || at >= 0:
 			return -1
+		default:
+			at = i
 		}
 	}
-	return n
+	return at
+}
+
+// equalASCIIFold reports whether a and b are equal, ASCII letters in
+// either case when fold (as match compares literal characters).
+func equalASCIIFold(a, b string, fold bool) bool {
+	if !fold || len(a) != len(b) {
+		return a == b
+	}
+	for i := 0; i < len(a); i++ {
+		if a[i] != b[i] && foldByte(a[i]) != foldByte(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func foldByte(c byte) byte {
@@ -65,7 +79,7 @@ func (p pattern) match(s string, fold bool) bool {
 		}
 		return p.s == s
 	}
-	if p.star >= 0 {
+	if p.star >= 0 && p.star == len(p.s)-1 { // a prefix and '*'
 		if len(s) < p.star {
 			return false
 		}
@@ -73,6 +87,10 @@ func (p pattern) match(s string, fold bool) bool {
 			return strings.EqualFold(p.s[:p.star], s[:p.star])
 		}
 		return p.s[:p.star] == s[:p.star]
+	}
+	if p.star >= 0 { // a prefix, '*' and a suffix: what the loop below finds, without backtracking
+		pre, suf := p.s[:p.star], p.s[p.star+1:]
+		return len(s) >= len(pre)+len(suf) && equalASCIIFold(pre, s[:len(pre)], fold) && equalASCIIFold(suf, s[len(s)-len(suf):], fold)
 	}
 	pi, si := 0, 0
 	starP, starS := -1, 0

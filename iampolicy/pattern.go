@@ -1,6 +1,7 @@
 package iampolicy
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -14,6 +15,10 @@ type pattern struct {
 	// star is the index of the pattern's only wildcard when that is a '*'
 	// (the common "kms:Get*" and "kms:*Alias"), -1 otherwise.
 	star int
+	// segs are the six segments of an ARN pattern of a policy
+	// (arn:partition:service:region:account:resource), cut once when it
+	// is compiled (arnMatch); nil for any other pattern.
+	segs *[6]pattern
 }
 
 func (p pattern) kind(i int) uint8 {
@@ -149,6 +154,17 @@ func globPattern(s string) pattern {
 // matching anything, '/' and ':' included, in the resource; otherwise the
 // whole text as one glob.
 func arnMatch(p pattern, arn string) bool {
+	if p.segs != nil {
+		ai := 0
+		for i := range 5 {
+			ae := strings.IndexByte(arn[ai:], ':')
+			if ae < 0 || !p.segs[i].match(arn[ai:ai+ae], false) {
+				return false
+			}
+			ai += ae + 1
+		}
+		return p.segs[5].match(arn[ai:], false)
+	}
 	if !strings.HasPrefix(p.s, "arn:") {
 		return p.match(arn, false)
 	}
@@ -203,6 +219,9 @@ func compileTemplate(raw string, vars, globs bool) template {
 	}
 	if !vars || !strings.Contains(raw, "${") {
 		t.pat = lit(raw)
+		if globs {
+			t.pat.segs = arnSegments(t.pat)
+		}
 		return t
 	}
 	rest := raw
@@ -243,8 +262,36 @@ func compileTemplate(raw string, vars, globs bool) template {
 	if !t.hasVars {
 		t.pat = joinParts(t.parts)
 		t.parts = nil
+		if globs {
+			t.pat.segs = arnSegments(t.pat)
+		}
 	}
 	return t
+}
+
+// arnSegments cuts an ARN pattern (arn: and at least five ':') into the
+// six segments arnMatch matches one by one; nil for another pattern.
+func arnSegments(p pattern) *[6]pattern {
+	if !strings.HasPrefix(p.s, "arn:") {
+		return nil
+	}
+	var segs [6]pattern
+	from := 0
+	for i := range 5 {
+		n := strings.IndexByte(p.s[from:], ':')
+		if n < 0 {
+			return nil
+		}
+		segs[i] = p.slice(from, from+n)
+		from += n + 1
+	}
+	segs[5] = p.slice(from, len(p.s))
+	for i := range segs {
+		if !slices.ContainsFunc(segs[i].wild, func(w uint8) bool { return w != 0 }) {
+			segs[i].wild = nil // literal: compared as a whole
+		}
+	}
+	return &segs
 }
 
 func joinParts(parts []part) pattern {

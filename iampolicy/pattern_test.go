@@ -33,3 +33,29 @@ func TestOneStarPatternsMatchAsTheLoopDoes(t *testing.T) {
 		}
 	}
 }
+
+// TestARNPatternsCutOnceMatchAsBefore: a policy's ARN pattern is cut into
+// its segments when compiled; arnMatch must answer what it answers when it
+// finds the segments on every call.
+func TestARNPatternsCutOnceMatchAsBefore(t *testing.T) {
+	patterns := []string{"arn:aws:kms:*:*:key/*", "arn:aws:kms:us-east-1:111122223333:alias/jumpwire/*", "arn:aws:s3:::b/*/x",
+		"arn:aws:kms:*:111122223333:key/a?c", "arn:${*}:kms:*:*:*", "arn:aws:kms:*:*:key/${?}", "arn:*:*:*:*:*", "arn:aws:kms:*:*",
+		"arn:*", "arn:aws:iam::111122223333:role/*", "arn:aws:kms:*:*:key/x:y"}
+	subjects := []string{"arn:aws:kms:us-east-1:111122223333:key/1234", "arn:aws:kms:us-east-1:111122223333:alias/jumpwire/org1",
+		"arn:aws:s3:::b/one/two/x", "arn:aws:kms:eu-west-1:111122223333:key/abc", "arn:*:kms:a:b:c", "arn:aws:kms:r:a:key/?",
+		"arn:aws:kms:us-east-1:x:111122223333:key/1", "arn:aws:iam::111122223333:role/r", "arn:aws:kms:r:a:key/x:y", "arn:aws:kms",
+		"arn:aws:kms:r:a", "not-an-arn", ""}
+	for _, ps := range patterns {
+		cut := compileTemplate(ps, true, true).pat
+		if cut.segs == nil && ps != "arn:aws:kms:*:*" && ps != "arn:*" {
+			t.Fatalf("%q: got no segments, want six", ps)
+		}
+		whole := cut
+		whole.segs = nil
+		for _, s := range subjects {
+			if got, want := arnMatch(cut, s), arnMatch(whole, s); got != want {
+				t.Errorf("%q on %q: got %v, want %v as before", ps, s, got, want)
+			}
+		}
+	}
+}

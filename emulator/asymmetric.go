@@ -330,11 +330,11 @@ func (t *txn) checkEncryptKey(k *keyRecord, op string, alg types.EncryptionAlgor
 
 // encryptFor encrypts under k after checkEncryptKey: the symmetric blob
 // format for SYMMETRIC_DEFAULT keys, RSA-OAEP for RSA keys.
-func (t *txn) encryptFor(k *keyRecord, alg types.EncryptionAlgorithmSpec, plaintext []byte, ec map[string]string) ([]byte, string, error) {
-	if k.KeySpec == types.KeySpecSymmetricDefault {
-		return t.encryptWith(k, plaintext, ec)
+func (t *txn) encryptFor(u *keyUse, alg types.EncryptionAlgorithmSpec, plaintext []byte, ec map[string]string) ([]byte, string, error) {
+	if u.k.KeySpec == types.KeySpecSymmetricDefault {
+		return t.encryptWith(u, plaintext, ec)
 	}
-	key, _, err := t.loadCurrent(k)
+	key, _, err := t.loadCurrent(u.k)
 	if err != nil {
 		return nil, "", err
 	}

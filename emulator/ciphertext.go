@@ -145,34 +145,66 @@ func appendLP(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-func ciphertextAAD(header []byte, sc scope, keyID string, ec map[string]string) []byte {
-	region := sc.region
+// aadRegion is the region a blob of keyID binds: a multi-Region key's
+// blob binds none (every replica opens it).
+func aadRegion(sc scope, keyID string) string {
 	if kmsgate.IsMultiRegionKeyID(keyID) {
-		region = "multi-region"
+		return "multi-region"
 	}
-	const label = "kmsgate-symmetric-v1"
-	aad := make([]byte, 0, len(header)+12+len(label)+len(sc.account)+len(region)+contextSize(ec))
-	aad = append(aad, header...)
-	aad = appendLP(aad, label)
-	aad = appendLP(aad, sc.account)
-	aad = appendLP(aad, region)
-	return appendContext(aad, ec)
+	return sc.region
+}
+
+const aadLabel = "kmsgate-symmetric-v1"
+
+// aadSize is the length of the AAD of a blob of keyID whose header is
+// headerLen bytes long.
+func aadSize(headerLen int, sc scope, keyID string, ec map[string]string) int {
+	return headerLen + 12 + len(aadLabel) + len(sc.account) + len(aadRegion(sc, keyID)) + contextSize(ec)
+}
+
+// appendAAD appends the AAD of a blob to dst.
+func appendAAD(dst, header []byte, sc scope, keyID string, ec map[string]string) []byte {
+	dst = append(dst, header...)
+	dst = appendLP(dst, aadLabel)
+	dst = appendLP(dst, sc.account)
+	dst = appendLP(dst, aadRegion(sc, keyID))
+	return appendContext(dst, ec)
 }
 
 // sealBlob encrypts plaintext under one material version of keyID, whose
-// cipher is aead.
-func sealBlob(sc scope, keyID, materialID string, aead cipher.AEAD, nonce, plaintext []byte, ec map[string]string) ([]byte, error) {
-	headerLen := 2 + len(keyID) + materialIDLen + nonceLen
-	header, err := appendHeader(make([]byte, 0, headerLen+len(plaintext)+tagLen), keyID, materialID, nonce)
+// cipher is aead. The blob is built in buf's spare capacity (buf is empty),
+// the AAD after it, when there is room for both (sealSpace); else in a new
+// buffer: one allocation either way.
+func sealBlob(buf []byte, sc scope, keyID, materialID string, aead cipher.AEAD, nonce, plaintext []byte, ec map[string]string) ([]byte, error) {
+	blobLen := headerSize(keyID) + len(plaintext) + tagLen
+	if space := sealSpace(sc, keyID, len(plaintext), ec); cap(buf) < space {
+		buf = make([]byte, 0, space)
+	}
+	header, err := appendHeader(buf[:0:blobLen], keyID, materialID, nonce)
 	if err != nil {
 		return nil, err
 	}
-	return aead.Seal(header, nonce, plaintext, ciphertextAAD(header, sc, keyID, ec)), nil
+	aad := appendAAD(buf[blobLen:blobLen], header, sc, keyID, ec)
+	return aead.Seal(header, nonce, plaintext, aad), nil
 }
 
-// openBlob decrypts a parsed blob with its material's cipher.
+// sealSpace is the capacity sealBlob uses for n bytes of plaintext.
+func sealSpace(sc scope, keyID string, n int, ec map[string]string) int {
+	headerLen := headerSize(keyID)
+	return headerLen + n + tagLen + aadSize(headerLen, sc, keyID, ec)
+}
+
+// headerSize is the length of the header of a blob of keyID.
+func headerSize(keyID string) int { return 2 + len(keyID) + materialIDLen + nonceLen }
+
+// openBlob decrypts a parsed blob with its material's cipher. The
+// plaintext and the AAD share one allocation (the AAD after the
+// plaintext's capacity).
 func openBlob(sc scope, c ciphertext, aead cipher.AEAD, ec map[string]string) ([]byte, error) {
-	return aead.Open(nil, c.nonce, c.sealed, ciphertextAAD(c.header, sc, c.keyID, ec))
+	ptLen := len(c.sealed) - tagLen // parseCiphertext keeps at least a tag
+	buf := make([]byte, 0, ptLen+aadSize(len(c.header), sc, c.keyID, ec))
+	aad := appendAAD(buf[ptLen:ptLen], c.header, sc, c.keyID, ec)
+	return aead.Open(buf[:0:ptLen], c.nonce, c.sealed, aad)
 }
 
 func newGCM(key []byte) (cipher.AEAD, error) {

@@ -20,7 +20,7 @@ import (
 
 func sampleBlob(t testing.TB, ec map[string]string) []byte {
 	t.Helper()
-	blob, err := sealBlob(scope{"111122223333", "eu-west-1"}, "0b7fe8a1-7d3c-4f0e-9b52-111111111111", strings.Repeat("ab", 32), testGCM(t, 7), make([]byte, nonceLen), []byte("plaintext"), ec)
+	blob, err := sealBlob(nil, scope{"111122223333", "eu-west-1"}, "0b7fe8a1-7d3c-4f0e-9b52-111111111111", strings.Repeat("ab", 32), testGCM(t, 7), make([]byte, nonceLen), []byte("plaintext"), ec)
 	if err != nil {
 		t.Fatal(err)
 	}

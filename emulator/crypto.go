@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"slices"
@@ -53,92 +54,122 @@ func stringPair(a, b string) (*string, *string) {
 	return &p[0], &p[1]
 }
 
-// encryptWith seals plaintext under k's current material.
-func (t *txn) encryptWith(k *keyRecord, plaintext []byte, ec map[string]string) ([]byte, string, error) {
-	nonce, err := t.s.randomBytes(nonceLen)
-	if err != nil {
+// encryptWith seals plaintext under u's current material.
+func (t *txn) encryptWith(u *keyUse, plaintext []byte, ec map[string]string) ([]byte, string, error) {
+	// The nonce, then the blob: one allocation.
+	buf := make([]byte, nonceLen, nonceLen+sealSpace(t.sc, u.k.KeyID, len(plaintext), ec))
+	if err := t.s.readRandom(buf); err != nil {
 		return nil, "", err
 	}
-	return t.encryptWithNonce(k, plaintext, nonce, ec)
+	return t.seal(buf[nonceLen:], u, plaintext, buf, ec)
 }
 
-// encryptWithNonce is encryptWith with the nonce already drawn.
-func (t *txn) encryptWithNonce(k *keyRecord, plaintext, nonce []byte, ec map[string]string) ([]byte, string, error) {
-	mid := k.currentMaterial().ID
-	aead, ok, err := t.symmetricAEAD(k, mid)
-	if err != nil {
+// seal seals plaintext under u's current material with nonce, in buf's
+// spare capacity (sealBlob).
+func (t *txn) seal(buf []byte, u *keyUse, plaintext, nonce []byte, ec map[string]string) ([]byte, string, error) {
+	if err := t.currentCipher(u); err != nil {
 		return nil, "", err
 	}
-	if !ok {
-		return nil, "", fmt.Errorf("emulator: material %s of key %s is missing", mid, k.KeyID)
-	}
-	blob, err := sealBlob(t.sc, k.KeyID, mid, aead, nonce, plaintext, ec)
-	return blob, mid, err
+	blob, err := sealBlob(buf, t.sc, u.k.KeyID, u.mid, u.aead, nonce, plaintext, ec)
+	return blob, u.mid, err
+}
+
+// missingMaterialError is a material version that a key record names and
+// the store does not hold.
+type missingMaterialError struct{ keyID, mid string }
+
+func (e *missingMaterialError) Error() string {
+	return "emulator: material " + e.mid + " of key " + e.keyID + " is missing"
 }
 
 // decryptBlob opens a blob in the caller's scope. keyField/keyID is the
 // optional KeyId (or SourceKeyId) member. Errors as AWS: IncorrectKey when
 // keyID names another key, AccessDenied when the blob's key is not here,
 // key-state errors, InvalidCiphertext for anything else.
-func (t *txn) decryptBlob(op string, blob []byte, keyField string, keyID *string, ec map[string]string, alg types.EncryptionAlgorithmSpec) (*keyRecord, []byte, string, error) {
+func (t *txn) decryptBlob(op string, blob []byte, keyField string, keyID *string, ec map[string]string, alg types.EncryptionAlgorithmSpec) (keyUse, []byte, string, error) {
 	c, perr := parseCiphertext(blob)
-	var named *keyRecord
+	var u keyUse // when KeyId is given it is the blob's key, read in this transaction
 	if keyID != nil {
-		k, err := t.resolveKey(keyField, keyID, keyOrAlias)
-		if err != nil {
-			return nil, nil, "", err
+		var err error
+		if u, err = t.resolveUse(keyField, keyID); err != nil {
+			return keyUse{}, nil, "", err
 		}
 		// A blob whose header names another key: IncorrectKeyException,
 		// whatever the named key's type, before its state (checkorder.go).
-		if perr == nil && k.KeyID != c.keyID {
-			return nil, nil, "", incorrectKey()
+		if perr == nil && u.k.KeyID != c.keyID {
+			return keyUse{}, nil, "", incorrectKey()
 		}
-		if k.KeySpec != types.KeySpecSymmetricDefault {
-			return t.decryptAsymmetric(k, op, blob, ec, alg)
+		if u.k.KeySpec != types.KeySpecSymmetricDefault {
+			k, pt, mid, err := t.decryptAsymmetric(u.k, op, blob, ec, alg)
+			return keyUse{k: k}, pt, mid, err
 		}
-		named = k
 	}
 	if perr != nil {
 		if op == "Decrypt" && keyID == nil {
-			return nil, nil, "", unnamedBlob(blob)
+			return keyUse{}, nil, "", unnamedBlob(blob)
 		}
-		return nil, nil, "", invalidCiphertext()
+		return keyUse{}, nil, "", invalidCiphertext()
 	}
-	k := named // when KeyId is given it is the blob's key, read in this transaction
-	if k == nil {
-		var ok bool
+	if u.k == nil {
 		var err error
-		if k, ok, err = t.loadKey(c.keyID); err != nil {
-			return nil, nil, "", err
-		}
-		if !ok {
-			return nil, nil, "", ciphertextKeyUnknown()
+		if u, err = t.blobKey(c.keyID); err != nil {
+			return keyUse{}, nil, "", err
 		}
 	}
+	k := u.k
 	if err := usable(t.sc, k); err != nil {
-		return nil, nil, "", err
+		return keyUse{}, nil, "", err
 	}
 	if err := algorithmFits(k, alg); err != nil {
-		return nil, nil, "", err
+		return keyUse{}, nil, "", err
 	}
 	if !k.hasMaterial(c.materialID) {
-		return nil, nil, "", invalidCiphertext()
+		return keyUse{}, nil, "", invalidCiphertext()
 	}
-	aead, ok, err := t.symmetricAEAD(k, c.materialID)
-	if _, bad := errors.AsType[*badMaterialError](err); bad {
-		return nil, nil, "", invalidCiphertext()
+	aead, err := t.blobCipher(&u, c.materialID)
+	_, bad := errors.AsType[*badMaterialError](err)
+	if _, missing := errors.AsType[*missingMaterialError](err); bad || missing {
+		return keyUse{}, nil, "", invalidCiphertext()
 	}
 	if err != nil {
-		return nil, nil, "", err
-	}
-	if !ok {
-		return nil, nil, "", invalidCiphertext()
+		return keyUse{}, nil, "", err
 	}
 	pt, err := openBlob(t.sc, c, aead, ec)
 	if err != nil {
-		return nil, nil, "", invalidCiphertext()
+		return keyUse{}, nil, "", invalidCiphertext()
 	}
-	return k, pt, c.materialID, nil
+	return u, pt, c.materialID, nil
+}
+
+// blobKey is the key whose id a blob's header gives (loadKey: no alias, no
+// change of case), from the use cache when it can be;
+// AccessDeniedException when it is not here.
+func (t *txn) blobKey(id string) (keyUse, error) {
+	if u, ok := t.cachedUse(id, true); ok {
+		return u, nil
+	}
+	k, ok, err := t.loadKey(id)
+	if err != nil {
+		return keyUse{}, err
+	}
+	if !ok {
+		return keyUse{}, ciphertextKeyUnknown()
+	}
+	return keyUse{k: k, from: id, fromBlob: true}, nil
+}
+
+// blobCipher is the cipher of material version mid of u's key (u's own
+// when mid is current).
+func (t *txn) blobCipher(u *keyUse, mid string) (cipher.AEAD, error) {
+	if u.k.currentMaterial().ID == mid {
+		err := t.currentCipher(u)
+		return u.aead, err
+	}
+	aead, ok, err := t.symmetricAEAD(u.k, mid)
+	if err == nil && !ok {
+		err = &missingMaterialError{u.k.KeyID, mid}
+	}
+	return aead, err
 }
 
 // unnamedBlob is Decrypt's answer to a blob that is not a symmetric
@@ -163,26 +194,26 @@ func (s *Service) Encrypt(ctx context.Context, in *kms.EncryptInput, _ ...func(*
 	}
 	var out *kms.EncryptOutput
 	err := s.view(ctx, func(t *txn) error {
-		k, err := t.resolveKey("keyId", in.KeyId, keyOrAlias)
+		u, err := t.resolveUse("keyId", in.KeyId)
 		if err != nil {
 			return err
 		}
-		if err := usable(t.sc, k); err != nil {
+		if err := usable(t.sc, u.k); err != nil {
 			return err
 		}
-		if err := t.checkEncryptKey(k, "Encrypt", in.EncryptionAlgorithm, in.EncryptionContext); err != nil {
+		if err := t.checkEncryptKey(u.k, "Encrypt", in.EncryptionAlgorithm, in.EncryptionContext); err != nil {
 			return err
 		}
 		if isDryRun(in.DryRun) {
 			return dryRunError()
 		}
-		blob, _, err := t.encryptFor(k, in.EncryptionAlgorithm, in.Plaintext, in.EncryptionContext)
+		blob, _, err := t.encryptFor(&u, in.EncryptionAlgorithm, in.Plaintext, in.EncryptionContext)
 		if err != nil {
 			return err
 		}
 		out = &kms.EncryptOutput{
 			CiphertextBlob:      blob,
-			KeyId:               aws.String(t.sc.keyARN(k.KeyID)),
+			KeyId:               aws.String(t.arnOf(&u)),
 			EncryptionAlgorithm: algOrDefault(in.EncryptionAlgorithm),
 		}
 		return nil
@@ -234,14 +265,14 @@ func (s *Service) Decrypt(ctx context.Context, in *kms.DecryptInput, _ ...func(*
 			}
 			return dryRunError()
 		}
-		k, pt, mid, err := t.decryptBlob("Decrypt", in.CiphertextBlob, "keyId", in.KeyId, in.EncryptionContext, in.EncryptionAlgorithm)
+		u, pt, mid, err := t.decryptBlob("Decrypt", in.CiphertextBlob, "keyId", in.KeyId, in.EncryptionContext, in.EncryptionAlgorithm)
 		if err != nil {
 			return err
 		}
 		if isDryRun(in.DryRun) {
 			return dryRunError()
 		}
-		arn, midp := stringPair(t.sc.keyARN(k.KeyID), mid)
+		arn, midp := stringPair(t.arnOf(&u), mid)
 		if mid == "" {
 			midp = nil // an RSA key: no material id (symmetric keys only)
 		}
@@ -286,28 +317,28 @@ func (s *Service) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, _ ...fu
 		if err != nil {
 			return err
 		}
-		dst, err := t.resolveKey("destinationKeyId", in.DestinationKeyId, keyOrAlias)
+		dst, err := t.resolveUse("destinationKeyId", in.DestinationKeyId)
 		if err != nil {
 			return err
 		}
-		if err := usable(t.sc, dst); err != nil {
+		if err := usable(t.sc, dst.k); err != nil {
 			return err
 		}
-		if err := t.checkEncryptKey(dst, "ReEncrypt", in.DestinationEncryptionAlgorithm, in.DestinationEncryptionContext); err != nil {
+		if err := t.checkEncryptKey(dst.k, "ReEncrypt", in.DestinationEncryptionAlgorithm, in.DestinationEncryptionContext); err != nil {
 			return err
 		}
 		if isDryRun(in.DryRun) {
 			return dryRunError()
 		}
-		blob, dstMID, err := t.encryptFor(dst, in.DestinationEncryptionAlgorithm, pt, in.DestinationEncryptionContext)
+		blob, dstMID, err := t.encryptFor(&dst, in.DestinationEncryptionAlgorithm, pt, in.DestinationEncryptionContext)
 		clear(pt)
 		if err != nil {
 			return err
 		}
 		out = &kms.ReEncryptOutput{
 			CiphertextBlob:                 blob,
-			KeyId:                          aws.String(t.sc.keyARN(dst.KeyID)),
-			SourceKeyId:                    aws.String(t.sc.keyARN(src.KeyID)),
+			KeyId:                          aws.String(t.arnOf(&dst)),
+			SourceKeyId:                    aws.String(t.arnOf(&src)),
 			SourceEncryptionAlgorithm:      algOrDefault(in.SourceEncryptionAlgorithm),
 			DestinationEncryptionAlgorithm: algOrDefault(in.DestinationEncryptionAlgorithm),
 			SourceKeyMaterialId:            materialIDOf(srcMID),
@@ -352,29 +383,30 @@ func (s *Service) generateDataKey(ctx context.Context, op string, keyID *string,
 	var blob, pt []byte
 	var arn, mid string
 	err := s.view(ctx, func(t *txn) error {
-		k, err := t.resolveKey("keyId", keyID, keyOrAlias)
+		u, err := t.resolveUse("keyId", keyID)
 		if err != nil {
 			return err
 		}
-		if err := usable(t.sc, k); err != nil {
+		if err := usable(t.sc, u.k); err != nil {
 			return err
 		}
-		if err := symmetricOnly(t.sc, k, op); err != nil {
+		if err := symmetricOnly(t.sc, u.k, op); err != nil {
 			return err
 		}
 		if isDryRun(dryRun) {
 			return dryRunError()
 		}
-		// The data key, then the nonce, in one read of the random source.
-		buf, err := s.randomBytes(size + nonceLen)
-		if err != nil {
+		// The data key, then the nonce, in one read of the random source;
+		// then the blob: one allocation.
+		buf := make([]byte, size+nonceLen, size+nonceLen+sealSpace(t.sc, u.k.KeyID, size, ec))
+		if err := s.readRandom(buf); err != nil {
 			return err
 		}
 		pt = buf[:size:size]
-		if blob, mid, err = t.encryptWithNonce(k, pt, buf[size:], ec); err != nil {
+		if blob, mid, err = t.seal(buf[size+nonceLen:], &u, pt, buf[size:], ec); err != nil {
 			return err
 		}
-		arn = t.sc.keyARN(k.KeyID)
+		arn = t.arnOf(&u)
 		return nil
 	})
 	if err != nil {

@@ -59,8 +59,9 @@ func (s *Service) dataKeyPair(ctx context.Context, op string, keyID *string, spe
 		if err != nil {
 			return err
 		}
-		out.blob, out.materialID, err = t.encryptWith(k, priv, ec)
-		out.arn = t.sc.keyARN(k.KeyID)
+		u := keyUse{k: k}
+		out.blob, out.materialID, err = t.encryptWith(&u, priv, ec)
+		out.arn = t.arnOf(&u)
 		return err
 	})
 	if err != nil {

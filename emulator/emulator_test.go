@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"io"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -34,15 +35,19 @@ type env struct {
 	path  string
 	db    *storage.DB
 	ctx   context.Context
+	rand  io.Reader // the Service's random source
 }
 
 var start = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func newEnv(t *testing.T) *env { t.Helper(); return newEnvTB(t) }
 
-func newEnvTB(t testing.TB) *env {
+func newEnvTB(t testing.TB) *env { t.Helper(); return newEnvRand(t, rand.Reader) }
+
+// newEnvRand is newEnv with r for the random source.
+func newEnvRand(t testing.TB, r io.Reader) *env {
 	t.Helper()
-	e := &env{t: t, clock: kmsgate.NewClock(func() time.Time { return start }), path: filepath.Join(t.TempDir(), "kmsgate.db")}
+	e := &env{t: t, clock: kmsgate.NewClock(func() time.Time { return start }), path: filepath.Join(t.TempDir(), "kmsgate.db"), rand: r}
 	e.ctx = kmsgate.WithCaller(context.Background(), kmsgate.Caller{Account: testAccount, Region: testRegion})
 	e.open()
 	return e
@@ -52,7 +57,7 @@ func newEnvTB(t testing.TB) *env {
 func (e *env) open() {
 	e.t.Helper()
 	e.db = storagetest.Open(e.t, e.path, storagetest.RootKey())
-	svc, err := emulator.New(emulator.Config{DB: e.db, Account: testAccount, Region: testRegion, Now: e.clock.Now, Rand: rand.Reader, Logger: zerolog.Nop()})
+	svc, err := emulator.New(emulator.Config{DB: e.db, Account: testAccount, Region: testRegion, Now: e.clock.Now, Rand: e.rand, Logger: zerolog.Nop()})
 	if err != nil {
 		e.t.Fatal(err)
 	}

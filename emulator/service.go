@@ -35,9 +35,9 @@
 // store.go (the buckets and records), keytypes.go (rules by key spec, usage
 // and origin), ciphertext.go (the symmetric blob format), managed.go (AWS
 // managed keys), errors.go (AWS's messages), paging.go (List markers), and
-// the caches of decoded records, ready ciphers and parsed keys
-// (recordcache.go, aeadcache.go, keycache.go). The cryptography per key spec
-// is package emulator/keyspec.
+// the caches of decoded records, ready ciphers, parsed keys and resolved
+// identifiers (recordcache.go, aeadcache.go, keycache.go, usecache.go).
+// The cryptography per key spec is package emulator/keyspec.
 package emulator
 
 import (
@@ -94,6 +94,7 @@ type Service struct {
 	loaded    keyCache         // parsed asymmetric and HMAC material (keycache.go)
 	records   *recordCache     // decoded key records (recordcache.go)
 	aeads     *aeadCache       // ready ciphers of symmetric material (aeadcache.go)
+	uses      useCache         // identifiers resolved for use by snapshot (usecache.go)
 	policies  policyCache      // parsed key policies for authz.Facts (facts.go)
 	aliasRecs aliasRecordCache // decoded alias records by stored bytes (facts.go)
 	facts     factsCache       // key facts by snapshot for authz.Facts (facts.go)
@@ -126,6 +127,9 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	if s.aeads, err = newAEADCache(); err != nil {
+		return nil, err
+	}
+	if s.uses, err = newUseCache(); err != nil {
 		return nil, err
 	}
 	if s.policies, err = newPolicyCache(); err != nil {
@@ -193,10 +197,18 @@ func (sc scope) dbPrefix() string { return sc.account + "/" + sc.region + "/" }
 
 func (s *Service) randomBytes(n int) ([]byte, error) {
 	b := make([]byte, n)
-	if _, err := io.ReadFull(s.rand, b); err != nil {
-		return nil, fmt.Errorf("emulator: random source: %w", err)
+	if err := s.readRandom(b); err != nil {
+		return nil, err
 	}
 	return b, nil
+}
+
+// readRandom fills b from the random source.
+func (s *Service) readRandom(b []byte) error {
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return fmt.Errorf("emulator: random source: %w", err)
+	}
+	return nil
 }
 
 // unsupported is the answer of every operation this emulator does not do yet.

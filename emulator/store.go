@@ -216,7 +216,7 @@ func (t *txn) loadKey(id string) (*keyRecord, bool, error) {
 		return k, true, nil
 	}
 	if !t.tx.Writable() {
-		t.retry = &id
+		t.retry = new(id) // a copy: &id would move every call's id to the heap
 		return nil, false, errMaintain
 	}
 	if k.expired(t.now) {

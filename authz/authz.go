@@ -9,6 +9,7 @@
 package authz
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -226,13 +227,27 @@ func KeyPolicyContext(ctx iampolicy.Context) iampolicy.Context {
 
 // Answer decides one question as KMS does.
 func Answer(q Question) Check {
+	ctx, kctx := q.Context, q.KeyPolicyContext
+	q.Context, q.KeyPolicyContext = nil, nil
+	return answer(q, ctx, kctx)
+}
+
+// answer is Answer with q's Context and KeyPolicyContext passed on their
+// own: what q holds is kept (in messages and reasons), the contexts are
+// only read, so a caller can build them on its stack.
+func answer(q Question, ctx, kctx iampolicy.Context) Check {
 	c := Check{Action: q.Action, Resource: q.Resource}
-	req := iampolicy.Request{Action: q.Action, Resource: q.Resource, Principal: q.Principal, Context: q.Context}
-	var ids []iampolicy.Match
+	req := iampolicy.Request{Action: q.Action, Resource: q.Resource, Principal: q.Principal, Context: ctx}
+	// The matching statements and the lists of their refs are kept in
+	// these arrays, on the stack unless many statements match: the Check
+	// keeps a copy of the refs it names (slices.Clone, joined).
+	var idBuf, kpBuf [4]iampolicy.Match
+	var denyBuf, idAllowBuf, kpAllowBuf [4]iampolicy.StatementRef
+	ids := idBuf[:0]
 	for _, p := range q.IdentityPolicies {
 		ids = p.Matches(&req, false, ids)
 	}
-	var kps []iampolicy.Match
+	kps := kpBuf[:0]
 	keyAcct, callerAcct := accountOf(q.Resource), accountOf(q.Principal)
 	crossAcct := keyAcct != "" && keyAcct != callerAcct
 	switch {
@@ -241,22 +256,22 @@ func Answer(q Question) Check {
 		// The default key policy, without parsing it: the key's account
 		// root may do kms:* on the key, which delegates to IAM.
 		if keyAcct != "" && keyAcct == callerAcct && isKMSAction(q.Action) {
-			kps = []iampolicy.Match{{Ref: iampolicy.StatementRef{Policy: defaultKeyPolicyName, Index: 0, Sid: awsfacts.DefaultKeyPolicySid, Effect: "Allow"},
-				Effect: iampolicy.EffectAllow, Principal: iampolicy.PrincipalAccount}}
+			kps = append(kps, iampolicy.Match{Ref: iampolicy.StatementRef{Policy: defaultKeyPolicyName, Index: 0, Sid: awsfacts.DefaultKeyPolicySid, Effect: "Allow"},
+				Effect: iampolicy.EffectAllow, Principal: iampolicy.PrincipalAccount})
 		}
 	default:
 		kreq := req
-		kreq.Context = q.KeyPolicyContext
+		kreq.Context = kctx
 		if kreq.Context == nil {
-			kreq.Context = KeyPolicyContext(q.Context)
+			kreq.Context = KeyPolicyContext(ctx)
 		}
-		kps = q.KeyPolicy.Matches(&kreq, true, nil)
+		kps = q.KeyPolicy.Matches(&kreq, true, kps)
 	}
 	// 1. An explicit deny anywhere wins.
-	idDeny, kpDeny := refs(ids, iampolicy.EffectDeny, 0), refs(kps, iampolicy.EffectDeny, 0)
-	if len(idDeny)+len(kpDeny) > 0 {
+	idDeny := refs(denyBuf[:0], ids, iampolicy.EffectDeny, 0)
+	if deny := refs(idDeny, kps, iampolicy.EffectDeny, 0); len(deny) > 0 {
 		c.Decision = iampolicy.ExplicitDeny
-		c.Statements = append(idDeny, kpDeny...)
+		c.Statements = slices.Clone(deny)
 		why := awsfacts.ExplicitDenyIdentity
 		if len(idDeny) == 0 {
 			why = awsfacts.ExplicitDenyResource
@@ -265,10 +280,10 @@ func Answer(q Question) Check {
 		c.Message = deniedMessage(q, crossAcct, why)
 		return c
 	}
-	idAllow := refs(ids, iampolicy.EffectAllow, 0)
+	idAllow := refs(idAllowBuf[:0], ids, iampolicy.EffectAllow, 0)
 	if q.NoKey {
 		if len(idAllow) > 0 {
-			c.Decision, c.Statements = iampolicy.Allow, idAllow
+			c.Decision, c.Statements = iampolicy.Allow, slices.Clone(idAllow)
 			if !q.Terse {
 				c.Reason = "allowed by " + joinRefs(idAllow)
 			}
@@ -286,8 +301,8 @@ func Answer(q Question) Check {
 		return crossAccount(q, c, kps, idAllow)
 	}
 	// 2. The key policy allows the caller directly.
-	if direct := refs(kps, iampolicy.EffectAllow, iampolicy.PrincipalDirect); len(direct) > 0 {
-		c.Decision, c.Statements = iampolicy.Allow, direct
+	if direct := refs(kpAllowBuf[:0], kps, iampolicy.EffectAllow, iampolicy.PrincipalDirect); len(direct) > 0 {
+		c.Decision, c.Statements = iampolicy.Allow, slices.Clone(direct)
 		if !q.Terse {
 			c.Reason = "the key policy allows the caller: " + joinRefs(direct)
 		}
@@ -298,10 +313,10 @@ func Answer(q Question) Check {
 		return c
 	}
 	// 4. The key policy delegates to the account and an identity policy allows.
-	delegate := refs(kps, iampolicy.EffectAllow, iampolicy.PrincipalAccount)
+	delegate := refs(kpAllowBuf[:0], kps, iampolicy.EffectAllow, iampolicy.PrincipalAccount)
 	if len(delegate) > 0 && len(idAllow) > 0 {
 		c.Decision = iampolicy.Allow
-		c.Statements = append(delegate, idAllow...)
+		c.Statements = joined(delegate, idAllow)
 		if !q.Terse {
 			c.Reason = "the key policy delegates to the account (" + joinRefs(delegate) + ") and an identity policy allows (" + joinRefs(idAllow) + ")"
 		}
@@ -326,11 +341,11 @@ func crossAccount(q Question, c Check, kps []iampolicy.Match, idAllow []iampolic
 	if allowedByGrant(q, &c) {
 		return c
 	}
-	kpAllow := refs(kps, iampolicy.EffectAllow, 0)
+	kpAllow := refs(nil, kps, iampolicy.EffectAllow, 0)
 	switch {
 	case len(kpAllow) > 0 && len(idAllow) > 0:
 		c.Decision = iampolicy.Allow
-		c.Statements = append(kpAllow, idAllow...)
+		c.Statements = joined(kpAllow, idAllow)
 		if !q.Terse {
 			c.Reason = "a caller of another account: the key policy allows it (" + joinRefs(kpAllow) + ") and an identity policy allows (" + joinRefs(idAllow) + ")"
 		}
@@ -374,14 +389,21 @@ func isKMSAction(action string) bool {
 	return len(action) >= 4 && strings.EqualFold(action[:4], "kms:")
 }
 
-func refs(ms []iampolicy.Match, e iampolicy.Effect, pm iampolicy.PrincipalMatch) []iampolicy.StatementRef {
-	var out []iampolicy.StatementRef
+// joined is a then b in a slice of their own (one allocation, as
+// slices.Concat makes in a normal build, but two under the race detector).
+func joined(a, b []iampolicy.StatementRef) []iampolicy.StatementRef {
+	return append(append(make([]iampolicy.StatementRef, 0, len(a)+len(b)), a...), b...)
+}
+
+// refs appends to dst the refs of the statements of ms with effect e whose
+// principal matched as pm (any way when pm is 0).
+func refs(dst []iampolicy.StatementRef, ms []iampolicy.Match, e iampolicy.Effect, pm iampolicy.PrincipalMatch) []iampolicy.StatementRef {
 	for _, m := range ms {
 		if m.Effect == e && (pm == 0 || m.Principal == pm) {
-			out = append(out, m.Ref)
+			dst = append(dst, m.Ref)
 		}
 	}
-	return out
+	return dst
 }
 
 func joinRefs(rs []iampolicy.StatementRef) string {
@@ -442,6 +464,7 @@ func regionOf(arn string) string {
 // Decide decides one KMS request as KMS does.
 func Decide(r Request) Decision {
 	class, known := operations[r.Operation]
+	action := actions[r.Operation]
 	if !known {
 		return finish([]Check{{Action: "kms:" + r.Operation, Resource: "*",
 			Reason:  "unknown KMS operation " + strconv.Quote(r.Operation),
@@ -451,17 +474,16 @@ func Decide(r Request) Decision {
 	switch class {
 	case noResource:
 		ctx := opContext(&r, nil, false, readers{ids: r.IdentityPolicies})
-		checks = append(checks, r.noKeyCheck("kms:"+r.Operation, "*", ctx))
+		checks = append(checks, r.noKeyCheck(action, "*", ctx))
 		if r.Operation == "CreateKey" && len(r.Tags) > 0 {
 			checks = append(checks, r.noKeyCheck("kms:TagResource", "*", ctx))
 		}
 	case onKey:
-		checks = append(checks, r.keyCheck("kms:"+r.Operation, r.Key, r.KeyID, false))
+		checks = append(checks, r.keyCheck(action, r.Key, r.KeyID, false))
 	case reEncrypt:
 		checks = append(checks, r.keyCheck("kms:ReEncryptFrom", r.Key, r.KeyID, false))
 		checks = append(checks, r.keyCheck("kms:ReEncryptTo", r.DestinationKey, r.DestinationKeyID, true))
 	case onAlias:
-		action := "kms:" + r.Operation
 		checks = append(checks, r.noKeyCheck(action, r.aliasARN(), opContext(&r, nil, false, readers{ids: r.IdentityPolicies})))
 		checks = append(checks, r.keyCheck(action, r.Key, "", false))
 		if r.Operation == "UpdateAlias" {
@@ -531,8 +553,8 @@ func (r *Request) aliasARN() string {
 }
 
 func (r *Request) noKeyCheck(action, resource string, ctx iampolicy.Context) Check {
-	return Answer(Question{Action: action, Resource: resource, Principal: r.Principal, NoKey: true,
-		IdentityPolicies: r.IdentityPolicies, Context: ctx, Terse: r.Terse})
+	return answer(Question{Action: action, Resource: resource, Principal: r.Principal, NoKey: true,
+		IdentityPolicies: r.IdentityPolicies, Terse: r.Terse}, ctx, nil)
 }
 
 func (r *Request) keyCheck(action string, k *Key, keyID string, destination bool) Check {
@@ -554,41 +576,58 @@ func (r *Request) keyCheck(action string, k *Key, keyID string, destination bool
 	if kp == nil && k.Policy != nil {
 		kp = iampolicy.Context{} // the key policy reads nothing of this request
 	}
-	// Identity policies also see the key's aliases and tags (and the
-	// identity-only Extra keys). The default key policy (nil) reads no
-	// context, so the key policy's map is reused then.
-	id := &builder{ctx: kp, rs: readers{ids: r.IdentityPolicies}}
-	if k.Policy != nil {
-		id.ctx = make(iampolicy.Context, len(kp)+4)
+	// Identity policies also see the key's aliases and tags, and the
+	// identity-only Extra keys: when they read any, their context is the
+	// key policy's with those, in a map of its own (on the stack while it
+	// holds at most 8 keys: answer only reads it).
+	ids := readers{ids: r.IdentityPolicies}
+	aliases := ids.reads("kms:resourcealiases")
+	tags := len(k.Tags) > 0 && ids.readsPrefix("aws:resourcetag/")
+	extra := readsIdentityOnly(ids, r.Extra)
+	ctx := kp
+	if aliases || tags || extra {
+		ctx = make(iampolicy.Context, 8)
 		for key, v := range kp {
-			id.ctx[key] = v
+			ctx[key] = v
 		}
 	}
-	for key, v := range r.Extra {
-		if identityOnly(key) && id.rs.reads(key) {
-			id.set(key, v)
+	if extra {
+		for key, v := range r.Extra {
+			if identityOnly(key) && ids.reads(key) {
+				ctx.Set(key, v)
+			}
 		}
 	}
-	if id.rs.reads("kms:resourcealiases") {
-		aliases := k.Aliases
-		if aliases == nil {
-			aliases = []string{}
+	if aliases {
+		names := k.Aliases
+		if names == nil {
+			names = []string{}
 		}
-		id.set("kms:resourcealiases", iampolicy.StringSet(aliases...))
+		ctx.Set("kms:resourcealiases", iampolicy.StringSet(names...))
 	}
-	if len(k.Tags) > 0 && id.rs.readsPrefix("aws:resourcetag/") {
+	if tags {
 		for tk, tv := range k.Tags {
-			id.set("aws:resourcetag/"+tk, iampolicy.String(tv))
+			ctx.Set("aws:resourcetag/"+tk, iampolicy.String(tv))
 		}
 	}
-	ctx := id.ctx
 	ec := r.EncryptionContext
 	if destination {
 		ec = r.DestinationEncryptionContext
 	}
-	return Answer(Question{Action: action, Resource: k.ARN, Principal: r.Principal, KeyPolicy: k.Policy,
-		IdentityPolicies: r.IdentityPolicies, Context: ctx, KeyPolicyContext: kp,
-		Grants: r.Grants, GrantOperation: strings.TrimPrefix(action, "kms:"), EncryptionContext: ec, Terse: r.Terse})
+	return answer(Question{Action: action, Resource: k.ARN, Principal: r.Principal, KeyPolicy: k.Policy,
+		IdentityPolicies: r.IdentityPolicies, Grants: r.Grants, GrantOperation: strings.TrimPrefix(action, "kms:"),
+		EncryptionContext: ec, Terse: r.Terse}, ctx, kp)
+}
+
+// readsIdentityOnly reports whether rs read a key of extra that only
+// identity policies see.
+func readsIdentityOnly(rs readers, extra iampolicy.Context) bool {
+	for key := range extra {
+		if identityOnly(key) && rs.reads(key) {
+			return true
+		}
+	}
+	return false
 }
 
 // aliasName returns the alias name ("alias/x") a KeyId names, or "".

@@ -76,6 +76,16 @@ var operations = map[string]opClass{
 	"VerifyMac":                           onKey,
 }
 
+// actions is each operation's IAM action, "kms:" and its name, spelled out
+// once here rather than in every decision.
+var actions = func() map[string]string {
+	m := make(map[string]string, len(operations))
+	for op := range operations {
+		m[op] = "kms:" + op
+	}
+	return m
+}()
+
 // Operations returns the name of every KMS API operation Decide knows, in
 // no particular order (a test ties it to kmsgate.Backend).
 func Operations() []string {

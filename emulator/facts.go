@@ -8,8 +8,11 @@ package emulator
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
@@ -61,11 +64,9 @@ func inScope(ctx context.Context, account, region string) context.Context {
 	return kmsgate.WithCaller(ctx, c)
 }
 
-// KeyFacts returns the facts of the key keyID names (key id, key ARN, alias
-// name or alias ARN) in account and region; NotFoundException with AWS's
-// text when it names no key. The *authz.Key returned may be shared with
-// other callers: it must not be changed.
-func (s *Service) KeyFacts(ctx context.Context, account, region, keyID string) (*authz.Key, error) {
+// scopeIn is the scope of inScope(ctx, account, region), without making
+// that context.
+func (s *Service) scopeIn(ctx context.Context, account, region string) scope {
 	sc := s.scopeOf(ctx)
 	if account != "" {
 		sc.account = account
@@ -73,6 +74,15 @@ func (s *Service) KeyFacts(ctx context.Context, account, region, keyID string) (
 	if region != "" {
 		sc.region = region
 	}
+	return sc
+}
+
+// KeyFacts returns the facts of the key keyID names (key id, key ARN, alias
+// name or alias ARN) in account and region; NotFoundException with AWS's
+// text when it names no key. The *authz.Key returned may be shared with
+// other callers: it must not be changed.
+func (s *Service) KeyFacts(ctx context.Context, account, region, keyID string) (*authz.Key, error) {
+	sc := s.scopeIn(ctx, account, region)
 	ck := factsKey{account: sc.account, region: sc.region, keyID: keyID}
 	// On bbolt this process is the store's only writer: facts cached at the
 	// write count the store still has are current without a transaction.
@@ -238,25 +248,23 @@ func (s *Service) Grants(ctx context.Context, keyARN string) ([]authz.Grant, err
 // names, in account and region. A blob that does not parse answers what
 // Decrypt without KeyId answers (unnamedBlob); a blob whose key is not here
 // answers what Decrypt answers then (AccessDeniedException with AWS's
-// text).
+// text). The key is looked up as KeyFacts looks it up, by its ARN: the
+// gate asks for those facts next, from the same cache entry.
 func (s *Service) CiphertextKey(ctx context.Context, account, region string, blob []byte) (string, bool, error) {
 	c, err := parseCiphertext(blob)
 	if err != nil {
 		return "", true, unnamedBlob(blob)
 	}
-	var arn string
-	err = s.view(inScope(ctx, account, region), func(t *txn) error {
-		_, ok, err := t.loadKey(strings.ToLower(c.keyID))
-		if err != nil {
-			return err
+	sc := s.scopeIn(ctx, account, region)
+	arn := sc.keyARN(c.keyID)
+	if _, err := s.KeyFacts(ctx, account, region, arn); err != nil {
+		var nf *types.NotFoundException
+		if errors.As(err, &nf) {
+			return "", true, ciphertextKeyUnknown()
 		}
-		if !ok {
-			return ciphertextKeyUnknown()
-		}
-		arn = t.sc.keyARN(c.keyID)
-		return nil
-	})
-	return arn, true, err
+		return "", true, err
+	}
+	return arn, true, nil
 }
 
 // GrantOfToken returns the ARN of the key and the id of the grant a grant

@@ -143,3 +143,22 @@ func BenchmarkKeyFacts(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCiphertextKey is the gate's look-up of the key inside a
+// ciphertext (a Decrypt without KeyId), then of that key's facts, with no
+// write since the last one.
+func BenchmarkCiphertextKey(b *testing.B) {
+	e := newEnvTB(b)
+	ctx := context.Background()
+	blob := e.encrypt(e.createKey(&kms.CreateKeyInput{}), "x", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		arn, _, err := e.svc.CiphertextKey(ctx, testAccount, testRegion, blob)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.svc.KeyFacts(ctx, testAccount, testRegion, arn); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -38,7 +38,7 @@ func (g *Gate) CreateGrant(ctx context.Context, in *kms.CreateGrantInput, optFns
 	if in == nil {
 		return g.next.CreateGrant(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "CreateGrant", in, in.KeyId, func(r *authz.Request) { fillCreateGrant(r, in) }); err != nil {
+	if err := g.onKey(ctx, "CreateGrant", in, in.KeyId, createGrantFields(in)); err != nil {
 		return nil, err
 	}
 	return g.next.CreateGrant(ctx, in, optFns...)
@@ -75,7 +75,7 @@ func (g *Gate) DeriveSharedSecret(ctx context.Context, in *kms.DeriveSharedSecre
 	if in == nil {
 		return g.next.DeriveSharedSecret(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "DeriveSharedSecret", in, in.KeyId, func(r *authz.Request) { r.KeyAgreementAlgorithm = string(in.KeyAgreementAlgorithm) }); err != nil {
+	if err := g.onKey(ctx, "DeriveSharedSecret", in, in.KeyId, &authz.Request{KeyAgreementAlgorithm: string(in.KeyAgreementAlgorithm)}); err != nil {
 		return nil, err
 	}
 	return g.next.DeriveSharedSecret(ctx, in, optFns...)
@@ -159,8 +159,8 @@ func (g *Gate) Encrypt(ctx context.Context, in *kms.EncryptInput, optFns ...func
 	if in == nil {
 		return g.next.Encrypt(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "Encrypt", in, in.KeyId, func(r *authz.Request) {
-		r.EncryptionContext, r.EncryptionAlgorithm = in.EncryptionContext, string(in.EncryptionAlgorithm)
+	if err := g.onKey(ctx, "Encrypt", in, in.KeyId, &authz.Request{
+		EncryptionContext: in.EncryptionContext, EncryptionAlgorithm: string(in.EncryptionAlgorithm),
 	}); err != nil {
 		return nil, err
 	}
@@ -171,7 +171,7 @@ func (g *Gate) GenerateDataKey(ctx context.Context, in *kms.GenerateDataKeyInput
 	if in == nil {
 		return g.next.GenerateDataKey(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GenerateDataKey", in, in.KeyId, func(r *authz.Request) { r.EncryptionContext = in.EncryptionContext }); err != nil {
+	if err := g.onKey(ctx, "GenerateDataKey", in, in.KeyId, &authz.Request{EncryptionContext: in.EncryptionContext}); err != nil {
 		return nil, err
 	}
 	return g.next.GenerateDataKey(ctx, in, optFns...)
@@ -181,8 +181,8 @@ func (g *Gate) GenerateDataKeyPair(ctx context.Context, in *kms.GenerateDataKeyP
 	if in == nil {
 		return g.next.GenerateDataKeyPair(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GenerateDataKeyPair", in, in.KeyId, func(r *authz.Request) {
-		r.EncryptionContext, r.KeyPairSpec = in.EncryptionContext, string(in.KeyPairSpec)
+	if err := g.onKey(ctx, "GenerateDataKeyPair", in, in.KeyId, &authz.Request{
+		EncryptionContext: in.EncryptionContext, KeyPairSpec: string(in.KeyPairSpec),
 	}); err != nil {
 		return nil, err
 	}
@@ -193,8 +193,8 @@ func (g *Gate) GenerateDataKeyPairWithoutPlaintext(ctx context.Context, in *kms.
 	if in == nil {
 		return g.next.GenerateDataKeyPairWithoutPlaintext(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GenerateDataKeyPairWithoutPlaintext", in, in.KeyId, func(r *authz.Request) {
-		r.EncryptionContext, r.KeyPairSpec = in.EncryptionContext, string(in.KeyPairSpec)
+	if err := g.onKey(ctx, "GenerateDataKeyPairWithoutPlaintext", in, in.KeyId, &authz.Request{
+		EncryptionContext: in.EncryptionContext, KeyPairSpec: string(in.KeyPairSpec),
 	}); err != nil {
 		return nil, err
 	}
@@ -205,7 +205,7 @@ func (g *Gate) GenerateDataKeyWithoutPlaintext(ctx context.Context, in *kms.Gene
 	if in == nil {
 		return g.next.GenerateDataKeyWithoutPlaintext(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GenerateDataKeyWithoutPlaintext", in, in.KeyId, func(r *authz.Request) { r.EncryptionContext = in.EncryptionContext }); err != nil {
+	if err := g.onKey(ctx, "GenerateDataKeyWithoutPlaintext", in, in.KeyId, &authz.Request{EncryptionContext: in.EncryptionContext}); err != nil {
 		return nil, err
 	}
 	return g.next.GenerateDataKeyWithoutPlaintext(ctx, in, optFns...)
@@ -215,7 +215,7 @@ func (g *Gate) GenerateMac(ctx context.Context, in *kms.GenerateMacInput, optFns
 	if in == nil {
 		return g.next.GenerateMac(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "GenerateMac", in, in.KeyId, func(r *authz.Request) { r.MacAlgorithm = string(in.MacAlgorithm) }); err != nil {
+	if err := g.onKey(ctx, "GenerateMac", in, in.KeyId, &authz.Request{MacAlgorithm: string(in.MacAlgorithm)}); err != nil {
 		return nil, err
 	}
 	return g.next.GenerateMac(ctx, in, optFns...)
@@ -386,8 +386,8 @@ func (g *Gate) Sign(ctx context.Context, in *kms.SignInput, optFns ...func(*kms.
 	if in == nil {
 		return g.next.Sign(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "Sign", in, in.KeyId, func(r *authz.Request) {
-		r.SigningAlgorithm, r.MessageType = string(in.SigningAlgorithm), string(in.MessageType)
+	if err := g.onKey(ctx, "Sign", in, in.KeyId, &authz.Request{
+		SigningAlgorithm: string(in.SigningAlgorithm), MessageType: string(in.MessageType),
 	}); err != nil {
 		return nil, err
 	}
@@ -398,7 +398,7 @@ func (g *Gate) TagResource(ctx context.Context, in *kms.TagResourceInput, optFns
 	if in == nil {
 		return g.next.TagResource(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "TagResource", in, in.KeyId, func(r *authz.Request) { r.Tags = tagMap(in.Tags) }); err != nil {
+	if err := g.onKey(ctx, "TagResource", in, in.KeyId, &authz.Request{Tags: tagMap(in.Tags)}); err != nil {
 		return nil, err
 	}
 	return g.next.TagResource(ctx, in, optFns...)
@@ -408,7 +408,7 @@ func (g *Gate) UntagResource(ctx context.Context, in *kms.UntagResourceInput, op
 	if in == nil {
 		return g.next.UntagResource(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "UntagResource", in, in.KeyId, func(r *authz.Request) { r.TagKeys = in.TagKeys }); err != nil {
+	if err := g.onKey(ctx, "UntagResource", in, in.KeyId, &authz.Request{TagKeys: in.TagKeys}); err != nil {
 		return nil, err
 	}
 	return g.next.UntagResource(ctx, in, optFns...)
@@ -435,8 +435,8 @@ func (g *Gate) Verify(ctx context.Context, in *kms.VerifyInput, optFns ...func(*
 	if in == nil {
 		return g.next.Verify(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "Verify", in, in.KeyId, func(r *authz.Request) {
-		r.SigningAlgorithm, r.MessageType = string(in.SigningAlgorithm), string(in.MessageType)
+	if err := g.onKey(ctx, "Verify", in, in.KeyId, &authz.Request{
+		SigningAlgorithm: string(in.SigningAlgorithm), MessageType: string(in.MessageType),
 	}); err != nil {
 		return nil, err
 	}
@@ -447,7 +447,7 @@ func (g *Gate) VerifyMac(ctx context.Context, in *kms.VerifyMacInput, optFns ...
 	if in == nil {
 		return g.next.VerifyMac(ctx, in, optFns...)
 	}
-	if err := g.onKey(ctx, "VerifyMac", in, in.KeyId, func(r *authz.Request) { r.MacAlgorithm = string(in.MacAlgorithm) }); err != nil {
+	if err := g.onKey(ctx, "VerifyMac", in, in.KeyId, &authz.Request{MacAlgorithm: string(in.MacAlgorithm)}); err != nil {
 		return nil, err
 	}
 	return g.next.VerifyMac(ctx, in, optFns...)

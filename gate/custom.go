@@ -30,7 +30,10 @@ func tagMap(tags []types.Tag) map[string]string {
 	return m
 }
 
-func fillCreateGrant(r *authz.Request, in *kms.CreateGrantInput) {
+// createGrantFields are the members of a CreateGrant request its decision
+// reads.
+func createGrantFields(in *kms.CreateGrantInput) *authz.Request {
+	r := &authz.Request{}
 	for _, op := range in.Operations {
 		r.GrantOperations = append(r.GrantOperations, string(op))
 	}
@@ -49,6 +52,7 @@ func fillCreateGrant(r *authz.Request, in *kms.CreateGrantInput) {
 			r.GrantConstraintType = "EncryptionContextSubset"
 		}
 	}
+	return r
 }
 
 func ignoresCiphertext(dryRun *bool, mods []types.DryRunModifierType) bool {
@@ -63,25 +67,24 @@ func (g *Gate) Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func
 	if in == nil || (in.KeyId == nil && (in.CiphertextBlob == nil || ignoresCiphertext(in.DryRun, in.DryRunModifiers))) {
 		return g.next.Decrypt(ctx, in, optFns...)
 	}
-	cl := g.begin(ctx, "Decrypt", in)
-	cl.r.EncryptionContext, cl.r.EncryptionAlgorithm = in.EncryptionContext, string(in.EncryptionAlgorithm)
+	cl := g.begin(ctx, "Decrypt", in, &authz.Request{EncryptionContext: in.EncryptionContext, EncryptionAlgorithm: string(in.EncryptionAlgorithm)})
 	if in.KeyId != nil {
-		k, err := g.key(ctx, cl, *in.KeyId)
+		k, err := g.key(ctx, &cl, *in.KeyId)
 		if err != nil {
 			return nil, g.refused(ctx, in, err)
 		}
 		cl.r.Key, cl.r.KeyID = k, *in.KeyId
 	} else {
-		k, ok, err := g.ciphertextKey(ctx, cl, in.CiphertextBlob)
+		k, ok, err := g.ciphertextKey(ctx, &cl, in.CiphertextBlob)
 		if err != nil {
 			return nil, g.refused(ctx, in, err)
 		}
 		if !ok {
-			return g.decryptThenJudge(ctx, cl, in, optFns)
+			return g.decryptThenJudge(ctx, &cl, in, optFns)
 		}
 		cl.r.Key = k
 	}
-	if err := g.decide(ctx, cl); err != nil {
+	if err := g.decide(ctx, &cl); err != nil {
 		return nil, err
 	}
 	return g.next.Decrypt(ctx, in, optFns...)
@@ -110,25 +113,26 @@ func (g *Gate) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, optFns ...
 	if in == nil || in.DestinationKeyId == nil || (in.SourceKeyId == nil && (in.CiphertextBlob == nil || ignoresCiphertext(in.DryRun, in.DryRunModifiers))) {
 		return g.next.ReEncrypt(ctx, in, optFns...)
 	}
-	cl := g.begin(ctx, "ReEncrypt", in)
+	cl := g.begin(ctx, "ReEncrypt", in, &authz.Request{
+		EncryptionContext: in.SourceEncryptionContext, DestinationEncryptionContext: in.DestinationEncryptionContext,
+		EncryptionAlgorithm: string(in.SourceEncryptionAlgorithm), DestinationEncryptionAlgorithm: string(in.DestinationEncryptionAlgorithm),
+	})
 	r := &cl.r
-	r.EncryptionContext, r.DestinationEncryptionContext = in.SourceEncryptionContext, in.DestinationEncryptionContext
-	r.EncryptionAlgorithm, r.DestinationEncryptionAlgorithm = string(in.SourceEncryptionAlgorithm), string(in.DestinationEncryptionAlgorithm)
 	afterCall := false
 	if in.SourceKeyId != nil {
-		k, err := g.key(ctx, cl, *in.SourceKeyId)
+		k, err := g.key(ctx, &cl, *in.SourceKeyId)
 		if err != nil {
 			return nil, g.refused(ctx, in, err)
 		}
 		r.Key, r.KeyID = k, *in.SourceKeyId
 	} else {
-		k, ok, err := g.ciphertextKey(ctx, cl, in.CiphertextBlob)
+		k, ok, err := g.ciphertextKey(ctx, &cl, in.CiphertextBlob)
 		if err != nil {
 			return nil, g.refused(ctx, in, err)
 		}
 		r.Key, afterCall = k, !ok
 	}
-	dest, err := g.key(ctx, cl, *in.DestinationKeyId)
+	dest, err := g.key(ctx, &cl, *in.DestinationKeyId)
 	if err != nil {
 		return nil, g.refused(ctx, in, err)
 	}
@@ -138,15 +142,15 @@ func (g *Gate) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, optFns ...
 		if err != nil {
 			return nil, err
 		}
-		if r.Key, err = g.key(ctx, cl, aws.ToString(out.SourceKeyId)); err != nil {
+		if r.Key, err = g.key(ctx, &cl, aws.ToString(out.SourceKeyId)); err != nil {
 			return nil, err
 		}
-		if err := g.decide(ctx, cl); err != nil {
+		if err := g.decide(ctx, &cl); err != nil {
 			return nil, err
 		}
 		return out, nil
 	}
-	if err := g.decide(ctx, cl); err != nil {
+	if err := g.decide(ctx, &cl); err != nil {
 		return nil, err
 	}
 	return g.next.ReEncrypt(ctx, in, optFns...)
@@ -155,18 +159,16 @@ func (g *Gate) ReEncrypt(ctx context.Context, in *kms.ReEncryptInput, optFns ...
 // CreateKey is decided by identity policies alone; with Tags it needs
 // kms:TagResource too.
 func (g *Gate) CreateKey(ctx context.Context, in *kms.CreateKeyInput, optFns ...func(*kms.Options)) (*kms.CreateKeyOutput, error) {
-	fill := func(r *authz.Request) {
-		if in == nil {
-			return
+	var fields authz.Request
+	if in != nil {
+		fields.Tags = tagMap(in.Tags)
+		fields.KeySpec = string(in.KeySpec)
+		if fields.KeySpec == "" {
+			fields.KeySpec = string(in.CustomerMasterKeySpec)
 		}
-		r.Tags = tagMap(in.Tags)
-		r.KeySpec = string(in.KeySpec)
-		if r.KeySpec == "" {
-			r.KeySpec = string(in.CustomerMasterKeySpec)
-		}
-		r.KeyUsage, r.Origin = string(in.KeyUsage), string(in.Origin)
+		fields.KeyUsage, fields.Origin = string(in.KeyUsage), string(in.Origin)
 	}
-	if err := g.noKey(ctx, "CreateKey", in, fill); err != nil {
+	if err := g.noKey(ctx, "CreateKey", in, &fields); err != nil {
 		return nil, err
 	}
 	return g.next.CreateKey(ctx, in, optFns...)
@@ -180,9 +182,8 @@ func (g *Gate) aliasCall(ctx context.Context, op string, in any, name *string) (
 	if name == nil || !strings.HasPrefix(*name, "alias/") || strings.HasPrefix(*name, awsfacts.ManagedAliasPrefix) {
 		return nil, false
 	}
-	cl := g.begin(ctx, op, in)
-	cl.r.AliasName = *name
-	return cl, true
+	cl := g.begin(ctx, op, in, &authz.Request{AliasName: *name})
+	return &cl, true
 }
 
 // CreateAlias needs kms:CreateAlias on the alias and on the target key.
@@ -246,12 +247,11 @@ func (g *Gate) DeleteAlias(ctx context.Context, in *kms.DeleteAliasInput, optFns
 
 // ListRetirableGrants is decided by identity policies alone (resource *).
 func (g *Gate) ListRetirableGrants(ctx context.Context, in *kms.ListRetirableGrantsInput, optFns ...func(*kms.Options)) (*kms.ListRetirableGrantsOutput, error) {
-	fill := func(r *authz.Request) {
-		if in != nil {
-			r.RetiringPrincipal = aws.ToString(in.RetiringPrincipal)
-		}
+	var fields authz.Request
+	if in != nil {
+		fields.RetiringPrincipal = aws.ToString(in.RetiringPrincipal)
 	}
-	if err := g.noKey(ctx, "ListRetirableGrants", in, fill); err != nil {
+	if err := g.noKey(ctx, "ListRetirableGrants", in, &fields); err != nil {
 		return nil, err
 	}
 	return g.next.ListRetirableGrants(ctx, in, optFns...)
@@ -267,7 +267,7 @@ func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns
 	if in == nil {
 		return g.next.RetireGrant(ctx, in, optFns...)
 	}
-	cl := g.begin(ctx, "RetireGrant", in)
+	cl := g.begin(ctx, "RetireGrant", in, nil)
 	keyRef, grantID := aws.ToString(in.KeyId), aws.ToString(in.GrantId)
 	if in.KeyId == nil {
 		tr, ok := g.facts.(grantTokenReader)
@@ -278,7 +278,7 @@ func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns
 			return g.next.RetireGrant(ctx, in, optFns...)
 		}
 	}
-	k, err := g.key(ctx, cl, keyRef)
+	k, err := g.key(ctx, &cl, keyRef)
 	if err != nil {
 		if in.KeyId == nil && isNotFound(err) {
 			return g.next.RetireGrant(ctx, in, optFns...) // the token's key is gone: the backend answers for the token
@@ -286,7 +286,7 @@ func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns
 		return nil, g.refused(ctx, in, err)
 	}
 	cl.r.Key, cl.r.KeyID = k, aws.ToString(in.KeyId)
-	d, err := g.evaluate(ctx, cl)
+	d, err := g.evaluate(ctx, &cl)
 	if err != nil {
 		return nil, err
 	}
@@ -296,13 +296,13 @@ func (g *Gate) RetireGrant(ctx context.Context, in *kms.RetireGrantInput, optFns
 			if gr.ID == grantID && gr.RetirableBy(cl.r.Principal) {
 				d = retiringAllow(d, gr)
 				if g.guard != nil {
-					d = g.guardDecision(cl) // --alias-prefix still applies
+					d = g.guardDecision(&cl) // --alias-prefix still applies
 				}
 				break
 			}
 		}
 	}
-	if err := g.conclude(ctx, cl, d); err != nil {
+	if err := g.conclude(ctx, &cl, d); err != nil {
 		return nil, err
 	}
 	return g.next.RetireGrant(ctx, in, optFns...)
@@ -339,16 +339,14 @@ func (g *Gate) ReplicateKey(ctx context.Context, in *kms.ReplicateKeyInput, optF
 	if in == nil || in.KeyId == nil {
 		return g.next.ReplicateKey(ctx, in, optFns...)
 	}
-	var primary *authz.Key
-	if err := g.onKey(ctx, "ReplicateKey", in, in.KeyId, func(r *authz.Request) { primary = r.Key }); err != nil {
+	primary, err := g.judgeOnKey(ctx, "ReplicateKey", in, in.KeyId, nil)
+	if err != nil {
 		return nil, err
 	}
 	if replica := aws.ToString(in.ReplicaRegion); replica != "" && primary != nil {
-		cl := g.begin(ctx, "CreateKey", in)
+		cl := g.begin(ctx, "CreateKey", in, &authz.Request{KeySpec: primary.KeySpec, KeyUsage: primary.KeyUsage, Origin: primary.Origin, Tags: tagMap(in.Tags)})
 		cl.region, cl.r.Region = replica, replica
-		cl.r.KeySpec, cl.r.KeyUsage, cl.r.Origin = primary.KeySpec, primary.KeyUsage, primary.Origin
-		cl.r.Tags = tagMap(in.Tags)
-		if err := g.decide(ctx, cl); err != nil {
+		if err := g.decide(ctx, &cl); err != nil {
 			return nil, err
 		}
 	}
@@ -363,8 +361,8 @@ func (g *Gate) UpdatePrimaryRegion(ctx context.Context, in *kms.UpdatePrimaryReg
 	if in == nil || in.KeyId == nil {
 		return g.next.UpdatePrimaryRegion(ctx, in, optFns...)
 	}
-	var primary *authz.Key
-	if err := g.onKey(ctx, "UpdatePrimaryRegion", in, in.KeyId, func(r *authz.Request) { primary = r.Key }); err != nil {
+	primary, err := g.judgeOnKey(ctx, "UpdatePrimaryRegion", in, in.KeyId, nil)
+	if err != nil {
 		return nil, err
 	}
 	region := aws.ToString(in.PrimaryRegion)
@@ -372,10 +370,10 @@ func (g *Gate) UpdatePrimaryRegion(ctx context.Context, in *kms.UpdatePrimaryReg
 	if region == "" || !ok || region == a.Region {
 		return g.next.UpdatePrimaryRegion(ctx, in, optFns...)
 	}
-	cl := g.begin(ctx, "UpdatePrimaryRegion", in)
+	cl := g.begin(ctx, "UpdatePrimaryRegion", in, nil)
 	cl.region, cl.r.Region = region, region
 	replicaARN := "arn:" + a.Partition + ":kms:" + region + ":" + a.Account + ":" + a.Resource
-	k, err := g.key(ctx, cl, replicaARN)
+	k, err := g.key(ctx, &cl, replicaARN)
 	if isNotFound(err) {
 		return g.next.UpdatePrimaryRegion(ctx, in, optFns...)
 	}
@@ -383,7 +381,7 @@ func (g *Gate) UpdatePrimaryRegion(ctx context.Context, in *kms.UpdatePrimaryReg
 		return nil, err
 	}
 	cl.r.Key = k
-	if err := g.decide(ctx, cl); err != nil {
+	if err := g.decide(ctx, &cl); err != nil {
 		return nil, err
 	}
 	return g.next.UpdatePrimaryRegion(ctx, in, optFns...)

@@ -148,29 +148,28 @@ type call struct {
 }
 
 // begin starts judging op (request in, a *kms.XInput) for the caller in
-// ctx.
-func (g *Gate) begin(ctx context.Context, op string, in any) *call {
+// ctx. fields holds the members of the request op's decision reads (nil:
+// none); begin adds the operation and the caller. The call is a value:
+// kept on its caller's stack, judging allocates no call.
+func (g *Gate) begin(ctx context.Context, op string, in any, fields *authz.Request) call {
 	c, _ := kmsgate.CallerFrom(ctx)
-	cl := &call{account: c.Account, region: c.Region, requestID: c.RequestID, in: in}
+	cl := call{account: c.Account, region: c.Region, requestID: c.RequestID, in: in}
 	if cl.account == "" {
 		cl.account = g.account
 	}
 	if cl.region == "" {
 		cl.region = g.region
 	}
-	p := g.ps.Lookup(c.PrincipalARN, cl.account)
-	cl.r = authz.Request{
-		Operation:        op,
-		Principal:        p.ARN,
-		Region:           cl.region,
-		IdentityPolicies: p.Policies,
-		SourceIP:         c.SourceIP,
-		SecureTransport:  c.SecureTransport,
-		Now:              g.now(),
-		Extra:            p.extra,
-		ExtraNames:       p.extraNames,
-		Terse:            true, // no reason of an allow is logged or answered
+	if fields != nil {
+		cl.r = *fields
 	}
+	p := g.ps.Lookup(c.PrincipalARN, cl.account)
+	r := &cl.r
+	r.Operation, r.Principal, r.Region = op, p.ARN, cl.region
+	r.IdentityPolicies, r.Extra, r.ExtraNames = p.Policies, p.extra, p.extraNames
+	r.SourceIP, r.SecureTransport = c.SourceIP, c.SecureTransport
+	r.Now = g.now()
+	r.Terse = true // no reason of an allow is logged or answered
 	return cl
 }
 
@@ -314,32 +313,35 @@ func (g *Gate) note(cl *call, d authz.Decision, enforced bool) {
 	}
 }
 
-// onKey judges an operation on the key keyID names. A nil keyID is left to
-// the wrapped backend, which answers the ValidationException AWS gives
-// before any authorization.
-func (g *Gate) onKey(ctx context.Context, op string, in any, keyID *string, fill func(*authz.Request)) error {
-	if keyID == nil {
-		return nil
-	}
-	cl := g.begin(ctx, op, in)
-	k, err := g.key(ctx, cl, *keyID)
-	if err != nil {
-		return g.refused(ctx, in, err)
-	}
-	cl.r.Key, cl.r.KeyID = k, *keyID
-	if fill != nil {
-		fill(&cl.r)
-	}
-	return g.decide(ctx, cl)
+// onKey judges an operation on the key keyID names; fields holds the
+// members of the request its decision reads (nil: none). A nil keyID is
+// left to the wrapped backend, which answers the ValidationException AWS
+// gives before any authorization.
+func (g *Gate) onKey(ctx context.Context, op string, in any, keyID *string, fields *authz.Request) error {
+	_, err := g.judgeOnKey(ctx, op, in, keyID, fields)
+	return err
 }
 
-// noKey judges an operation identity policies alone decide.
-func (g *Gate) noKey(ctx context.Context, op string, in any, fill func(*authz.Request)) error {
-	cl := g.begin(ctx, op, in)
-	if fill != nil {
-		fill(&cl.r)
+// judgeOnKey is onKey, answering the facts of the key judged on too (nil
+// when keyID is nil or names no key).
+func (g *Gate) judgeOnKey(ctx context.Context, op string, in any, keyID *string, fields *authz.Request) (*authz.Key, error) {
+	if keyID == nil {
+		return nil, nil
 	}
-	return g.decide(ctx, cl)
+	cl := g.begin(ctx, op, in, fields)
+	k, err := g.key(ctx, &cl, *keyID)
+	if err != nil {
+		return nil, g.refused(ctx, in, err)
+	}
+	cl.r.Key, cl.r.KeyID = k, *keyID
+	return k, g.decide(ctx, &cl)
+}
+
+// noKey judges an operation identity policies alone decide; fields as
+// onKey's.
+func (g *Gate) noKey(ctx context.Context, op string, in any, fields *authz.Request) error {
+	cl := g.begin(ctx, op, in, fields)
+	return g.decide(ctx, &cl)
 }
 
 // ciphertextKey is the key a Decrypt or ReEncrypt without a key id is

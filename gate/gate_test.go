@@ -51,7 +51,7 @@ func TestAuthzOperationsAreTheBackendMethods(t *testing.T) {
 	}
 }
 
-func newEmulator(t *testing.T) *emulator.Service {
+func newEmulator(t testing.TB) *emulator.Service {
 	t.Helper()
 	db, err := storage.Open(filepath.Join(t.TempDir(), "kmsgate.db"), storage.Options{RootKey: bytes.Repeat([]byte{7}, 32)})
 	if err != nil {

@@ -48,6 +48,9 @@ type readAt struct {
 }
 
 func readAtOf(tx *storage.Tx) readAt {
+	if tx == nil { // a txn with no store (withKey's): nothing read, nothing cached
+		return readAt{}
+	}
 	snap, ro := tx.Snapshot()
 	return readAt{snap: snap, ro: ro}
 }

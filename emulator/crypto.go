@@ -193,11 +193,7 @@ func (s *Service) Encrypt(ctx context.Context, in *kms.EncryptInput, _ ...func(*
 		return nil, err
 	}
 	var out *kms.EncryptOutput
-	err := s.view(ctx, func(t *txn) error {
-		u, err := t.resolveUse("keyId", in.KeyId)
-		if err != nil {
-			return err
-		}
+	err := s.withKey(ctx, "keyId", in.KeyId, func(t *txn, u *keyUse) error {
 		if err := usable(t.sc, u.k); err != nil {
 			return err
 		}
@@ -207,13 +203,13 @@ func (s *Service) Encrypt(ctx context.Context, in *kms.EncryptInput, _ ...func(*
 		if isDryRun(in.DryRun) {
 			return dryRunError()
 		}
-		blob, _, err := t.encryptFor(&u, in.EncryptionAlgorithm, in.Plaintext, in.EncryptionContext)
+		blob, _, err := t.encryptFor(u, in.EncryptionAlgorithm, in.Plaintext, in.EncryptionContext)
 		if err != nil {
 			return err
 		}
 		out = &kms.EncryptOutput{
 			CiphertextBlob:      blob,
-			KeyId:               aws.String(t.arnOf(&u)),
+			KeyId:               aws.String(t.arnOf(u)),
 			EncryptionAlgorithm: algOrDefault(in.EncryptionAlgorithm),
 		}
 		return nil
@@ -382,11 +378,7 @@ func dataKeySize(spec types.DataKeySpec, n *int32) (int, error) {
 func (s *Service) generateDataKey(ctx context.Context, op string, keyID *string, size int, ec map[string]string, dryRun *bool) ([]byte, []byte, string, string, error) {
 	var blob, pt []byte
 	var arn, mid string
-	err := s.view(ctx, func(t *txn) error {
-		u, err := t.resolveUse("keyId", keyID)
-		if err != nil {
-			return err
-		}
+	err := s.withKey(ctx, "keyId", keyID, func(t *txn, u *keyUse) error {
 		if err := usable(t.sc, u.k); err != nil {
 			return err
 		}
@@ -403,10 +395,11 @@ func (s *Service) generateDataKey(ctx context.Context, op string, keyID *string,
 			return err
 		}
 		pt = buf[:size:size]
-		if blob, mid, err = t.seal(buf[size+nonceLen:], &u, pt, buf[size:], ec); err != nil {
+		var err error
+		if blob, mid, err = t.seal(buf[size+nonceLen:], u, pt, buf[size:], ec); err != nil {
 			return err
 		}
-		arn = t.arnOf(&u)
+		arn = t.arnOf(u)
 		return nil
 	})
 	if err != nil {

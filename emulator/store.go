@@ -143,6 +143,11 @@ type txn struct {
 	principal string
 	// dueNowKey caches dueNow.
 	dueNowKey string
+	// writes is 1 + the store's write count read before this read-only
+	// transaction began (storage.DB.WriteCount; 0 for none: etcd, a write
+	// under way, a writable transaction): what it reads stays current
+	// while the count stays the same.
+	writes uint64
 }
 
 // errMaintain stops a read-only transaction that met a key needing a write
@@ -156,8 +161,12 @@ func (s *Service) view(ctx context.Context, fn func(*txn) error) error {
 	for attempt := 0; ; attempt++ {
 		var retry *string
 		var fix func(*txn) error
+		var writes uint64
+		if n, counted := s.db.WriteCount(); counted {
+			writes = n + 1
+		}
 		err := s.db.View(func(tx *storage.Tx) error {
-			t := &txn{s: s, tx: tx, sc: sc, now: s.now(), principal: principal}
+			t := &txn{s: s, tx: tx, sc: sc, now: s.now(), principal: principal, writes: writes}
 			err := fn(t)
 			retry, fix = t.retry, t.fix
 			return err

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"crypto/cipher"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -11,16 +12,18 @@ const useCacheSize = 4096
 
 // useCache remembers what Encrypt, Decrypt and GenerateDataKey* resolved a
 // key identifier to, as the request gave it (key id, key ARN, alias name or
-// alias ARN, in one scope), in one read-only snapshot (storage.Tx.Snapshot):
-// the symmetric key, its ARN, and the id and cipher of its current
-// material. In that snapshot the identifier names the same key with the
-// same record and material (every write makes a new snapshot), so a request
-// that finds its identifier skips the alias and key reads, the record copy,
-// the cipher lookup and the ARN's building; what time alone changes (a
-// deletion date passed, a rotation due: maintenanceDue) is judged on every
-// hit, and every check of the operation is made as on a miss. An entry of
-// an older snapshot is never used: the next miss replaces it. Least
-// recently used out first; safe for concurrent use.
+// alias ARN, in one scope), in one read-only snapshot (storage.Tx.Snapshot)
+// and, on bbolt, at one write count (storage.DB.WriteCount): the symmetric
+// key, its ARN, and the id and cipher of its current material. In that
+// snapshot, or while the store's write count is the same, the identifier
+// names the same key with the same record and material (every write makes
+// a new snapshot and count), so a request that finds its identifier skips
+// the alias and key reads, the record copy, the cipher lookup and the
+// ARN's building, and on bbolt the read transaction itself (withKey); what
+// time alone changes (a deletion date passed, a rotation due:
+// maintenanceDue) is judged on every hit, and every check of the operation
+// is made as on a miss. An entry of an older state is never used: the next
+// miss replaces it. Least recently used out first; safe for concurrent use.
 type useCache struct {
 	entries *lru.Cache[useID, useEntry]
 }
@@ -33,8 +36,9 @@ type useID struct {
 }
 
 type useEntry struct {
-	snap uint64 // the snapshot it was resolved in
-	use  keyUse
+	snap   uint64 // the snapshot it was resolved in
+	writes uint64 // txn.writes of its transaction
+	use    keyUse
 }
 
 func newUseCache() (useCache, error) {
@@ -45,7 +49,7 @@ func newUseCache() (useCache, error) {
 // keyUse is a symmetric key resolved for a cryptographic operation. From
 // the cache, k is the cache's own record, shared by every request: it is
 // only read, never changed. arn, mid and aead are empty until the current
-// material's cipher is read (currentCipher).
+// material's cipher is read (currentCipher); a cached keyUse has them all.
 type keyUse struct {
 	k    *keyRecord
 	arn  string
@@ -117,7 +121,7 @@ func (t *txn) keepUse(u keyUse) {
 		return
 	}
 	u.cached = true
-	t.s.uses.entries.Add(useID{t.sc.account, t.sc.region, u.from, u.fromBlob}, useEntry{snap: at.snap, use: u})
+	t.s.uses.entries.Add(useID{t.sc.account, t.sc.region, u.from, u.fromBlob}, useEntry{snap: at.snap, writes: t.writes, use: u})
 }
 
 // arnOf is the ARN of u's key.
@@ -126,4 +130,29 @@ func (t *txn) arnOf(u *keyUse) string {
 		return u.arn
 	}
 	return t.sc.keyARN(u.k.KeyID)
+}
+
+// withKey runs fn with the key the identifier in names (field: its
+// member), resolved as resolveUse resolves it: on bbolt with no
+// transaction at all when the use cache answers for the store's write
+// count (fn is then given a txn with no store: the cached keyUse is
+// complete, so fn's checks and sealing read nothing), else in a read-only
+// transaction (view).
+func (s *Service) withKey(ctx context.Context, field string, in *string, fn func(*txn, *keyUse) error) error {
+	if in != nil {
+		if n, counted := s.db.WriteCount(); counted {
+			sc, now := s.scopeOf(ctx), s.now()
+			e, ok := s.uses.entries.Get(useID{sc.account, sc.region, *in, false})
+			if ok && e.writes == n+1 && !e.use.k.maintenanceDue(now) {
+				return fn(&txn{s: s, sc: sc, now: now, principal: principalOf(ctx)}, &e.use)
+			}
+		}
+	}
+	return s.view(ctx, func(t *txn) error {
+		u, err := t.resolveUse(field, in)
+		if err != nil {
+			return err
+		}
+		return fn(t, &u)
+	})
 }

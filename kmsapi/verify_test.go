@@ -8,6 +8,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,4 +104,67 @@ func checkParseAmzDate(t *testing.T, s string) {
 	if (gotErr != nil) != (wantErr != nil) || !got.Equal(want) || got.Location() != want.Location() {
 		t.Errorf("parseAmzDate(%q): got %v, %v; want %v, %v (time.Parse)", s, got, gotErr, want, wantErr)
 	}
+}
+
+// The verifier's pooled signing requests never carry one check into
+// another: concurrent checks of different requests (signing different
+// headers) each get their own answer, and a signature checked against
+// another body fails.
+func TestConcurrentVerifiesDoNotMix(t *testing.T) {
+	now := time.Now()
+	v := &verifier{now: func() time.Time { return now }}
+	key := AccessKey{Secret: hotSecret}
+	type signedReq struct {
+		r    *http.Request
+		cred credential
+		body []byte
+	}
+	reqs := make([]signedReq, 8)
+	for i := range reqs {
+		body := []byte(`{"KeyId":"alias/k` + strconv.Itoa(i) + `","KeySpec":"AES_256"}`)
+		signed, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:4599/", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed.Header.Set("Content-Type", contentTypeJSON11)
+		signed.Header.Set("X-Amz-Target", "TrentService.GenerateDataKey")
+		names := []string{"Content-Type", "X-Amz-Target", "X-Amz-Date", "Authorization"}
+		if i%2 == 1 { // half of them sign one more header
+			signed.Header.Set("Amz-Sdk-Request", "attempt=1; max=3")
+			names = append(names, "Amz-Sdk-Request")
+		}
+		sum := sha256.Sum256(body)
+		if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: hotKeyID, SecretAccessKey: hotSecret}, signed,
+			hex.EncodeToString(sum[:]), "kms", "us-east-1", now); err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		r.Host = signed.Host
+		for _, name := range names {
+			r.Header[name] = signed.Header[name]
+		}
+		cred, err := parseAuthorization(r.Header.Get("Authorization"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs[i] = signedReq{r, cred, body}
+	}
+	var wg sync.WaitGroup
+	for i := range reqs {
+		wg.Go(func() {
+			own, other := reqs[i], reqs[(i+1)%len(reqs)]
+			for range 50 {
+				if err := v.verify(own.r, own.cred, key, own.body); err != nil {
+					t.Errorf("request %d: got %v, want a valid signature", i, err)
+					return
+				}
+				var ae smithy.APIError
+				if err := v.verify(own.r, own.cred, key, other.body); !errors.As(err, &ae) || ae.ErrorCode() != "InvalidSignatureException" {
+					t.Errorf("request %d with another body: got %v, want InvalidSignatureException", i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

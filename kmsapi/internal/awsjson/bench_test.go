@@ -19,13 +19,15 @@ func benchBodies(b *testing.B) (encReq []byte, encOut *kms.EncryptOutput, decReq
 	b.Helper()
 	pt := bytes.Repeat([]byte{0x42}, 256)
 	ctx := map[string]string{"tenant": "acme", "purpose": "field-encryption"}
-	encReq, err := json.Marshal(kms.EncryptInput{KeyId: aws.String("alias/jumpwire/app"), Plaintext: pt, EncryptionContext: ctx})
+	// Maps, not the SDK structs: encoding/json would write their empty enum
+	// members as "", which AWS (and Decode) refuse.
+	encReq, err := json.Marshal(map[string]any{"KeyId": "alias/jumpwire/app", "Plaintext": pt, "EncryptionContext": ctx})
 	if err != nil {
 		b.Fatal(err)
 	}
 	blob := bytes.Repeat([]byte{0x17}, 256+120)
 	encOut = &kms.EncryptOutput{CiphertextBlob: blob, KeyId: aws.String(benchARN), EncryptionAlgorithm: types.EncryptionAlgorithmSpecSymmetricDefault}
-	decReq, err = json.Marshal(kms.DecryptInput{CiphertextBlob: blob, EncryptionContext: ctx})
+	decReq, err = json.Marshal(map[string]any{"CiphertextBlob": blob, "EncryptionContext": ctx})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -136,12 +136,25 @@ func BenchmarkKeyFacts(b *testing.B) {
 	ctx := context.Background()
 	id := e.createKey(&kms.CreateKeyInput{})
 	e.alias("alias/bench", id)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := e.svc.KeyFacts(ctx, testAccount, testRegion, "alias/bench"); err != nil {
-			b.Fatal(err)
+	b.Run("one caller", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := e.svc.KeyFacts(ctx, testAccount, testRegion, "alias/bench"); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
+	b.Run("callers in parallel", func(b *testing.B) { // as a server's requests are
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := e.svc.KeyFacts(ctx, testAccount, testRegion, "alias/bench"); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 }
 
 // BenchmarkCiphertextKey is the gate's look-up of the key inside a
@@ -159,6 +172,74 @@ func BenchmarkCiphertextKey(b *testing.B) {
 		}
 		if _, err := e.svc.KeyFacts(ctx, testAccount, testRegion, arn); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestFactsFollowEveryWrite: the facts of a KeyId looked up again and
+// again (served without a transaction, and from the cache's lock-free
+// map of the newest state) change with the next write to the key, its
+// aliases or its policy, and with a write to another key they are still
+// right.
+func TestFactsFollowEveryWrite(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	id := e.createKey(&kms.CreateKeyInput{})
+	other := e.createKey(&kms.CreateKeyInput{})
+	e.alias("alias/a", id)
+	look := func() string {
+		t.Helper()
+		for range 3 {
+			if _, err := e.svc.KeyFacts(ctx, testAccount, testRegion, other); err != nil {
+				t.Fatal(err)
+			}
+		}
+		k, err := e.svc.KeyFacts(ctx, testAccount, testRegion, "alias/a")
+		if err != nil {
+			return err.Error()
+		}
+		policy := "default"
+		if k.Policy != nil {
+			policy = k.Policy.Statements[0].Sid
+		}
+		return fmt.Sprintf("%s %v %v %s", k.ARN[len(k.ARN)-len(id):], k.Aliases, k.Tags, policy)
+	}
+	steps := []struct {
+		name  string
+		write func() error
+		want  string
+	}{
+		{"no write", func() error { return nil }, id + " [alias/a] map[] default"},
+		{"a tag", func() error {
+			_, err := e.svc.TagResource(e.ctx, &kms.TagResourceInput{KeyId: aws.String(id), Tags: []types.Tag{{TagKey: aws.String("t"), TagValue: aws.String("1")}}})
+			return err
+		}, id + " [alias/a] map[t:1] default"},
+		{"another alias", func() error { e.alias("alias/b", id); return nil }, id + " [alias/a alias/b] map[t:1] default"},
+		{"a write to another key", func() error {
+			_, err := e.svc.DisableKey(e.ctx, &kms.DisableKeyInput{KeyId: aws.String(other)})
+			return err
+		}, id + " [alias/a alias/b] map[t:1] default"},
+		{"a key policy", func() error {
+			_, err := e.svc.PutKeyPolicy(e.ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(id), Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"Only","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}`)})
+			return err
+		}, id + " [alias/a alias/b] map[t:1] Only"},
+		{"the alias moved to another key", func() error {
+			_, err := e.svc.UpdateAlias(e.ctx, &kms.UpdateAliasInput{AliasName: aws.String("alias/a"), TargetKeyId: aws.String(other)})
+			return err
+		}, other + " [alias/a] map[] default"},
+		{"the alias deleted", func() error {
+			_, err := e.svc.DeleteAlias(e.ctx, &kms.DeleteAliasInput{AliasName: aws.String("alias/a")})
+			return err
+		}, "NotFoundException: Alias arn:aws:kms:" + testRegion + ":" + testAccount + ":alias/a is not found."},
+	}
+	for _, s := range steps {
+		if err := s.write(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		for range 2 { // the second look-up is a cache hit
+			if got := look(); got != s.want {
+				t.Fatalf("after %s: got %q, want %q", s.name, got, s.want)
+			}
 		}
 	}
 }

@@ -70,8 +70,7 @@ func (t *txn) seal(buf []byte, u *keyUse, plaintext, nonce []byte, ec map[string
 	if err := t.currentCipher(u); err != nil {
 		return nil, "", err
 	}
-	blob, err := sealBlob(buf, t.sc, u.k.KeyID, u.mid, u.aead, nonce, plaintext, ec)
-	return blob, u.mid, err
+	return sealBlob(buf, t.sc, u.k.KeyID, u.prefix, u.aead, nonce, plaintext, ec), u.mid, nil
 }
 
 // missingMaterialError is a material version that a key record names and

@@ -148,6 +148,9 @@ type txn struct {
 	// under way, a writable transaction): what it reads stays current
 	// while the count stays the same.
 	writes uint64
+	// use is withKey's keyUse from the cache, kept here to share the
+	// txn's allocation.
+	use keyUse
 }
 
 // errMaintain stops a read-only transaction that met a key needing a write

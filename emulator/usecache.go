@@ -49,12 +49,14 @@ func newUseCache() (useCache, error) {
 // keyUse is a symmetric key resolved for a cryptographic operation. From
 // the cache, k is the cache's own record, shared by every request: it is
 // only read, never changed. arn, mid and aead are empty until the current
-// material's cipher is read (currentCipher); a cached keyUse has them all.
+// material's cipher is read (currentCipher); a cached keyUse has them all
+// (and prefix).
 type keyUse struct {
-	k    *keyRecord
-	arn  string
-	mid  string
-	aead cipher.AEAD
+	k      *keyRecord
+	arn    string
+	mid    string
+	aead   cipher.AEAD
+	prefix []byte // the header of its blobs up to the nonce (headerPrefix)
 	// from is the identifier it was resolved from ("" for none; fromBlob:
 	// a blob's key id), cached whether it came from the cache.
 	from     string
@@ -108,7 +110,11 @@ func (t *txn) currentCipher(u *keyUse) error {
 	if !ok {
 		return &missingMaterialError{u.k.KeyID, mid}
 	}
-	u.arn, u.mid, u.aead = t.sc.keyARN(u.k.KeyID), mid, aead
+	prefix, err := headerPrefix(u.k.KeyID, mid)
+	if err != nil {
+		return err
+	}
+	u.arn, u.mid, u.aead, u.prefix = t.sc.keyARN(u.k.KeyID), mid, aead, prefix
 	t.keepUse(*u)
 	return nil
 }
@@ -144,7 +150,8 @@ func (s *Service) withKey(ctx context.Context, field string, in *string, fn func
 			sc, now := s.scopeOf(ctx), s.now()
 			e, ok := s.uses.entries.Get(useID{sc.account, sc.region, *in, false})
 			if ok && e.writes == n+1 && !e.use.k.maintenanceDue(now) {
-				return fn(&txn{s: s, sc: sc, now: now, principal: principalOf(ctx)}, &e.use)
+				t := &txn{s: s, sc: sc, now: now, principal: principalOf(ctx), use: e.use}
+				return fn(t, &t.use)
 			}
 		}
 	}

@@ -35,7 +35,7 @@ func TestHotPathAllocations(t *testing.T) {
 			_, err := s.Encrypt(ctx, &kms.EncryptInput{KeyId: id, Plaintext: make([]byte, 64), EncryptionContext: ec})
 			return err
 		}},
-		{"Decrypt", 10, func() error {
+		{"Decrypt", 6, func() error {
 			_, err := s.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: ec})
 			return err
 		}},

@@ -31,6 +31,25 @@ type Key struct {
 	// Policy is the key policy; nil means the default key policy of the
 	// key's account.
 	Policy *iampolicy.Policy
+
+	// aliasSet is Aliases as kms:ResourceAliases' value, made by Prepare.
+	aliasSet iampolicy.Value
+}
+
+// Prepare makes once what every decision on k would otherwise build
+// (kms:ResourceAliases' value), for a Key many decisions share, as a facts
+// cache's are. k must not change afterwards. A Key not prepared is
+// decided the same.
+func (k *Key) Prepare() {
+	k.aliasSet = iampolicy.StringSet(k.Aliases...)
+}
+
+// resourceAliases is kms:ResourceAliases' value for k.
+func (k *Key) resourceAliases() iampolicy.Value {
+	if k.aliasSet.IsSet() {
+		return k.aliasSet
+	}
+	return iampolicy.StringSet(k.Aliases...)
 }
 
 // Grant is one grant on a key, as a plain value.
@@ -599,11 +618,7 @@ func (r *Request) keyCheck(action string, k *Key, keyID string, destination bool
 		}
 	}
 	if aliases {
-		names := k.Aliases
-		if names == nil {
-			names = []string{}
-		}
-		ctx.Set("kms:resourcealiases", iampolicy.StringSet(names...))
+		ctx.Set("kms:resourcealiases", k.resourceAliases())
 	}
 	if tags {
 		for tk, tv := range k.Tags {

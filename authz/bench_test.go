@@ -40,7 +40,8 @@ func BenchmarkDecideSeedPolicy(b *testing.B) {
 // GenerateDataKey decision allocated 33 times when every key was built.
 // Then the matches, refs and the identity policies' context kept on the
 // stack and the actions spelled out once (13 -> 7, Terse 9 -> 3): what is
-// left is the checks, kms:ResourceAliases and the deciding statements.
+// left is the checks, kms:ResourceAliases (none for a prepared key) and the
+// deciding statements.
 func TestDecideAllocations(t *testing.T) {
 	seed := []*iampolicy.Policy{mustParse(t, "seed.json", seedPolicyDoc(t))}
 	key := &Key{ARN: keyARN, Aliases: []string{"alias/jumpwire/org1"}, KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", Origin: "AWS_KMS"}
@@ -56,6 +57,31 @@ func TestDecideAllocations(t *testing.T) {
 	terse.Terse = true
 	if got := testing.AllocsPerRun(200, func() { Decide(terse) }); got > 3 {
 		t.Errorf("Terse: got %v allocations per decision, want at most 3", got)
+	}
+	// A prepared key (as the emulator's facts are) has kms:ResourceAliases
+	// made once: 2.
+	prepared := *key
+	prepared.Prepare()
+	terse.Key = &prepared
+	if got := testing.AllocsPerRun(200, func() { Decide(terse) }); got > 2 {
+		t.Errorf("Terse, prepared key: got %v allocations per decision, want at most 2", got)
+	}
+}
+
+// TestPrepareChangesNoDecision: a prepared key is decided as the same key
+// not prepared, whether its aliases allow or not.
+func TestPrepareChangesNoDecision(t *testing.T) {
+	seed := []*iampolicy.Policy{mustParse(t, "seed.json", seedPolicyDoc(t))}
+	for _, aliases := range [][]string{{"alias/jumpwire/org1"}, {"alias/other"}, nil, {"alias/other", "alias/jumpwire/x"}} {
+		plain := &Key{ARN: keyARN, Aliases: aliases}
+		prepared := &Key{ARN: keyARN, Aliases: aliases}
+		prepared.Prepare()
+		req := Request{Operation: "GenerateDataKey", Principal: userARN, Region: "us-east-1", Key: plain, IdentityPolicies: seed}
+		want := Decide(req)
+		req.Key = prepared
+		if got := Decide(req); got.Decision != want.Decision || got.Message != want.Message || got.Reason != want.Reason {
+			t.Errorf("aliases %v: got %v %q, want %v %q as unprepared", aliases, got.Decision, got.Message, want.Decision, want.Message)
+		}
 	}
 }
 

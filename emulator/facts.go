@@ -198,6 +198,7 @@ func (t *txn) keyFacts(k *keyRecord) (*authz.Key, error) {
 		f.Aliases = append(f.Aliases, ik[len(prefix):])
 		return true, nil
 	})
+	f.Prepare() // the facts are shared by every decision until the next write
 	return f, err
 }
 

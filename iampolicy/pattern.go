@@ -1,6 +1,7 @@
 package iampolicy
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -11,10 +12,13 @@ import (
 type pattern struct {
 	s    string
 	wild []uint8
-	// star is the length of a literal prefix when the pattern is that
-	// prefix followed by one '*' and nothing else (the common "kms:Get*"),
-	// -1 otherwise.
+	// star is the index of the pattern's only wildcard when that is a '*'
+	// (the common "kms:Get*" and "kms:*Alias"), -1 otherwise.
 	star int
+	// segs are the six segments of an ARN pattern of a policy
+	// (arn:partition:service:region:account:resource), cut once when it
+	// is compiled (arnMatch); nil for any other pattern.
+	segs *[6]pattern
 }
 
 func (p pattern) kind(i int) uint8 {
@@ -33,19 +37,34 @@ func (p pattern) slice(i, j int) pattern {
 	return q
 }
 
-// starAt returns n when wild marks exactly one wildcard, a '*' at the end
-// of n literal characters; -1 otherwise.
+// starAt returns the index of the only wildcard wild marks when that is a
+// '*'; -1 otherwise.
 func starAt(wild []uint8) int {
-	n := len(wild) - 1
-	if n < 0 || wild[n] != '*' {
-		return -1
-	}
-	for _, w := range wild[:n] {
-		if w != 0 {
+	at := -1
+	for i, w := range wild {
+		switch {
+		case w == 0:
+		case w != '*' || at >= 0:
 			return -1
+		default:
+			at = i
 		}
 	}
-	return n
+	return at
+}
+
+// equalASCIIFold reports whether a and b are equal, ASCII letters in
+// either case when fold (as match compares literal characters).
+func equalASCIIFold(a, b string, fold bool) bool {
+	if !fold || len(a) != len(b) {
+		return a == b
+	}
+	for i := 0; i < len(a); i++ {
+		if a[i] != b[i] && foldByte(a[i]) != foldByte(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func foldByte(c byte) byte {
@@ -65,7 +84,7 @@ func (p pattern) match(s string, fold bool) bool {
 		}
 		return p.s == s
 	}
-	if p.star >= 0 {
+	if p.star >= 0 && p.star == len(p.s)-1 { // a prefix and '*'
 		if len(s) < p.star {
 			return false
 		}
@@ -73,6 +92,10 @@ func (p pattern) match(s string, fold bool) bool {
 			return strings.EqualFold(p.s[:p.star], s[:p.star])
 		}
 		return p.s[:p.star] == s[:p.star]
+	}
+	if p.star >= 0 { // a prefix, '*' and a suffix: what the loop below finds, without backtracking
+		pre, suf := p.s[:p.star], p.s[p.star+1:]
+		return len(s) >= len(pre)+len(suf) && equalASCIIFold(pre, s[:len(pre)], fold) && equalASCIIFold(suf, s[len(s)-len(suf):], fold)
 	}
 	pi, si := 0, 0
 	starP, starS := -1, 0
@@ -131,6 +154,17 @@ func globPattern(s string) pattern {
 // matching anything, '/' and ':' included, in the resource; otherwise the
 // whole text as one glob.
 func arnMatch(p pattern, arn string) bool {
+	if p.segs != nil {
+		ai := 0
+		for i := range 5 {
+			ae := strings.IndexByte(arn[ai:], ':')
+			if ae < 0 || !p.segs[i].match(arn[ai:ai+ae], false) {
+				return false
+			}
+			ai += ae + 1
+		}
+		return p.segs[5].match(arn[ai:], false)
+	}
 	if !strings.HasPrefix(p.s, "arn:") {
 		return p.match(arn, false)
 	}
@@ -185,6 +219,9 @@ func compileTemplate(raw string, vars, globs bool) template {
 	}
 	if !vars || !strings.Contains(raw, "${") {
 		t.pat = lit(raw)
+		if globs {
+			t.pat.segs = arnSegments(t.pat)
+		}
 		return t
 	}
 	rest := raw
@@ -225,8 +262,36 @@ func compileTemplate(raw string, vars, globs bool) template {
 	if !t.hasVars {
 		t.pat = joinParts(t.parts)
 		t.parts = nil
+		if globs {
+			t.pat.segs = arnSegments(t.pat)
+		}
 	}
 	return t
+}
+
+// arnSegments cuts an ARN pattern (arn: and at least five ':') into the
+// six segments arnMatch matches one by one; nil for another pattern.
+func arnSegments(p pattern) *[6]pattern {
+	if !strings.HasPrefix(p.s, "arn:") {
+		return nil
+	}
+	var segs [6]pattern
+	from := 0
+	for i := range 5 {
+		n := strings.IndexByte(p.s[from:], ':')
+		if n < 0 {
+			return nil
+		}
+		segs[i] = p.slice(from, from+n)
+		from += n + 1
+	}
+	segs[5] = p.slice(from, len(p.s))
+	for i := range segs {
+		if !slices.ContainsFunc(segs[i].wild, func(w uint8) bool { return w != 0 }) {
+			segs[i].wild = nil // literal: compared as a whole
+		}
+	}
+	return &segs
 }
 
 func joinParts(parts []part) pattern {

@@ -60,8 +60,18 @@ type Metrics struct {
 	storeDamaged     prometheus.Gauge
 	checkRunning     prometheus.Gauge
 	checkDuration    prometheus.Gauge
+	// decisionCounters are decisions' counters of the decisions and modes
+	// the gate counts, looked up on first use: WithLabelValues hashes the
+	// labels and looks them up under a lock on every call.
+	decisionCounters [3][3]lazyCounter
 
 	sizeOnce sync.Once
+}
+
+// lazyCounter is a counter looked up once.
+type lazyCounter struct {
+	once sync.Once
+	c    prometheus.Counter
 }
 
 // New makes a registry with every kmsgate series, the build info, and the
@@ -204,9 +214,27 @@ func (m *Metrics) RequestDone() {
 // Allow, ImplicitDeny or ExplicitDeny; mode the policy mode that made it
 // (enforce, dry-run, record).
 func (m *Metrics) PolicyDecision(decision, mode string) {
-	if m != nil {
-		m.decisions.WithLabelValues(decision, mode).Inc()
+	if m == nil {
+		return
 	}
+	d, md := indexOf(decision, "Allow", "ImplicitDeny", "ExplicitDeny"), indexOf(mode, "enforce", "dry-run", "record")
+	if d < 0 || md < 0 {
+		m.decisions.WithLabelValues(decision, mode).Inc()
+		return
+	}
+	lc := &m.decisionCounters[d][md]
+	lc.once.Do(func() { lc.c = m.decisions.WithLabelValues(decision, mode) })
+	lc.c.Inc()
+}
+
+// indexOf is the index of s in names, -1 when absent.
+func indexOf(s string, names ...string) int {
+	for i, n := range names {
+		if s == n {
+			return i
+		}
+	}
+	return -1
 }
 
 // UpstreamCall counts one call to the upstream KMS (proxy mode): operation

@@ -71,6 +71,7 @@ func TestEverySeriesIsScrapedWithWhatWasRecorded(t *testing.T) {
 	m.PolicyDecision("ExplicitDeny", "enforce")
 	m.PolicyDecision("ExplicitDeny", "enforce")
 	m.PolicyDecision("Allow", "dry-run")
+	m.PolicyDecision("Allow", "some-later-mode") // not among the counters looked up once
 	m.UpstreamCall("Decrypt", "", 40*time.Millisecond)
 	m.UpstreamCall("Decrypt", "DependencyTimeoutException", 2*time.Second)
 	m.StoreTx(true, 5*time.Millisecond)
@@ -93,6 +94,7 @@ func TestEverySeriesIsScrapedWithWhatWasRecorded(t *testing.T) {
 		{"kmsgate_requests_in_flight", map[string]string{}, 1, gauge},
 		{"kmsgate_policy_decisions_total", map[string]string{"decision": "ExplicitDeny", "mode": "enforce"}, 2, counter},
 		{"kmsgate_policy_decisions_total", map[string]string{"decision": "Allow", "mode": "dry-run"}, 1, counter},
+		{"kmsgate_policy_decisions_total", map[string]string{"decision": "Allow", "mode": "some-later-mode"}, 1, counter},
 		{"kmsgate_upstream_requests_total", map[string]string{"operation": "Decrypt", "error_code": ""}, 1, counter},
 		{"kmsgate_upstream_requests_total", map[string]string{"operation": "Decrypt", "error_code": "DependencyTimeoutException"}, 1, counter},
 		{"kmsgate_upstream_request_duration_seconds", map[string]string{"operation": "Decrypt"}, 2, histCount},
@@ -157,5 +159,16 @@ func TestTwoRegistriesAreIndependent(t *testing.T) {
 	}
 	if got := counter(series(t, scrape(t, b), "kmsgate_requests_total", map[string]string{"operation": "Sign", "error_code": ""})); got != 0 {
 		t.Errorf("b: got %v Sign requests, want 0", got)
+	}
+}
+
+// BenchmarkPolicyDecision is the gate's count of one decision (once per
+// judged call): 91-200 ns when each looked its counter up with
+// WithLabelValues, 15-42 ns with the counter looked up once.
+func BenchmarkPolicyDecision(b *testing.B) {
+	m := metrics.New(metrics.Options{})
+	b.ReportAllocs()
+	for b.Loop() {
+		m.PolicyDecision("Allow", "enforce")
 	}
 }

@@ -70,11 +70,13 @@ func parseCiphertext(b []byte) (ciphertext, error) {
 	}, nil
 }
 
-// appendHeader appends the header of a new blob to dst.
-func appendHeader(dst []byte, keyID, materialID string, nonce []byte) ([]byte, error) {
-	if len(materialID) != 2*materialIDLen || len(keyID) == 0 || len(keyID) > 255 || len(nonce) != nonceLen {
+// headerPrefix is the header of a blob of keyID's material version
+// materialID up to its nonce: the same for every blob of that version.
+func headerPrefix(keyID, materialID string) ([]byte, error) {
+	if len(materialID) != 2*materialIDLen || len(keyID) == 0 || len(keyID) > 255 {
 		return nil, errHeader
 	}
+	dst := make([]byte, 0, headerSize(keyID)-nonceLen)
 	dst = append(dst, ciphertextVersion, byte(len(keyID)))
 	dst = append(dst, keyID...)
 	for i := 0; i < len(materialID); i += 2 {
@@ -85,7 +87,7 @@ func appendHeader(dst []byte, keyID, materialID string, nonce []byte) ([]byte, e
 		}
 		dst = append(dst, hi<<4|lo)
 	}
-	return append(dst, nonce...), nil
+	return dst, nil
 }
 
 var errHeader = errors.New("emulator: cannot build a ciphertext header")
@@ -172,20 +174,18 @@ func appendAAD(dst, header []byte, sc scope, keyID string, ec map[string]string)
 }
 
 // sealBlob encrypts plaintext under one material version of keyID, whose
-// cipher is aead. The blob is built in buf's spare capacity (buf is empty),
-// the AAD after it, when there is room for both (sealSpace); else in a new
-// buffer: one allocation either way.
-func sealBlob(buf []byte, sc scope, keyID, materialID string, aead cipher.AEAD, nonce, plaintext []byte, ec map[string]string) ([]byte, error) {
+// header up to the nonce is prefix (headerPrefix) and whose cipher is
+// aead, with a nonce of nonceLen bytes. The blob is built in buf's spare
+// capacity (buf is empty), the AAD after it, when there is room for both
+// (sealSpace); else in a new buffer: one allocation either way.
+func sealBlob(buf []byte, sc scope, keyID string, prefix []byte, aead cipher.AEAD, nonce, plaintext []byte, ec map[string]string) []byte {
 	blobLen := headerSize(keyID) + len(plaintext) + tagLen
 	if space := sealSpace(sc, keyID, len(plaintext), ec); cap(buf) < space {
 		buf = make([]byte, 0, space)
 	}
-	header, err := appendHeader(buf[:0:blobLen], keyID, materialID, nonce)
-	if err != nil {
-		return nil, err
-	}
+	header := append(append(buf[:0:blobLen], prefix...), nonce...)
 	aad := appendAAD(buf[blobLen:blobLen], header, sc, keyID, ec)
-	return aead.Seal(header, nonce, plaintext, aad), nil
+	return aead.Seal(header, nonce, plaintext, aad)
 }
 
 // sealSpace is the capacity sealBlob uses for n bytes of plaintext.

@@ -70,8 +70,7 @@ func (t *txn) seal(buf []byte, u *keyUse, plaintext, nonce []byte, ec map[string
 	if err := t.currentCipher(u); err != nil {
 		return nil, "", err
 	}
-	blob, err := sealBlob(buf, t.sc, u.k.KeyID, u.mid, u.aead, nonce, plaintext, ec)
-	return blob, u.mid, err
+	return sealBlob(buf, t.sc, u.k.KeyID, u.prefix, u.aead, nonce, plaintext, ec), u.mid, nil
 }
 
 // missingMaterialError is a material version that a key record names and
@@ -148,6 +147,9 @@ func (t *txn) blobKey(id string) (keyUse, error) {
 	if u, ok := t.cachedUse(id, true); ok {
 		return u, nil
 	}
+	if t.tx == nil {
+		return keyUse{}, errNoStore
+	}
 	k, ok, err := t.loadKey(id)
 	if err != nil {
 		return keyUse{}, err
@@ -164,6 +166,9 @@ func (t *txn) blobCipher(u *keyUse, mid string) (cipher.AEAD, error) {
 	if u.k.currentMaterial().ID == mid {
 		err := t.currentCipher(u)
 		return u.aead, err
+	}
+	if t.tx == nil {
+		return nil, errNoStore
 	}
 	aead, ok, err := t.symmetricAEAD(u.k, mid)
 	if err == nil && !ok {
@@ -193,7 +198,11 @@ func (s *Service) Encrypt(ctx context.Context, in *kms.EncryptInput, _ ...func(*
 		return nil, err
 	}
 	var out *kms.EncryptOutput
-	err := s.withKey(ctx, "keyId", in.KeyId, func(t *txn, u *keyUse) error {
+	err := s.viewCached(ctx, func(t *txn) error {
+		u, err := t.resolveUse("keyId", in.KeyId)
+		if err != nil {
+			return err
+		}
 		if err := usable(t.sc, u.k); err != nil {
 			return err
 		}
@@ -203,13 +212,13 @@ func (s *Service) Encrypt(ctx context.Context, in *kms.EncryptInput, _ ...func(*
 		if isDryRun(in.DryRun) {
 			return dryRunError()
 		}
-		blob, _, err := t.encryptFor(u, in.EncryptionAlgorithm, in.Plaintext, in.EncryptionContext)
+		blob, _, err := t.encryptFor(&u, in.EncryptionAlgorithm, in.Plaintext, in.EncryptionContext)
 		if err != nil {
 			return err
 		}
 		out = &kms.EncryptOutput{
 			CiphertextBlob:      blob,
-			KeyId:               aws.String(t.arnOf(u)),
+			KeyId:               aws.String(t.arnOf(&u)),
 			EncryptionAlgorithm: algOrDefault(in.EncryptionAlgorithm),
 		}
 		return nil
@@ -251,11 +260,11 @@ func (s *Service) Decrypt(ctx context.Context, in *kms.DecryptInput, _ ...func(*
 		return nil, unsupported("Recipient (attested enclave) requests")
 	}
 	var out *kms.DecryptOutput
-	err := s.view(ctx, func(t *txn) error {
+	err := s.viewCached(ctx, func(t *txn) error {
 		if isDryRun(in.DryRun) && ignoreCiphertext(in.DryRunModifiers) {
 			// Authorization only: the named key must exist.
 			if in.KeyId != nil {
-				if _, err := t.resolveKey("keyId", in.KeyId, keyOrAlias); err != nil {
+				if _, err := t.resolveUse("keyId", in.KeyId); err != nil {
 					return err
 				}
 			}
@@ -378,7 +387,11 @@ func dataKeySize(spec types.DataKeySpec, n *int32) (int, error) {
 func (s *Service) generateDataKey(ctx context.Context, op string, keyID *string, size int, ec map[string]string, dryRun *bool) ([]byte, []byte, string, string, error) {
 	var blob, pt []byte
 	var arn, mid string
-	err := s.withKey(ctx, "keyId", keyID, func(t *txn, u *keyUse) error {
+	err := s.viewCached(ctx, func(t *txn) error {
+		u, err := t.resolveUse("keyId", keyID)
+		if err != nil {
+			return err
+		}
 		if err := usable(t.sc, u.k); err != nil {
 			return err
 		}
@@ -395,11 +408,10 @@ func (s *Service) generateDataKey(ctx context.Context, op string, keyID *string,
 			return err
 		}
 		pt = buf[:size:size]
-		var err error
-		if blob, mid, err = t.seal(buf[size+nonceLen:], u, pt, buf[size:], ec); err != nil {
+		if blob, mid, err = t.seal(buf[size+nonceLen:], &u, pt, buf[size:], ec); err != nil {
 			return err
 		}
-		arn = t.arnOf(u)
+		arn = t.arnOf(&u)
 		return nil
 	})
 	if err != nil {

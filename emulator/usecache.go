@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"context"
 	"crypto/cipher"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -49,12 +48,14 @@ func newUseCache() (useCache, error) {
 // keyUse is a symmetric key resolved for a cryptographic operation. From
 // the cache, k is the cache's own record, shared by every request: it is
 // only read, never changed. arn, mid and aead are empty until the current
-// material's cipher is read (currentCipher); a cached keyUse has them all.
+// material's cipher is read (currentCipher); a cached keyUse has them all
+// (and prefix).
 type keyUse struct {
-	k    *keyRecord
-	arn  string
-	mid  string
-	aead cipher.AEAD
+	k      *keyRecord
+	arn    string
+	mid    string
+	aead   cipher.AEAD
+	prefix []byte // the header of its blobs up to the nonce (headerPrefix)
 	// from is the identifier it was resolved from ("" for none; fromBlob:
 	// a blob's key id), cached whether it came from the cache.
 	from     string
@@ -63,18 +64,21 @@ type keyUse struct {
 }
 
 // cachedUse is the entry of the identifier id (blob: of a blob's key id)
-// in t's snapshot, when there is one and time has not made its key due for
-// maintenance since.
+// made in t's snapshot or at t's write count, when there is one and time
+// has not made its key due for maintenance since.
 func (t *txn) cachedUse(id string, blob bool) (keyUse, bool) {
 	at := readAtOf(t.tx)
-	if !at.ro {
+	if !at.ro && t.writes == 0 {
 		return keyUse{}, false
 	}
 	e, ok := t.s.uses.entries.Get(useID{t.sc.account, t.sc.region, id, blob})
-	if !ok || e.snap != at.snap || e.use.k.maintenanceDue(t.now) {
+	if !ok || e.use.k.maintenanceDue(t.now) {
 		return keyUse{}, false
 	}
-	return e.use, true
+	if (at.ro && e.snap == at.snap) || (t.writes != 0 && e.writes == t.writes) {
+		return e.use, true
+	}
+	return keyUse{}, false
 }
 
 // resolveUse is resolveKey (key id, key ARN, alias name or alias ARN) for a
@@ -84,6 +88,9 @@ func (t *txn) resolveUse(field string, in *string) (keyUse, error) {
 		if u, ok := t.cachedUse(*in, false); ok {
 			return u, nil
 		}
+	}
+	if t.tx == nil {
+		return keyUse{}, errNoStore
 	}
 	k, err := t.resolveKey(field, in, keyOrAlias)
 	if err != nil {
@@ -108,7 +115,11 @@ func (t *txn) currentCipher(u *keyUse) error {
 	if !ok {
 		return &missingMaterialError{u.k.KeyID, mid}
 	}
-	u.arn, u.mid, u.aead = t.sc.keyARN(u.k.KeyID), mid, aead
+	prefix, err := headerPrefix(u.k.KeyID, mid)
+	if err != nil {
+		return err
+	}
+	u.arn, u.mid, u.aead, u.prefix = t.sc.keyARN(u.k.KeyID), mid, aead, prefix
 	t.keepUse(*u)
 	return nil
 }
@@ -130,29 +141,4 @@ func (t *txn) arnOf(u *keyUse) string {
 		return u.arn
 	}
 	return t.sc.keyARN(u.k.KeyID)
-}
-
-// withKey runs fn with the key the identifier in names (field: its
-// member), resolved as resolveUse resolves it: on bbolt with no
-// transaction at all when the use cache answers for the store's write
-// count (fn is then given a txn with no store: the cached keyUse is
-// complete, so fn's checks and sealing read nothing), else in a read-only
-// transaction (view).
-func (s *Service) withKey(ctx context.Context, field string, in *string, fn func(*txn, *keyUse) error) error {
-	if in != nil {
-		if n, counted := s.db.WriteCount(); counted {
-			sc, now := s.scopeOf(ctx), s.now()
-			e, ok := s.uses.entries.Get(useID{sc.account, sc.region, *in, false})
-			if ok && e.writes == n+1 && !e.use.k.maintenanceDue(now) {
-				return fn(&txn{s: s, sc: sc, now: now, principal: principalOf(ctx)}, &e.use)
-			}
-		}
-	}
-	return s.view(ctx, func(t *txn) error {
-		u, err := t.resolveUse(field, in)
-		if err != nil {
-			return err
-		}
-		return fn(t, &u)
-	})
 }

@@ -33,10 +33,12 @@ func answerOf(arn, mid *string, err error) useAnswer {
 // byKeyID is the answers of the calls by key id.
 func byKeyID(a [3]useAnswer) [2]useAnswer { return [2]useAnswer(a[1:]) }
 
-// hotCalls makes the three calls that the use cache (usecache.go) answers:
+// hotCalls makes the calls that the use cache (usecache.go) answers:
 // GenerateDataKey by alias/use, Encrypt by key id (its material id read
-// back through Decrypt), Decrypt of blob without KeyId.
-func hotCalls(t *testing.T, svc *emulator.Service, e *env, id string, blob []byte) [3]useAnswer {
+// back through Decrypt), Decrypt of blob without KeyId; then two dry runs,
+// whose answers go to dry: GenerateDataKey by alias/use, and Decrypt of a
+// blob that is no ciphertext with IGNORE_CIPHERTEXT and KeyId alias/use.
+func hotCalls(t *testing.T, svc *emulator.Service, e *env, id string, blob []byte, dry *[2]useAnswer) [3]useAnswer {
 	t.Helper()
 	var got [3]useAnswer
 	gdk, err := svc.GenerateDataKey(e.ctx, &kms.GenerateDataKeyInput{KeyId: aws.String("alias/use"), KeySpec: types.DataKeySpecAes256})
@@ -59,6 +61,11 @@ func hotCalls(t *testing.T, svc *emulator.Service, e *env, id string, blob []byt
 	} else {
 		got[2] = answerOf(dec.KeyId, dec.KeyMaterialId, nil)
 	}
+	_, err = svc.GenerateDataKey(e.ctx, &kms.GenerateDataKeyInput{KeyId: aws.String("alias/use"), KeySpec: types.DataKeySpecAes256, DryRun: aws.Bool(true)})
+	dry[0] = answerOf(nil, nil, err)
+	_, err = svc.Decrypt(e.ctx, &kms.DecryptInput{CiphertextBlob: []byte("junk"), KeyId: aws.String("alias/use"), DryRun: aws.Bool(true),
+		DryRunModifiers: []types.DryRunModifierType{types.DryRunModifierTypeIgnoreCiphertext}})
+	dry[1] = answerOf(nil, nil, err)
 	return got
 }
 
@@ -145,16 +152,17 @@ func TestCachedKeyUseFollowsWritesAndTime(t *testing.T) {
 			id := setUp(e)
 			e.alias("alias/use", id)
 			blob := e.encrypt(id, "old", nil)
-			before := hotCalls(t, e.svc, e, id, blob)
-			if again := hotCalls(t, e.svc, e, id, blob); again[0].mid != before[0].mid || byKeyID(again) != byKeyID(before) {
+			var dry, freshDry [2]useAnswer
+			before := hotCalls(t, e.svc, e, id, blob, &dry)
+			if again := hotCalls(t, e.svc, e, id, blob, &dry); again[0].mid != before[0].mid || byKeyID(again) != byKeyID(before) {
 				t.Fatalf("warm calls: got %+v, then %+v", before, again)
 			}
 			tc.change(e, id)
-			after := hotCalls(t, e.svc, e, id, blob)
+			after := hotCalls(t, e.svc, e, id, blob, &dry)
 			cold, err := emulator.New(emulator.Config{DB: e.db, Account: testAccount, Region: testRegion, Now: e.clock.Now, Rand: rand.Reader, Logger: zerolog.Nop()})
 			ok(t, err)
-			if fresh := hotCalls(t, cold, e, id, blob); fresh != after {
-				t.Errorf("warm caches: got %+v, cold caches %+v", after, fresh)
+			if fresh := hotCalls(t, cold, e, id, blob, &freshDry); fresh != after || freshDry != dry {
+				t.Errorf("warm caches: got %+v, dry runs %+v; cold caches %+v, dry runs %+v", after, dry, fresh, freshDry)
 			}
 			tc.want(t, e, id, before, after)
 		})

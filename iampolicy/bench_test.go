@@ -53,3 +53,15 @@ func BenchmarkParseSeedPolicy(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseARN is one split of a key ARN and of a user ARN (a
+// decision splits both to compare their accounts).
+func BenchmarkParseARN(b *testing.B) {
+	for b.Loop() {
+		for _, s := range []string{"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "arn:aws:iam::111122223333:user/app"} {
+			if _, ok := ParseARN(s); !ok {
+				b.Fatalf("%s: not an ARN", s)
+			}
+		}
+	}
+}

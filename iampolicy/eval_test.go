@@ -313,6 +313,11 @@ func TestParseARN(t *testing.T) {
 		{"a resource with colons keeps them", "arn:aws:logs:eu-west-1:1:log-group:g:*", ARN{"aws", "logs", "eu-west-1", "1", "log-group:g:*"}, true},
 		{"an S3 ARN with empty region and account", "arn:aws:s3:::bucket/k", ARN{"aws", "s3", "", "", "bucket/k"}, true},
 		{"too few fields", "arn:aws:iam::1", ARN{}, false},
+		{"exactly five colons, empty resource", "arn:aws:iam::1:", ARN{"aws", "iam", "", "1", ""}, true},
+		{"every field empty", "arn:::::", ARN{}, true},
+		{"arn: alone", "arn:", ARN{}, false},
+		{"ARN in upper case is not one", "ARN:aws:kms:r:a:key/k", ARN{}, false},
+		{"a prefix of arn", "ar:aws:kms:r:a:key/k", ARN{}, false},
 		{"not an ARN", "urn:aws:kms:r:a:key/k", ARN{}, false},
 		{"*", "*", ARN{}, false},
 	}

@@ -18,7 +18,7 @@ const useCacheSize = 4096
 // names the same key with the same record and material (every write makes
 // a new snapshot and count), so a request that finds its identifier skips
 // the alias and key reads, the record copy, the cipher lookup and the
-// ARN's building, and on bbolt the read transaction itself (withKey); what
+// ARN's building, and on bbolt the read transaction itself (viewCached); what
 // time alone changes (a deletion date passed, a rotation due:
 // maintenanceDue) is judged on every hit, and every check of the operation
 // is made as on a miss. An entry of an older state is never used: the next
@@ -45,11 +45,14 @@ func newUseCache() (useCache, error) {
 	return useCache{entries}, err
 }
 
-// keyUse is a symmetric key resolved for a cryptographic operation. From
-// the cache, k is the cache's own record, shared by every request: it is
-// only read, never changed. arn, mid and aead are empty until the current
-// material's cipher is read (currentCipher); a cached keyUse has them all
-// (and prefix).
+// keyUse is a key resolved for a cryptographic operation. From the cache,
+// k is the cache's own record, shared by every request: it is only read,
+// never changed. arn, mid and aead are empty until the current material's
+// cipher is read (currentCipher, symmetric keys only); a cached keyUse has
+// them all (and prefix), so it is always a symmetric key's: code that
+// viewCached runs with no store may read the store only through
+// resolveUse, blobKey and blobCipher, which answer errNoStore there
+// (TestWarmUseAnswersAsCold).
 type keyUse struct {
 	k      *keyRecord
 	arn    string

@@ -67,18 +67,22 @@ type keyUse struct {
 }
 
 // cachedUse is the entry of the identifier id (blob: of a blob's key id)
-// made in t's snapshot or at t's write count, when there is one and time
-// has not made its key due for maintenance since.
+// made in t's snapshot (a read transaction) or at t's write count
+// (viewCached's txn with no store, which reads nothing else), when there
+// is one and time has not made its key due for maintenance since. A read
+// transaction never takes an entry by its write count alone: a write may
+// have committed between the count and the transaction's beginning, and
+// the entry's state would then be mixed with what the transaction reads.
 func (t *txn) cachedUse(id string, blob bool) (keyUse, bool) {
 	at := readAtOf(t.tx)
-	if !at.ro && t.writes == 0 {
-		return keyUse{}, false
+	if t.tx != nil && !at.ro {
+		return keyUse{}, false // a writable transaction
 	}
 	e, ok := t.s.uses.entries.Get(useID{t.sc.account, t.sc.region, id, blob})
 	if !ok || e.use.k.maintenanceDue(t.now) {
 		return keyUse{}, false
 	}
-	if (at.ro && e.snap == at.snap) || (t.writes != 0 && e.writes == t.writes) {
+	if (t.tx == nil && t.writes != 0 && e.writes == t.writes) || (t.tx != nil && e.snap == at.snap) {
 		return e.use, true
 	}
 	return keyUse{}, false

@@ -60,10 +60,9 @@ type keyUse struct {
 	aead   cipher.AEAD
 	prefix []byte // the header of its blobs up to the nonce (headerPrefix)
 	// from is the identifier it was resolved from ("" for none; fromBlob:
-	// a blob's key id), cached whether it came from the cache.
+	// a blob's key id).
 	from     string
 	fromBlob bool
-	cached   bool
 }
 
 // cachedUse is the entry of the identifier id (blob: of a blob's key id)
@@ -131,14 +130,14 @@ func (t *txn) currentCipher(u *keyUse) error {
 	return nil
 }
 
-// keepUse puts u, complete, in the cache for its identifier when t is
-// read-only.
+// keepUse puts u, complete and read in t (never from the cache: a cached
+// use has its cipher, currentCipher does not come here), in the cache for
+// its identifier when t is read-only.
 func (t *txn) keepUse(u keyUse) {
 	at := readAtOf(t.tx)
-	if u.cached || u.from == "" || !at.ro {
+	if u.from == "" || !at.ro {
 		return
 	}
-	u.cached = true
 	t.s.uses.entries.Add(useID{t.sc.account, t.sc.region, u.from, u.fromBlob}, useEntry{snap: at.snap, writes: t.writes, use: u})
 }
 

@@ -94,9 +94,11 @@ func (s *Service) KeyFacts(ctx context.Context, account, region, keyID string) (
 	err := s.view(inScope(ctx, account, region), func(t *txn) error {
 		at := readAtOf(t.tx) // etcd: the revision read at
 		if s.db.Kind() != "etcd" {
-			// bbolt: the count read before this transaction began, which
-			// reads every write counted in it (storage.DB.WriteCount).
-			at = readAt{snap: count, ro: counted}
+			// bbolt: the count read before this attempt's transaction
+			// began (txn.writes), which reads every write counted in it
+			// (storage.DB.WriteCount); not the count above, which a
+			// maintenance write before a retry has moved.
+			at = readAt{snap: t.writes - 1, ro: t.writes != 0}
 		}
 		if f, ok := s.facts.fresh(ck, at, t.now); ok {
 			out = f

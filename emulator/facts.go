@@ -9,9 +9,7 @@ package emulator
 import (
 	"context"
 	"errors"
-	"maps"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
@@ -96,9 +94,11 @@ func (s *Service) KeyFacts(ctx context.Context, account, region, keyID string) (
 	err := s.view(inScope(ctx, account, region), func(t *txn) error {
 		at := readAtOf(t.tx) // etcd: the revision read at
 		if s.db.Kind() != "etcd" {
-			// bbolt: the count read before this transaction began, which
-			// reads every write counted in it (storage.DB.WriteCount).
-			at = readAt{snap: count, ro: counted}
+			// bbolt: the count read before this attempt's transaction
+			// began (txn.writes), which reads every write counted in it
+			// (storage.DB.WriteCount); not the count above, which a
+			// maintenance write before a retry has moved.
+			at = readAt{snap: t.writes - 1, ro: t.writes != 0}
 		}
 		if f, ok := s.facts.fresh(ck, at, t.now); ok {
 			out = f
@@ -132,26 +132,9 @@ const maxFactsEntries = 4096
 // in a write on the next read), so an entry whose key needs maintenance
 // now is not used. Without a state to name (a writable transaction; on
 // bbolt, while a write is under way) nothing is cached.
-//
-// The entries of the newest state are also in current, which readers use
-// without a lock: a map never changed once published, replaced by a copy
-// with one more entry (up to maxCurrentFacts) or by a new map when the
-// state moves. The LRU's Get takes its lock on every hit, and concurrent
-// requests queued on it.
 type factsCache struct {
 	entries *lru.Cache[factsKey, factsEntry]
-	current *atomic.Pointer[currentFacts]
 }
-
-// currentFacts are entries of one state, snap.
-type currentFacts struct {
-	snap uint64
-	m    map[factsKey]factsEntry
-}
-
-// maxCurrentFacts bounds current (the keys used between two writes;
-// others are served from the LRU).
-const maxCurrentFacts = 256
 
 type factsKey struct{ account, region, keyID string }
 
@@ -163,7 +146,7 @@ type factsEntry struct {
 
 func newFactsCache() (factsCache, error) {
 	entries, err := lru.New[factsKey, factsEntry](maxFactsEntries)
-	return factsCache{entries: entries, current: new(atomic.Pointer[currentFacts])}, err
+	return factsCache{entries}, err
 }
 
 // fresh returns the facts cached for k when they were read in state at.
@@ -171,17 +154,8 @@ func (c factsCache) fresh(k factsKey, at readAt, now time.Time) (*authz.Key, boo
 	if !at.ro {
 		return nil, false
 	}
-	e, ok := factsEntry{}, false
-	if cur := c.current.Load(); cur != nil && cur.snap == at.snap {
-		e, ok = cur.m[k]
-	}
-	if !ok {
-		if e, ok = c.entries.Get(k); !ok || e.snap != at.snap {
-			return nil, false
-		}
-		c.publish(k, e)
-	}
-	if e.rec.maintenanceDue(now) {
+	e, ok := c.entries.Get(k)
+	if !ok || e.snap != at.snap || e.rec.maintenanceDue(now) {
 		return nil, false
 	}
 	return e.facts, true
@@ -190,32 +164,8 @@ func (c factsCache) fresh(k factsKey, at readAt, now time.Time) (*authz.Key, boo
 // put caches the facts f of key record rec, read in state at.
 func (c factsCache) put(k factsKey, at readAt, rec *keyRecord, f *authz.Key) {
 	if at.ro {
-		e := factsEntry{snap: at.snap, rec: rec, facts: f}
-		c.entries.Add(k, e)
-		c.publish(k, e)
+		c.entries.Add(k, factsEntry{snap: at.snap, rec: rec, facts: f})
 	}
-}
-
-// publish adds e to current when it is of current's state (while there is
-// room) or of a newer one (which starts a new map). A publish that loses a
-// race to another leaves e to the LRU, until its next hit there.
-func (c factsCache) publish(k factsKey, e factsEntry) {
-	old := c.current.Load()
-	var m map[factsKey]factsEntry
-	switch {
-	case old == nil || old.snap < e.snap:
-		m = make(map[factsKey]factsEntry, 1)
-	case old.snap == e.snap && len(old.m) < maxCurrentFacts:
-		if _, ok := old.m[k]; ok {
-			return
-		}
-		m = make(map[factsKey]factsEntry, len(old.m)+1)
-		maps.Copy(m, old.m)
-	default:
-		return // an older state's, or current is full
-	}
-	m[k] = e
-	c.current.CompareAndSwap(old, &currentFacts{snap: e.snap, m: m})
 }
 
 // keyFacts builds the facts of k.

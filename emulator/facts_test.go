@@ -177,10 +177,9 @@ func BenchmarkCiphertextKey(b *testing.B) {
 }
 
 // TestFactsFollowEveryWrite: the facts of a KeyId looked up again and
-// again (served without a transaction, and from the cache's lock-free
-// map of the newest state) change with the next write to the key, its
-// aliases or its policy, and with a write to another key they are still
-// right.
+// again (served from the cache without a transaction) change with the
+// next write to the key, its aliases or its policy, and with a write to
+// another key they are still right.
 func TestFactsFollowEveryWrite(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()

@@ -22,11 +22,7 @@ import (
 // material rewritten under the same id (as a seed or an import may do) is
 // used at once, whether its bytes changed or were only sealed again.
 func TestCachedCipherFollowsTheStoredMaterial(t *testing.T) {
-	db := storagetest.Open(t, filepath.Join(t.TempDir(), "kmsgate.db"), storagetest.RootKey())
-	s, err := New(Config{DB: db, Rand: rand.Reader})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, db := newBoltService(t, filepath.Join(t.TempDir(), "kmsgate.db"))
 	ctx := context.Background()
 	created, err := s.CreateKey(ctx, &kms.CreateKeyInput{})
 	if err != nil {
@@ -98,11 +94,7 @@ func TestCachedCipherFollowsTheStoredMaterial(t *testing.T) {
 // record cache: after every kind of call, success or failure,
 // the cached records must still be exactly what the store holds.
 func TestHotPathLeavesCachedRecordsAsStored(t *testing.T) {
-	db := storagetest.Open(t, filepath.Join(t.TempDir(), "kmsgate.db"), storagetest.RootKey())
-	s, err := New(Config{DB: db, Rand: rand.Reader})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, db := newBoltService(t, filepath.Join(t.TempDir(), "kmsgate.db"))
 	ctx := context.Background()
 	sym, err := s.CreateKey(ctx, &kms.CreateKeyInput{Tags: []types.Tag{{TagKey: aws.String("t"), TagValue: aws.String("v")}}})
 	if err != nil {
@@ -179,4 +171,16 @@ func TestHotPathLeavesCachedRecordsAsStored(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// newBoltService is a Service with the default scope over a new bbolt
+// store at path.
+func newBoltService(t *testing.T, path string) (*Service, *storage.DB) {
+	t.Helper()
+	db := storagetest.Open(t, path, storagetest.RootKey())
+	s, err := New(Config{DB: db, Rand: rand.Reader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, db
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/cipher"
-	"crypto/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/kmsgate/kmsgate"
 	"github.com/kmsgate/kmsgate/storage"
-	"github.com/kmsgate/kmsgate/storage/storagetest"
 )
 
 func sampleBlob(t testing.TB, ec map[string]string) []byte {
@@ -117,11 +115,7 @@ func TestEncodeContextSeparatesKeysAndValues(t *testing.T) {
 // Key material is sealed: its bytes never appear in the store file.
 func TestMaterialIsNotInTheStoreFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kmsgate.db")
-	db := storagetest.Open(t, path, storagetest.RootKey())
-	s, err := New(Config{DB: db, Rand: rand.Reader})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, db := newBoltService(t, path)
 	ctx := context.Background()
 	out, err := s.CreateKey(ctx, &kms.CreateKeyInput{})
 	if err != nil {

@@ -2,14 +2,12 @@ package emulator
 
 import (
 	"context"
-	"crypto/rand"
 	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/kmsgate/kmsgate/storage"
-	"github.com/kmsgate/kmsgate/storage/storagetest"
 )
 
 // A use-cache entry answers a read transaction only in the snapshot it was
@@ -19,11 +17,7 @@ import (
 // beginning the transaction, or after the entry's own count was read) must
 // not mix the entry's state with what it reads itself.
 func TestUseEntryAnswersOnlyItsOwnState(t *testing.T) {
-	db := storagetest.Open(t, filepath.Join(t.TempDir(), "kmsgate.db"), storagetest.RootKey())
-	s, err := New(Config{DB: db, Rand: rand.Reader})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, db := newBoltService(t, filepath.Join(t.TempDir(), "kmsgate.db"))
 	ctx := context.Background()
 	created, err := s.CreateKey(ctx, &kms.CreateKeyInput{})
 	if err != nil {

@@ -12,8 +12,9 @@ import (
 // measures, with the caches warm (the use cache answers): the figures of
 // BenchmarkServeEmulator that the caches and the ciphertext code (the
 // random bytes, the blob and its AAD in one allocation, the plaintext and
-// the AAD in one, one allocation for a material id's hex) were made for. A change that allocates more per call
-// fails here; one that allocates less should lower the ceiling.
+// the AAD in one, one allocation for a material id's hex) were made for. A
+// change that allocates more per call fails here; one that allocates less
+// should lower the ceiling.
 func TestHotPathAllocations(t *testing.T) {
 	e := newEnv(t)
 	s, ctx, id := e.svc, e.ctx, aws.String(e.createKey(nil))

@@ -48,7 +48,7 @@ type readAt struct {
 }
 
 func readAtOf(tx *storage.Tx) readAt {
-	if tx == nil { // a txn with no store (withKey's): nothing read, nothing cached
+	if tx == nil { // a txn with no store (viewCached's): nothing read, nothing cached
 		return readAt{}
 	}
 	snap, ro := tx.Snapshot()

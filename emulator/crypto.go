@@ -87,7 +87,7 @@ func (e *missingMaterialError) Error() string {
 // key-state errors, InvalidCiphertext for anything else.
 func (t *txn) decryptBlob(op string, blob []byte, keyField string, keyID *string, ec map[string]string, alg types.EncryptionAlgorithmSpec) (keyUse, []byte, string, error) {
 	c, perr := parseCiphertext(blob)
-	var u keyUse // when KeyId is given it is the blob's key, read in this transaction
+	var u keyUse // when KeyId is given it is the blob's key (resolveUse)
 	if keyID != nil {
 		var err error
 		if u, err = t.resolveUse(keyField, keyID); err != nil {

@@ -18,7 +18,7 @@ const useCacheSize = 4096
 // names the same key with the same record and material (every write makes
 // a new snapshot and count), so a request that finds its identifier skips
 // the alias and key reads, the record copy, the cipher lookup and the
-// ARN's building, and on bbolt the read transaction itself (withKey); what
+// ARN's building, and on bbolt the read transaction itself (viewCached); what
 // time alone changes (a deletion date passed, a rotation due:
 // maintenanceDue) is judged on every hit, and every check of the operation
 // is made as on a miss. An entry of an older state is never used: the next
@@ -45,11 +45,14 @@ func newUseCache() (useCache, error) {
 	return useCache{entries}, err
 }
 
-// keyUse is a symmetric key resolved for a cryptographic operation. From
-// the cache, k is the cache's own record, shared by every request: it is
-// only read, never changed. arn, mid and aead are empty until the current
-// material's cipher is read (currentCipher); a cached keyUse has them all
-// (and prefix).
+// keyUse is a key resolved for a cryptographic operation. From the cache,
+// k is the cache's own record, shared by every request: it is only read,
+// never changed. arn, mid and aead are empty until the current material's
+// cipher is read (currentCipher, symmetric keys only); a cached keyUse has
+// them all (and prefix), so it is always a symmetric key's: code that
+// viewCached runs with no store may read the store only through
+// resolveUse, blobKey and blobCipher, which answer errNoStore there
+// (TestWarmUseAnswersAsCold).
 type keyUse struct {
 	k      *keyRecord
 	arn    string
@@ -57,25 +60,28 @@ type keyUse struct {
 	aead   cipher.AEAD
 	prefix []byte // the header of its blobs up to the nonce (headerPrefix)
 	// from is the identifier it was resolved from ("" for none; fromBlob:
-	// a blob's key id), cached whether it came from the cache.
+	// a blob's key id).
 	from     string
 	fromBlob bool
-	cached   bool
 }
 
 // cachedUse is the entry of the identifier id (blob: of a blob's key id)
-// made in t's snapshot or at t's write count, when there is one and time
-// has not made its key due for maintenance since.
+// made in t's snapshot (a read transaction) or at t's write count
+// (viewCached's txn with no store, which reads nothing else), when there
+// is one and time has not made its key due for maintenance since. A read
+// transaction never takes an entry by its write count alone: a write may
+// have committed between the count and the transaction's beginning, and
+// the entry's state would then be mixed with what the transaction reads.
 func (t *txn) cachedUse(id string, blob bool) (keyUse, bool) {
 	at := readAtOf(t.tx)
-	if !at.ro && t.writes == 0 {
-		return keyUse{}, false
+	if t.tx != nil && !at.ro {
+		return keyUse{}, false // a writable transaction
 	}
 	e, ok := t.s.uses.entries.Get(useID{t.sc.account, t.sc.region, id, blob})
 	if !ok || e.use.k.maintenanceDue(t.now) {
 		return keyUse{}, false
 	}
-	if (at.ro && e.snap == at.snap) || (t.writes != 0 && e.writes == t.writes) {
+	if (t.tx == nil && t.writes != 0 && e.writes == t.writes) || (t.tx != nil && e.snap == at.snap) {
 		return e.use, true
 	}
 	return keyUse{}, false
@@ -124,14 +130,14 @@ func (t *txn) currentCipher(u *keyUse) error {
 	return nil
 }
 
-// keepUse puts u, complete, in the cache for its identifier when t is
-// read-only.
+// keepUse puts u, complete and read in t (never from the cache: a cached
+// use has its cipher, currentCipher does not come here), in the cache for
+// its identifier when t is read-only.
 func (t *txn) keepUse(u keyUse) {
 	at := readAtOf(t.tx)
-	if u.cached || u.from == "" || !at.ro {
+	if u.from == "" || !at.ro {
 		return
 	}
-	u.cached = true
 	t.s.uses.entries.Add(useID{t.sc.account, t.sc.region, u.from, u.fromBlob}, useEntry{snap: at.snap, writes: t.writes, use: u})
 }
 

@@ -168,3 +168,117 @@ func TestCachedKeyUseFollowsWritesAndTime(t *testing.T) {
 		})
 	}
 }
+
+// Every branch of the calls that viewCached runs first with no store
+// (GenerateDataKey*, Encrypt, Decrypt), taken with the use cache warm, must
+// answer what a Service with cold caches answers: successes and errors,
+// from two goroutines at once (run with -race). A branch that reads the
+// store other than through resolveUse, blobKey or blobCipher dereferences
+// viewCached's nil transaction and panics here (a blob of an older
+// material version, a KeyId naming an asymmetric key, ...).
+func TestWarmUseAnswersAsCold(t *testing.T) {
+	e := newEnv(t)
+	id := e.createKey(nil)
+	e.alias("alias/a", id)
+	other := e.createKey(nil)
+	rsa := e.keyOf(types.KeySpecRsa2048, types.KeyUsageTypeEncryptDecrypt)
+	ec := map[string]string{"k": "v"}
+	old := e.encrypt(id, "old", ec)
+	_, err := e.svc.RotateKeyOnDemand(e.ctx, &kms.RotateKeyOnDemandInput{KeyId: aws.String(id)})
+	ok(t, err)
+	cur := e.encrypt(id, "current", ec)
+	tampered := append([]byte(nil), cur...)
+	tampered[len(tampered)-1] ^= 1
+	arn := arnPrefix + "key/" + id
+	rsaAlg := types.EncryptionAlgorithmSpecRsaesOaepSha256
+	ignore := []types.DryRunModifierType{types.DryRunModifierTypeIgnoreCiphertext}
+
+	// Each call answers its key ARN and material id (and a Decrypt its
+	// plaintext), or its error.
+	gdk := func(in *kms.GenerateDataKeyInput) func(*emulator.Service) useAnswer {
+		return func(s *emulator.Service) useAnswer {
+			out, err := s.GenerateDataKey(e.ctx, in)
+			if err != nil {
+				return answerOf(nil, nil, err)
+			}
+			return answerOf(out.KeyId, out.KeyMaterialId, nil)
+		}
+	}
+	encrypt := func(in *kms.EncryptInput) func(*emulator.Service) useAnswer {
+		return func(s *emulator.Service) useAnswer {
+			out, err := s.Encrypt(e.ctx, in)
+			if err != nil {
+				return answerOf(nil, nil, err)
+			}
+			return answerOf(out.KeyId, nil, nil)
+		}
+	}
+	decrypt := func(in *kms.DecryptInput) func(*emulator.Service) useAnswer {
+		return func(s *emulator.Service) useAnswer {
+			out, err := s.Decrypt(e.ctx, in)
+			if err != nil {
+				return answerOf(nil, nil, err)
+			}
+			a := answerOf(out.KeyId, out.KeyMaterialId, nil)
+			a.msg = string(out.Plaintext)
+			return a
+		}
+	}
+	calls := []struct {
+		name string
+		call func(*emulator.Service) useAnswer
+	}{
+		{"GenerateDataKey by alias", gdk(&kms.GenerateDataKeyInput{KeyId: aws.String("alias/a"), KeySpec: types.DataKeySpecAes256, EncryptionContext: ec})},
+		{"GenerateDataKey of 7 bytes by ARN", gdk(&kms.GenerateDataKeyInput{KeyId: aws.String(arn), NumberOfBytes: aws.Int32(7)})},
+		{"GenerateDataKey dry run", gdk(&kms.GenerateDataKeyInput{KeyId: aws.String(id), KeySpec: types.DataKeySpecAes128, DryRun: aws.Bool(true)})},
+		{"GenerateDataKey of an RSA key", gdk(&kms.GenerateDataKeyInput{KeyId: aws.String(rsa), KeySpec: types.DataKeySpecAes256})},
+		{"GenerateDataKey of an unknown alias", gdk(&kms.GenerateDataKeyInput{KeyId: aws.String("alias/none"), KeySpec: types.DataKeySpecAes256})},
+		{"GenerateDataKeyWithoutPlaintext", func(s *emulator.Service) useAnswer {
+			out, err := s.GenerateDataKeyWithoutPlaintext(e.ctx, &kms.GenerateDataKeyWithoutPlaintextInput{KeyId: aws.String("alias/a"), KeySpec: types.DataKeySpecAes256})
+			if err != nil {
+				return answerOf(nil, nil, err)
+			}
+			return answerOf(out.KeyId, out.KeyMaterialId, nil)
+		}},
+		{"Encrypt by id", encrypt(&kms.EncryptInput{KeyId: aws.String(id), Plaintext: []byte("x"), EncryptionContext: ec})},
+		{"Encrypt with an RSA algorithm", encrypt(&kms.EncryptInput{KeyId: aws.String(id), Plaintext: []byte("x"), EncryptionAlgorithm: rsaAlg})},
+		{"Encrypt dry run by alias", encrypt(&kms.EncryptInput{KeyId: aws.String("alias/a"), Plaintext: []byte("x"), DryRun: aws.Bool(true)})},
+		{"Encrypt under an RSA key", encrypt(&kms.EncryptInput{KeyId: aws.String(rsa), Plaintext: []byte("x"), EncryptionAlgorithm: rsaAlg})},
+		{"Decrypt", decrypt(&kms.DecryptInput{CiphertextBlob: cur, EncryptionContext: ec})},
+		{"Decrypt by alias", decrypt(&kms.DecryptInput{CiphertextBlob: cur, EncryptionContext: ec, KeyId: aws.String("alias/a")})},
+		{"Decrypt of an older material", decrypt(&kms.DecryptInput{CiphertextBlob: old, EncryptionContext: ec})},
+		{"Decrypt of an older material by ARN", decrypt(&kms.DecryptInput{CiphertextBlob: old, EncryptionContext: ec, KeyId: aws.String(arn)})},
+		{"Decrypt with another context", decrypt(&kms.DecryptInput{CiphertextBlob: cur, EncryptionContext: map[string]string{"k": "w"}})},
+		{"Decrypt of a changed blob", decrypt(&kms.DecryptInput{CiphertextBlob: tampered, EncryptionContext: ec})},
+		{"Decrypt naming another key", decrypt(&kms.DecryptInput{CiphertextBlob: cur, EncryptionContext: ec, KeyId: aws.String(other)})},
+		{"Decrypt naming an RSA key", decrypt(&kms.DecryptInput{CiphertextBlob: cur, EncryptionContext: ec, KeyId: aws.String(rsa)})},
+		{"Decrypt with an RSA algorithm", decrypt(&kms.DecryptInput{CiphertextBlob: cur, EncryptionContext: ec, EncryptionAlgorithm: rsaAlg})},
+		{"Decrypt dry run", decrypt(&kms.DecryptInput{CiphertextBlob: cur, EncryptionContext: ec, DryRun: aws.Bool(true)})},
+		{"Decrypt dry run ignoring the blob, by an RSA key", decrypt(&kms.DecryptInput{CiphertextBlob: []byte("junk"), KeyId: aws.String(rsa), DryRun: aws.Bool(true), DryRunModifiers: ignore})},
+		{"Decrypt dry run ignoring the blob, by alias", decrypt(&kms.DecryptInput{CiphertextBlob: []byte("junk"), KeyId: aws.String("alias/a"), DryRun: aws.Bool(true), DryRunModifiers: ignore})},
+	}
+	// Warm: every call once, then again from two goroutines at once.
+	for _, c := range calls {
+		c.call(e.svc)
+	}
+	warm := make([][2]useAnswer, len(calls))
+	done := make(chan struct{})
+	for g := range 2 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i, c := range calls {
+				warm[i][g] = c.call(e.svc)
+			}
+		}()
+	}
+	<-done
+	<-done
+	cold, err := emulator.New(emulator.Config{DB: e.db, Account: testAccount, Region: testRegion, Now: e.clock.Now, Rand: rand.Reader, Logger: zerolog.Nop()})
+	ok(t, err)
+	for i, c := range calls {
+		want := c.call(cold)
+		if warm[i] != [2]useAnswer{want, want} {
+			t.Errorf("%s: warm caches: got %+v, cold caches %+v", c.name, warm[i], want)
+		}
+	}
+}

@@ -361,21 +361,19 @@ type ARN struct {
 }
 
 // ParseARN splits s into its fields without allocating. ok is false when s
-// is not arn:partition:service:region:account:resource. (One pass over the
-// bytes: faster than a strings.IndexByte per field on strings this short.)
+// is not arn:partition:service:region:account:resource.
 func ParseARN(s string) (ARN, bool) {
-	if !strings.HasPrefix(s, "arn:") {
-		return ARN{}, false
-	}
-	var f [5]string // f[0] is "arn"
-	n, start := 1, len("arn:")
-	for i := start; i < len(s) && n < len(f); i++ {
-		if s[i] == ':' {
-			f[n], n, start = s[start:i], n+1, i+1
+	var f [5]string
+	rest := s
+	for i := range f {
+		j := strings.IndexByte(rest, ':')
+		if j < 0 {
+			return ARN{}, false
 		}
+		f[i], rest = rest[:j], rest[j+1:]
 	}
-	if n < len(f) {
+	if f[0] != "arn" {
 		return ARN{}, false
 	}
-	return ARN{Partition: f[1], Service: f[2], Region: f[3], Account: f[4], Resource: s[start:]}, true
+	return ARN{Partition: f[1], Service: f[2], Region: f[3], Account: f[4], Resource: rest}, true
 }

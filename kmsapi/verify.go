@@ -154,40 +154,6 @@ func (v *verifier) putRequest(sr *signingRequest) {
 	v.requests.Put(sr)
 }
 
-// parseAmzDate reads X-Amz-Date as time.Parse(amzDateFormat, s) does. The
-// form every client sends (16 characters, all fields in range) is read
-// directly; anything else goes to time.Parse, for its answer and its error.
-func parseAmzDate(s string) (time.Time, error) {
-	if len(s) == len(amzDateFormat) && s[8] == 'T' && s[15] == 'Z' {
-		year, ok1 := decimal(s[0:4])
-		month, ok2 := decimal(s[4:6])
-		day, ok3 := decimal(s[6:8])
-		hour, ok4 := decimal(s[9:11])
-		minute, ok5 := decimal(s[11:13])
-		sec, ok6 := decimal(s[13:15])
-		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && 1 <= month && month <= 12 && 1 <= day && hour < 24 && minute < 60 && sec < 60 {
-			t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
-			if t.Day() == day { // not past the month's end (time.Date would roll over)
-				return t, nil
-			}
-		}
-	}
-	return time.Parse(amzDateFormat, s)
-}
-
-// decimal reads s, made only of ASCII digits.
-func decimal(s string) (int, bool) {
-	n := 0
-	for i := range len(s) {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
-}
-
 // verify checks the signature of r (whose body is body) made with key.
 func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body []byte) error {
 	token, rawDate := r.Header.Get("X-Amz-Security-Token"), r.Header.Get("X-Amz-Date")
@@ -207,7 +173,7 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 	if rawDate == "" {
 		return incompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=%s", r.Header.Get("Authorization"))
 	}
-	at, err := parseAmzDate(rawDate)
+	at, err := time.Parse(amzDateFormat, rawDate)
 	if err != nil {
 		return incompleteSignature("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", rawDate)
 	}

@@ -346,3 +346,45 @@ func TestHugeFreeListCountIsRefused(t *testing.T) {
 		t.Fatalf("got %v, want the store refused as damaged for its free list", err)
 	}
 }
+
+// TestFaultWhileWritingReleasesTheStore: a write that faults on a store
+// truncated under the server fails with a *FaultError and leaves the store
+// usable: later writes answer (another *FaultError here, the file being
+// still short) instead of waiting for a writer lock never released, and
+// Close returns.
+func TestFaultWhileWritingReleasesTheStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kmsgate.db")
+	fillStore(t, path, 3000)
+	db, err := storage.Open(path, storage.Options{RootKey: storagetest.RootKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 16384); err != nil {
+		t.Fatal(err)
+	}
+	write := func(key string) error {
+		return db.Update(func(tx *storage.Tx) error { return tx.Put("records", key, []byte("rewritten")) })
+	}
+	var fe *storage.FaultError
+	if err := write("key-001234"); !errors.As(err, &fe) {
+		t.Fatalf("the first write: got %v, want a *storage.FaultError", err)
+	}
+	// Bounded waits: without the fix these calls never return.
+	answered := make(chan error, 1)
+	go func() { answered <- write("key-000001") }()
+	select {
+	case err := <-answered:
+		if !errors.As(err, &fe) {
+			t.Errorf("the second write: got %v, want a *storage.FaultError", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second write did not return within 30 s: the writer lock was left held")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- db.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close did not return within 30 s: the writer lock was left held")
+	}
+}

@@ -258,11 +258,32 @@ func (db *DB) Update(fn func(*Tx) error) (err error) {
 		// (committed or not) and before Update returns: WriteCount.
 		db.begun.Add(1)
 		defer db.ended.Add(1)
-		// bbolt without the Engine's closure: the hot path allocates one
-		// Tx per transaction, the boltTx inside it.
-		return db.bolt.Update(func(btx *bolt.Tx) error { return fn(newBoltTx(db, btx)) })
+		return db.updateBolt(fn)
 	}
 	return db.etcd.Update(func(etx EngineTx) error { return fn(&Tx{tx: etx, db: db}) })
+}
+
+// updateBolt is bbolt's Update but for a fault: bbolt's Update then rolls
+// back by reading its free list from the file again, which faults again
+// on a damaged or truncated file and leaves the writer lock held, so that
+// every later write and Close would wait forever. Here a transaction that
+// fn or the commit left open (a fault) is rolled back without reading the
+// store; the fault itself goes on to Update's recoverFault. (The hot path
+// allocates one Tx per transaction, the boltTx inside it.)
+func (db *DB) updateBolt(fn func(*Tx) error) error {
+	btx, err := db.bolt.Begin(true)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if btx.DB() != nil { // neither committed nor rolled back
+			_ = btx.Rollback()
+		}
+	}()
+	if err := fn(newBoltTx(db, btx)); err != nil {
+		return err
+	}
+	return btx.Commit()
 }
 
 // View runs fn in a read-only transaction; a fault or panic while reading

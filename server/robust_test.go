@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kmsgate/kmsgate/storage"
 )
@@ -172,6 +173,18 @@ func TestDamageWhileServingFailsTheCallOnly(t *testing.T) {
 	}
 	if internal == 0 {
 		t.Errorf("got no KMSInternalException from %d keys on lost pages", len(ids))
+	}
+	// Writes over lost pages answer too, one after another: a write that
+	// faulted once left the store's writer lock held, so that the next
+	// waited forever (and so did the shutdown). Bounded waits.
+	for i, id := range ids[:3] {
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, err := client.TagResource(wctx, &kms.TagResourceInput{KeyId: aws.String(id), Tags: []types.Tag{{TagKey: aws.String("k"), TagValue: aws.String("v")}}})
+		cancel()
+		var ie interface{ ErrorCode() string }
+		if !errors.As(err, &ie) || ie.ErrorCode() != "KMSInternalException" {
+			t.Fatalf("write %d (TagResource) over lost pages: got %v, want KMSInternalException within 30 s", i+1, err)
+		}
 	}
 	res, err := http.Get(s.URL() + "/healthz")
 	if err != nil {

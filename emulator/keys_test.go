@@ -112,6 +112,9 @@ func TestCreateKeyRejectsBadInput(t *testing.T) {
 		{"a policy over 131072 characters is a validation error",
 			&kms.CreateKeyInput{Policy: aws.String(strings.Repeat(" ", 131073))},
 			"ValidationException", "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 131072"},
+		{"a policy over KMS's 32 KB quota exceeds a limit",
+			&kms.CreateKeyInput{Policy: aws.String(`{"Statement":{"Effect":"Allow","Sid":"` + strings.Repeat("s", 32768) + `"}}`)},
+			"LimitExceededException", "The key policy document is 32809 bytes, larger than the 32768 bytes allowed."},
 		{"an aws: tag is reserved",
 			&kms.CreateKeyInput{Tags: []types.Tag{{TagKey: aws.String("AWS:x"), TagValue: aws.String("v")}}},
 			"TagException", "Tags beginning with aws: are reserved"},
@@ -439,4 +442,25 @@ func TestListGrantsAnswersEmptyForEveryKey(t *testing.T) {
 	}
 	_, err = e.svc.ListGrants(e.ctx, &kms.ListGrantsInput{KeyId: aws.String("0b7fe8a1-7d3c-4f0e-9b52-111111111111")})
 	wantErr(t, err, "NotFoundException", "Key '"+arnPrefix+"key/0b7fe8a1-7d3c-4f0e-9b52-111111111111' does not exist")
+}
+
+// TestKeyPolicyQuotaIsInclusive: a key policy of exactly 32768 bytes is
+// taken by CreateKey and PutKeyPolicy; one byte more is refused by both.
+func TestKeyPolicyQuotaIsInclusive(t *testing.T) {
+	e := newEnv(t)
+	policyOf := func(n int) string {
+		const head, tail = `{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:*","Resource":"*","Sid":"`, `"}}`
+		return head + strings.Repeat("s", n-len(head)-len(tail)) + tail
+	}
+	out, err := e.svc.CreateKey(e.ctx, &kms.CreateKeyInput{Policy: aws.String(policyOf(32768))})
+	if err != nil {
+		t.Fatalf("CreateKey with a 32768-byte policy: %v", err)
+	}
+	if _, err := e.svc.PutKeyPolicy(e.ctx, &kms.PutKeyPolicyInput{KeyId: out.KeyMetadata.KeyId, Policy: aws.String(policyOf(32768))}); err != nil {
+		t.Errorf("PutKeyPolicy with a 32768-byte policy: %v", err)
+	}
+	_, err = e.svc.CreateKey(e.ctx, &kms.CreateKeyInput{Policy: aws.String(policyOf(32769))})
+	wantErr(t, err, "LimitExceededException", "The key policy document is 32769 bytes, larger than the 32768 bytes allowed.")
+	_, err = e.svc.PutKeyPolicy(e.ctx, &kms.PutKeyPolicyInput{KeyId: out.KeyMetadata.KeyId, Policy: aws.String(policyOf(32769))})
+	wantErr(t, err, "LimitExceededException", "The key policy document is 32769 bytes, larger than the 32768 bytes allowed.")
 }

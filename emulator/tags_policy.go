@@ -20,6 +20,9 @@ import (
 const (
 	maxTags       = 50
 	maxPolicySize = 131072
+	// maxPolicyBytes is KMS's key policy document size quota (32 KB, not
+	// adjustable), below the API model's length bound.
+	maxPolicyBytes = 32768
 	// defaultPolicyName is the only key policy name KMS has.
 	defaultPolicyName = "default"
 )
@@ -30,7 +33,8 @@ var rePolicyName = regexp.MustCompile(`^[\w]+$`)
 // without one.
 func (sc scope) defaultPolicy() string { return awsfacts.DefaultKeyPolicy(sc.partition(), sc.account) }
 
-// checkPolicy validates a key policy: its size, and that it is a JSON policy
+// checkPolicy validates a key policy: its size (the API model's length,
+// then KMS's 32 KB quota), and that it is a JSON policy
 // document (an object whose Statement is one statement or a non-empty list
 // of them, each with Effect Allow or Deny).
 func checkPolicy(policy string) error {
@@ -41,6 +45,13 @@ func checkPolicy(policy string) error {
 		// The API model's pattern; unverified against AWS: whether the
 		// message repeats the policy (kmsgate's does not, as for its length).
 		return validation("Value at 'policy' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")
+	}
+	if len(policy) > maxPolicyBytes {
+		// KMS answers a resource quota exceeded with LimitExceededException
+		// (developer guide, "Resource quotas"); the text is unverified
+		// against AWS, and so is whether it comes before a malformed
+		// document's answer.
+		return &types.LimitExceededException{Message: aws.String(fmt.Sprintf("The key policy document is %d bytes, larger than the %d bytes allowed.", len(policy), maxPolicyBytes))}
 	}
 	var doc map[string]json.RawMessage
 	dec := json.NewDecoder(strings.NewReader(policy))

@@ -56,19 +56,54 @@ type Principals struct {
 
 // principalsFile is the YAML form; unknown fields are refused.
 type principalsFile struct {
-	Principals []struct {
-		ARN        string `yaml:"arn"`
-		AccessKeys []struct {
-			ID           string    `yaml:"id"`
-			Secret       string    `yaml:"secret"`
-			SessionToken string    `yaml:"sessionToken"`
-			Expires      time.Time `yaml:"expires"`
-		} `yaml:"accessKeys"`
-		Policies       []string          `yaml:"policies"`
-		InlinePolicies []any             `yaml:"inlinePolicies"`
-		Tags           map[string]string `yaml:"tags"`
-		Admin          bool              `yaml:"admin"`
-	} `yaml:"principals"`
+	Principals []principalEntry `yaml:"principals"`
+}
+
+type principalEntry struct {
+	ARN            string            `yaml:"arn"`
+	AccessKeys     []accessKeyEntry  `yaml:"accessKeys"`
+	Policies       []string          `yaml:"policies"`
+	InlinePolicies []any             `yaml:"inlinePolicies"`
+	Tags           map[string]string `yaml:"tags"`
+	Admin          bool              `yaml:"admin"`
+}
+
+type accessKeyEntry struct {
+	ID           string    `yaml:"id"`
+	Secret       string    `yaml:"secret"`
+	SessionToken string    `yaml:"sessionToken"`
+	Expires      time.Time `yaml:"expires"`
+}
+
+// principalsTypeNames turns the Go types in yaml's messages into the
+// file's words.
+var principalsTypeNames = strings.NewReplacer(
+	"type gate.principalsFile", "the top level",
+	"type gate.principalEntry", "a principals entry",
+	"type gate.accessKeyEntry", "an accessKeys entry",
+	"gate.principalsFile", "the top level",
+	"gate.principalEntry", "a principals entry",
+	"gate.accessKeyEntry", "an accessKeys entry",
+)
+
+// maxYAMLErrors is how many of yaml's errors a message names.
+const maxYAMLErrors = 5
+
+// principalsYAMLError is err, the file's YAML decoding error, in one line
+// naming the file's parts instead of Go types, with at most maxYAMLErrors
+// of its errors.
+func principalsYAMLError(path string, err error) error {
+	msgs := []string{strings.TrimPrefix(err.Error(), "yaml: ")}
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msgs = te.Errors
+	}
+	more := ""
+	if len(msgs) > maxYAMLErrors {
+		more = fmt.Sprintf("; and %d more", len(msgs)-maxYAMLErrors)
+		msgs = msgs[:maxYAMLErrors]
+	}
+	return fmt.Errorf("principals file %s: %s%s", path, principalsTypeNames.Replace(strings.Join(msgs, "; ")), more)
 }
 
 // NewPrincipals returns the registry of callers: those of the principals
@@ -95,7 +130,7 @@ func NewPrincipals(path string, defaultPolicyFiles []string) (*Principals, error
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("principals file %s: %w", path, err)
+		return nil, principalsYAMLError(path, err)
 	}
 	dir := filepath.Dir(path)
 	for i, e := range doc.Principals {

@@ -162,10 +162,11 @@ func New(ctx context.Context, cfg Config) (*Proxy, error) {
 	// so that the SDK's own request body never cuts off an upstream
 	// answer (a large one, such as an ML-DSA signature, could be lost
 	// under load and answered as an upstream failure).
-	p.http = sdkhttp.Guard(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+	// Answers are bounded (boundedAnswers).
+	p.http = sdkhttp.Guard(boundedAnswers{awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConns = 256
 		t.MaxIdleConnsPerHost = 128
-	}))
+	})})
 	p.health.init(p)
 	ttl := cfg.FactsTTL
 	if ttl <= 0 {

@@ -344,3 +344,37 @@ func httpGet(t *testing.T, url string) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// TestOversizedUpstreamAnswerFailsTheCall: an upstream answer longer than
+// 16 MiB (the proxy's bound) fails the call as any answer kmsgate cannot
+// read does, instead of being read whole; one of exactly 16 MiB is served.
+func TestOversizedUpstreamAnswerFailsTheCall(t *testing.T) {
+	const bound = 16 << 20
+	const head, tail = `{"Keys":[],"Truncated":false,"Padding":"`, `"}`
+	for _, c := range []struct {
+		name       string
+		size       int
+		wantStatus int
+		wantCode   string
+	}{
+		{"an answer of exactly the bound is served", bound, 200, ""},
+		{"an answer one byte longer fails the call", bound + 1, 500, "KMSInternalException"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+				_, _ = io.WriteString(w, head+strings.Repeat("a", c.size-len(head)-len(tail))+tail)
+			}))
+			defer upstream.Close()
+			px := startProxy(t, upstream.URL)
+			status, body := rawCall(t, px.URL(), "ListKeys", `{}`)
+			var e struct {
+				Type string `json:"__type"`
+			}
+			_ = json.Unmarshal([]byte(body), &e)
+			if status != c.wantStatus || e.Type != c.wantCode {
+				t.Errorf("got %d %q, want %d %q", status, e.Type, c.wantStatus, c.wantCode)
+			}
+		})
+	}
+}

@@ -514,6 +514,9 @@ func (s *Server) open(ctx context.Context, rootKey []byte, seedFile *seed.File) 
 		return s.startEmulator(ctx, seedFile)
 	}
 	data := s.dataPath()
+	if fi, err := os.Stat(data); err == nil && fi.IsDir() {
+		return fmt.Errorf("store %s is a directory: --data names the store's file, e.g. %s", data, filepath.Join(data, "kmsgate.db"))
+	}
 	if rootKey == nil {
 		var err error
 		if rootKey, err = s.rootKeyFile(data); err != nil {

@@ -241,3 +241,29 @@ func TestDamagedDataPageByCheckMode(t *testing.T) {
 		}
 	})
 }
+
+// TestDataDirectoryIsNamed: --data naming a directory is refused in one
+// line that says so, whether the root key comes from a file or from the
+// environment (before: a missing root key file, or bbolt's "is a
+// directory").
+func TestDataDirectoryIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	for _, rootKey := range []string{"", strings.Repeat("ab", 32)} {
+		var out bytes.Buffer
+		c := exec.Command(kmsgateBin, "serve", "--listen", "127.0.0.1:0", "--data", dir)
+		c.Env = append(os.Environ(), "KMSGATE_ROOT_KEY="+rootKey)
+		c.Stdout, c.Stderr = &out, &out
+		err := c.Run()
+		ee, ok := err.(*exec.ExitError)
+		if !ok || ee.ExitCode() != 1 {
+			t.Fatalf("root key %q: got %v, want exit 1; output:\n%s", rootKey, err, out.String())
+		}
+		want := "kmsgate serve: store " + dir + " is a directory: --data names the store's file, e.g. " + filepath.Join(dir, "kmsgate.db")
+		if got := strings.TrimSpace(out.String()); got != want {
+			t.Errorf("root key %q: got %q, want %q", rootKey, got, want)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("got %d files left in the directory, want none", len(entries))
+	}
+}

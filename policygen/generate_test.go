@@ -489,6 +489,7 @@ func TestReadLog(t *testing.T) {
 		{good + "not json\n", "log:4: not a decision-log record"},
 		{"{}\n", "log:1: not a decision-log record: no operation and no action"},
 		{`{"operation": 3}` + "\n", "log:1: not a decision-log record"},
+		{good + strings.Repeat("x", 1<<20+1) + "\n", "log:4: not a decision-log record: the line is longer than 1048576 bytes"},
 	} {
 		_, err := ReadLog(strings.NewReader(tt.in), "log")
 		if err == nil || !strings.Contains(err.Error(), tt.want) {

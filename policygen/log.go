@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -37,7 +38,9 @@ func ReadLog(r io.Reader, name string) ([]authz.LogRecord, error) {
 		}
 		out = append(out, rec)
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return nil, fmt.Errorf("%s:%d: not a decision-log record: the line is longer than %d bytes", name, line+1, maxLine)
+	} else if err != nil {
 		return nil, fmt.Errorf("%s: line %d: %v", name, line+1, err)
 	}
 	return out, nil

@@ -103,7 +103,9 @@ func sdkSignature(tb testing.TB, v *verifier, r *http.Request, cred credential, 
 	return auth[strings.LastIndex(auth, "Signature=")+len("Signature="):]
 }
 
-func hotCredential(tb testing.TB, x *reusedExchange) (credential, string) {
+// hotCredential is what verify reads of x's request: its credential, its
+// body's hash and its signing time.
+func hotCredential(tb testing.TB, x *reusedExchange) (cred credential, payloadHash string, at time.Time) {
 	tb.Helper()
 	cred, err := parseAuthorization(x.req.Header.Get("Authorization"))
 	if err != nil {
@@ -112,18 +114,17 @@ func hotCredential(tb testing.TB, x *reusedExchange) (credential, string) {
 	if cred.signedHeaders != "content-length;content-type;host;x-amz-date;x-amz-target" {
 		tb.Fatalf("the hot request signs %q; the reference and sdkSignature expect the SDK's five headers", cred.signedHeaders)
 	}
+	if at, err = time.Parse(amzDateFormat, x.req.Header.Get("X-Amz-Date")); err != nil {
+		tb.Fatal(err)
+	}
 	sum := sha256.Sum256(hotBody)
-	return cred, hex.EncodeToString(sum[:])
+	return cred, hex.EncodeToString(sum[:]), at
 }
 
 func TestReferenceSignatureAgreesWithTheSDK(t *testing.T) {
 	now := time.Now()
 	x := newReusedExchange(t, now)
-	cred, payloadHash := hotCredential(t, x)
-	at, err := time.Parse(amzDateFormat, x.req.Header.Get("X-Amz-Date"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred, payloadHash, at := hotCredential(t, x)
 	ref := &referenceSigner{secret: hotSecret}
 	if got := sdkSignature(t, &verifier{}, x.req, cred, payloadHash, at); got != cred.signature {
 		t.Errorf("SDK: got signature %s, want the client's %s", got, cred.signature)
@@ -144,11 +145,7 @@ func TestReferenceSignatureAgreesWithTheSDK(t *testing.T) {
 func BenchmarkExpectedSignature(b *testing.B) {
 	now := time.Now()
 	x := newReusedExchange(b, now)
-	cred, payloadHash := hotCredential(b, x)
-	at, err := time.Parse(amzDateFormat, x.req.Header.Get("X-Amz-Date"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	cred, payloadHash, at := hotCredential(b, x)
 	b.Run("sdk", func(b *testing.B) {
 		v := &verifier{}
 		b.ReportAllocs()

@@ -268,7 +268,9 @@ func (db *DB) Update(fn func(*Tx) error) (err error) {
 // on a damaged or truncated file and leaves the writer lock held, so that
 // every later write and Close would wait forever. Here a transaction that
 // fn or the commit left open (a fault) is rolled back without reading the
-// store; the fault itself goes on to Update's recoverFault. (The hot path
+// store; the fault itself goes on to Update's recoverFault. Pages a
+// faulted commit had taken from the free list stay out of it (the page
+// walk may name them); the store is damaged then anyway. (The hot path
 // allocates one Tx per transaction, the boltTx inside it.)
 func (db *DB) updateBolt(fn func(*Tx) error) error {
 	btx, err := db.bolt.Begin(true)

@@ -138,6 +138,23 @@ func TestCollect(t *testing.T) {
 			t.Errorf("got first error %q, want it to name HTTP 400", s.FirstError)
 		}
 	})
+	t.Run("the server's CPU over the phase is counted per request sent", func(t *testing.T) {
+		tg, _ := countingFloor(t)
+		readings := []time.Duration{3 * time.Second, 5 * time.Second}
+		tg.CPU = func() (time.Duration, error) {
+			d := readings[0]
+			readings = readings[1:]
+			return d, nil
+		}
+		c := Call{Op: OpGenerateDataKey, Bodies: [][]byte{[]byte(`{"KeyId":"k","KeySpec":"AES_256"}`)}}
+		sample := Collect(ctx, tg, c, Phase{Clients: 2, Duration: time.Minute, MaxRequests: 40})
+		if sample.ServerCPU != 2*time.Second {
+			t.Fatalf("got server CPU %v, want the 2s between the readings before and after", sample.ServerCPU)
+		}
+		if got := sample.Stats().ServerCPUUs; got != 50000 {
+			t.Errorf("got %v µs per request, want 2s / 40 requests = 50000", got)
+		}
+	})
 	t.Run("a cancelled context ends the phase at once", func(t *testing.T) {
 		tg, _ := countingFloor(t)
 		cctx, cancel := context.WithCancel(ctx)
@@ -294,14 +311,16 @@ func TestReport(t *testing.T) {
 	}
 	t.Run("the text and JSON forms carry the figures and verdicts", func(t *testing.T) {
 		r := &Report{Kmsgate: "./bin/kmsgate", Clients: 16, PhaseSeconds: 5}
-		r.Operations = []OpReport{NewOpReport(OpGenerateDataKey, k, f, RatioTargets(false))}
+		kc, fc := k, f
+		kc.ServerCPUUs, fc.ServerCPUUs = 64.5, 32
+		r.Operations = []OpReport{NewOpReport(OpGenerateDataKey, kc, fc, RatioTargets(false))}
 		r.SetStart([]time.Duration{30 * time.Millisecond, 10 * time.Millisecond, 25 * time.Millisecond, 40 * time.Millisecond, 5 * time.Millisecond})
 		r.SetRSS(20<<20, 10<<20)
 		var b bytes.Buffer
 		if err := r.WriteText(&b); err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"GenerateDataKey  kmsgate", "kmsgate/floor 0.900  (target >= 0.85: PASS)", "25.0 ms   (target <= 20 ms: FAIL; median of 5 starts: [30 10 25 40 5])", "20.0 MiB  (target <= 30 MiB: PASS; floor 10.0 MiB)"} {
+		for _, want := range []string{"GenerateDataKey  kmsgate", "kmsgate/floor 0.900  (target >= 0.85: PASS)", "server CPU per request GenerateDataKey  kmsgate 64.5 µs, floor 32.0 µs (kmsgate/floor 2.02)", "25.0 ms   (target <= 20 ms: FAIL; median of 5 starts: [30 10 25 40 5])", "20.0 MiB  (target <= 30 MiB: PASS; floor 10.0 MiB)"} {
 			if !strings.Contains(b.String(), want) {
 				t.Errorf("text lacks %q:\n%s", want, b.String())
 			}
@@ -310,7 +329,7 @@ func TestReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{`"startMs":25`, `"startRunsMs":[30,10,25,40,5]`, `"startPass":false`, `"rssMiB":20`, `"rssPass":true`, `"ratio":0.9`, `"pass":true`, `"reqPerSec":900`} {
+		for _, want := range []string{`"startMs":25`, `"startRunsMs":[30,10,25,40,5]`, `"startPass":false`, `"rssMiB":20`, `"rssPass":true`, `"ratio":0.9`, `"pass":true`, `"reqPerSec":900`, `"cpuRatio":2.016`, `"serverCpuUsPerRequest":64.5`} {
 			if !bytes.Contains(js, []byte(want)) {
 				t.Errorf("JSON lacks %s: %s", want, js)
 			}
@@ -370,4 +389,30 @@ func TestSigV4SignsOncePerBodyAndMinute(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", tc.name, tc.got, tc.want)
 		}
 	}
+}
+
+func TestProcessCPU(t *testing.T) {
+	for _, tc := range []struct {
+		name, line string
+		want       time.Duration
+		wantErr    bool
+	}{
+		{"utime and stime add up in clock ticks", "4242 (kmsgate) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 130 0 0 20 0 9 0 1 2 3", 3800 * time.Millisecond, false},
+		{"a command name with spaces and parentheses", "7 (a) b (c)) R 1 7 7 0 -1 0 0 0 0 0 1 2 0 0", 30 * time.Millisecond, false},
+		{"a line cut short", "7 (x) R 1 7", 0, true},
+		{"no command name", "7 x R", 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseStatCPU([]byte(tc.line))
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Errorf("got %v, %v; want %v (error %v)", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+	t.Run("this process has used CPU", func(t *testing.T) {
+		got, err := ProcessCPU(os.Getpid())
+		if err != nil || got <= 0 {
+			t.Errorf("got %v, %v; want a positive CPU time", got, err)
+		}
+	})
 }

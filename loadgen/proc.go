@@ -118,6 +118,50 @@ func StartFloor(exe string, args []string, timeout time.Duration) (*Server, erro
 	}
 }
 
+// CPU is the CPU time (user and system, every thread) the process has
+// used so far.
+func (s *Server) CPU() (time.Duration, error) {
+	return ProcessCPU(s.Cmd.Process.Pid)
+}
+
+// clockTicks is the unit of /proc/<pid>/stat's CPU times (USER_HZ, 100 on
+// Linux whatever the kernel's own tick).
+const clockTicks = 100
+
+// ProcessCPU reads the CPU time (user and system) process pid has used,
+// from /proc/<pid>/stat.
+func ProcessCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	return parseStatCPU(b)
+}
+
+// parseStatCPU reads utime and stime (fields 14 and 15) of a
+// /proc/<pid>/stat line. The command name (field 2, in parentheses) may
+// hold spaces and parentheses itself: fields are counted after its last
+// ')'.
+func parseStatCPU(stat []byte) (time.Duration, error) {
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, errors.New("no command name in the process's stat line")
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("the process's stat line has %d fields after the command name, want at least 13", len(f))
+	}
+	utime, err := strconv.ParseUint(f[11], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("utime: %v", err)
+	}
+	stime, err := strconv.ParseUint(f[12], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("stime: %v", err)
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+}
+
 // PeakRSS is the process's peak resident set size (VmHWM), in bytes.
 func (s *Server) PeakRSS() (int64, error) {
 	return PeakRSS(s.Cmd.Process.Pid)

@@ -33,6 +33,10 @@ type OpReport struct {
 	Kmsgate   Stats   `json:"kmsgate"`
 	Floor     Stats   `json:"floor"`
 	Ratio     float64 `json:"ratio"` // kmsgate req/s / floor req/s
+	// CPURatio is kmsgate's server CPU per request over the floor's (0:
+	// not measured): what each request costs the server, apart from the
+	// load generator sharing the machine.
+	CPURatio float64 `json:"cpuRatio,omitempty"`
 	// RatioTarget and Pass are set only for operations with a target.
 	RatioTarget *float64 `json:"ratioTarget,omitempty"`
 	Pass        *bool    `json:"pass,omitempty"`
@@ -73,6 +77,9 @@ func NewOpReport(op string, kmsgate, floor Stats, targets map[string]float64) Op
 	r := OpReport{Operation: op, Kmsgate: kmsgate, Floor: floor}
 	if floor.ReqPerSec > 0 {
 		r.Ratio = round3(kmsgate.ReqPerSec / floor.ReqPerSec)
+	}
+	if floor.ServerCPUUs > 0 && kmsgate.ServerCPUUs > 0 {
+		r.CPURatio = round3(kmsgate.ServerCPUUs / floor.ServerCPUUs)
 	}
 	if target, ok := targets[op]; ok {
 		pass := r.Ratio >= target
@@ -131,6 +138,11 @@ func (r *Report) WriteText(w io.Writer) error {
 			target = fmt.Sprintf("(target >= %.2f: %s)", *o.RatioTarget, passFail(*o.Pass))
 		}
 		fmt.Fprintf(w, "ratio %-16s kmsgate/floor %.3f  %s\n", o.Operation, o.Ratio, target)
+	}
+	for _, o := range r.Operations {
+		if o.CPURatio > 0 {
+			fmt.Fprintf(w, "server CPU per request %-16s kmsgate %.1f µs, floor %.1f µs (kmsgate/floor %.2f)\n", o.Operation, o.Kmsgate.ServerCPUUs, o.Floor.ServerCPUUs, o.CPURatio)
+		}
 	}
 	fmt.Fprintf(w, "start to first answer  %.1f ms   (target <= %g ms: %s; median of %d starts: %v)\n", r.StartMs, r.StartTargetMs, passFail(r.StartPass), len(r.StartRunsMs), r.StartRunsMs)
 	fmt.Fprintf(w, "kmsgate peak RSS       %.1f MiB  (target <= %g MiB: %s; floor %.1f MiB)\n", r.RSSMiB, r.RSSTargetMiB, passFail(r.RSSPass), r.FloorRSSMiB)

@@ -34,6 +34,9 @@ type Target struct {
 	Client *http.Client
 	// Sign, when set, signs each request (loadgen --gate: SigV4).
 	Sign func(req *http.Request, op string, body []byte) error
+	// CPU, when set, is the CPU time the server's process has used so
+	// far: each phase then counts what the server spent on it.
+	CPU func() (time.Duration, error)
 }
 
 // NewTarget checks that addr is a loopback host:port and returns its target.
@@ -124,6 +127,9 @@ type Sample struct {
 	Errors     int
 	FirstError string
 	Elapsed    time.Duration
+	// ServerCPU is the CPU time the server's process spent in the phase
+	// (its Target's CPU; zero when it has none).
+	ServerCPU time.Duration
 }
 
 // Add merges o into s (phases measured in rounds add up).
@@ -134,12 +140,16 @@ func (s *Sample) Add(o Sample) {
 		s.FirstError = o.FirstError
 	}
 	s.Elapsed += o.Elapsed
+	s.ServerCPU += o.ServerCPU
 }
 
 // Stats summarises the sample.
 func (s Sample) Stats() Stats {
 	st := Summarize(s.Latencies, s.Errors, s.Elapsed)
 	st.FirstError = s.FirstError
+	if n := len(s.Latencies) + s.Errors; n > 0 && s.ServerCPU > 0 {
+		st.ServerCPUUs = round3(float64(s.ServerCPU) / float64(time.Microsecond) / float64(n))
+	}
 	return st
 }
 
@@ -156,6 +166,7 @@ func Collect(ctx context.Context, t Target, c Call, ph Phase) Sample {
 	}
 	results := make([]Sample, ph.Clients)
 	var sent atomic.Int64
+	cpu0, cpuErr := serverCPU(t)
 	start := time.Now()
 	deadline := start.Add(ph.Duration)
 	var wg sync.WaitGroup
@@ -189,7 +200,18 @@ func Collect(ctx context.Context, t Target, c Call, ph Phase) Sample {
 		all.Add(r)
 	}
 	all.Elapsed = time.Since(start)
+	if cpu1, err := serverCPU(t); err == nil && cpuErr == nil {
+		all.ServerCPU = cpu1 - cpu0
+	}
 	return all
+}
+
+// serverCPU is t.CPU(), or 0 when t has none.
+func serverCPU(t Target) (time.Duration, error) {
+	if t.CPU == nil {
+		return 0, nil
+	}
+	return t.CPU()
 }
 
 // Alternate loads each target with its call (calls[i] on targets[i]) in

@@ -24,6 +24,9 @@ type Stats struct {
 	P99Ms     float64       `json:"p99Ms"`
 	// FirstError is the first failure seen, for the report.
 	FirstError string `json:"firstError,omitempty"`
+	// ServerCPUUs is the server process's CPU time (user and system) per
+	// request sent, in µs; 0 when not measured.
+	ServerCPUUs float64 `json:"serverCpuUsPerRequest,omitempty"`
 }
 
 // Summarize computes the statistics of a phase from the latencies of its

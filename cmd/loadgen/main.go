@@ -177,6 +177,7 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 	if err != nil {
 		return nil, err
 	}
+	floor.CPU = floorProc.CPU
 
 	// kmsgate is started --starts times to measure start-up; the last
 	// process stays for the load.
@@ -226,6 +227,7 @@ func bench(ctx context.Context, o options, progress io.Writer) (*loadgen.Report,
 		}
 	}
 	defer kproc.Stop()
+	kt.CPU = kproc.CPU
 
 	alias := ""
 	if o.gate {

@@ -78,6 +78,8 @@ type accessKeyEntry struct {
 // principalsTypeNames turns the Go types in yaml's messages into the
 // file's words.
 var principalsTypeNames = strings.NewReplacer(
+	"[]gate.principalEntry", "the principals list",
+	"[]gate.accessKeyEntry", "an accessKeys list",
 	"type gate.principalsFile", "the top level",
 	"type gate.principalEntry", "a principals entry",
 	"type gate.accessKeyEntry", "an accessKeys entry",

@@ -416,3 +416,31 @@ func TestProcessCPU(t *testing.T) {
 		}
 	})
 }
+
+// TestSampleServerCPUPerRequestSent: the server's CPU is divided by every
+// request sent, the failed ones too (Stats.ServerCPUUs), and added up over
+// rounds before dividing.
+func TestSampleServerCPUPerRequestSent(t *testing.T) {
+	answered := func(n int) []time.Duration { return make([]time.Duration, n) }
+	for _, tc := range []struct {
+		name   string
+		rounds []Sample
+		want   float64
+	}{
+		{"answered only", []Sample{{Latencies: answered(40), ServerCPU: 2 * time.Second}}, 50000},
+		{"errors count as sent", []Sample{{Latencies: answered(30), Errors: 10, ServerCPU: 2 * time.Second}}, 50000},
+		{"rounds add up", []Sample{{Latencies: answered(10), ServerCPU: time.Second}, {Latencies: answered(30), ServerCPU: 3 * time.Second}}, 100000},
+		{"no CPU measured", []Sample{{Latencies: answered(40)}}, 0},
+		{"nothing sent", []Sample{{ServerCPU: time.Second}}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var s Sample
+			for _, r := range tc.rounds {
+				s.Add(r)
+			}
+			if got := s.Stats().ServerCPUUs; got != tc.want {
+				t.Errorf("got %v µs per request, want %v", got, tc.want)
+			}
+		})
+	}
+}

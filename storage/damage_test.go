@@ -348,43 +348,75 @@ func TestHugeFreeListCountIsRefused(t *testing.T) {
 }
 
 // TestFaultWhileWritingReleasesTheStore: a write that faults on a store
-// truncated under the server fails with a *FaultError and leaves the store
-// usable: later writes answer (another *FaultError here, the file being
-// still short) instead of waiting for a writer lock never released, and
-// Close returns.
+// truncated under the server, while its fn reads the store or while bbolt
+// commits it, fails with a *FaultError and leaves the store usable: later
+// writes answer (another *FaultError here, the file being still short)
+// instead of waiting for a writer lock never released, and Close returns.
 func TestFaultWhileWritingReleasesTheStore(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "kmsgate.db")
-	fillStore(t, path, 3000)
-	db, err := storage.Open(path, storage.Options{RootKey: storagetest.RootKey()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(path, 16384); err != nil {
-		t.Fatal(err)
-	}
-	write := func(key string) error {
-		return db.Update(func(tx *storage.Tx) error { return tx.Put("records", key, []byte("rewritten")) })
-	}
-	var fe *storage.FaultError
-	if err := write("key-001234"); !errors.As(err, &fe) {
-		t.Fatalf("the first write: got %v, want a *storage.FaultError", err)
-	}
-	// Bounded waits: without the fix these calls never return.
-	answered := make(chan error, 1)
-	go func() { answered <- write("key-000001") }()
-	select {
-	case err := <-answered:
-		if !errors.As(err, &fe) {
-			t.Errorf("the second write: got %v, want a *storage.FaultError", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the second write did not return within 30 s: the writer lock was left held")
-	}
-	closed := make(chan error, 1)
-	go func() { closed <- db.Close() }()
-	select {
-	case <-closed:
-	case <-time.After(30 * time.Second):
-		t.Fatal("Close did not return within 30 s: the writer lock was left held")
+	for _, tc := range []struct {
+		name string
+		// truncateInFn cuts the file after fn's Put, so that the fault
+		// comes in bbolt's Commit (spill, free list), not in fn.
+		truncateInFn bool
+	}{
+		{"a fault in fn", false},
+		{"a fault in the commit", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "kmsgate.db")
+			fillStore(t, path, 3000)
+			db, err := storage.Open(path, storage.Options{RootKey: storagetest.RootKey()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			truncate := func() {
+				if err := os.Truncate(path, 16384); err != nil {
+					t.Error(err)
+				}
+			}
+			if !tc.truncateInFn {
+				truncate()
+			}
+			n0, _ := db.WriteCount()
+			var fe *storage.FaultError
+			err = db.Update(func(tx *storage.Tx) error {
+				err := tx.Put("records", "key-001234", []byte("rewritten"))
+				if tc.truncateInFn {
+					truncate()
+				}
+				return err
+			})
+			if !errors.As(err, &fe) {
+				t.Fatalf("the first write: got %v, want a *storage.FaultError", err)
+			}
+			if inCommit := strings.Contains(string(fe.Stack), "bbolt.(*Tx).Commit"); inCommit != tc.truncateInFn {
+				t.Fatalf("the first write's fault: got it in bbolt's Commit %v, want %v:\n%s", inCommit, tc.truncateInFn, fe.Stack)
+			}
+			// Bounded waits: without the fix these calls never return.
+			answered := make(chan error, 1)
+			go func() {
+				answered <- db.Update(func(tx *storage.Tx) error { return tx.Put("records", "key-000001", []byte("rewritten")) })
+			}()
+			select {
+			case err := <-answered:
+				if !errors.As(err, &fe) {
+					t.Errorf("the second write: got %v, want a *storage.FaultError", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("the second write did not return within 30 s: the writer lock was left held")
+			}
+			// Both faulted writes have ended: WriteCount counts them and
+			// has none under way.
+			if n, ok := db.WriteCount(); n != n0+2 || !ok {
+				t.Errorf("got WriteCount %d, %v; want %d, true", n, ok, n0+2)
+			}
+			closed := make(chan error, 1)
+			go func() { closed <- db.Close() }()
+			select {
+			case <-closed:
+			case <-time.After(30 * time.Second):
+				t.Fatal("Close did not return within 30 s: the writer lock was left held")
+			}
+		})
 	}
 }

@@ -496,6 +496,32 @@ func TestReadLog(t *testing.T) {
 			t.Errorf("ReadLog(%q): got %v, want %q", tt.in, err, tt.want)
 		}
 	}
+	// A record line of exactly 1 MiB is read, with its newline or as the
+	// last line without one; one byte more is refused.
+	lineOf := func(n int) string {
+		const head, tail = `{"operation":"ListKeys","action":"kms:ListKeys","padding":"`, `"}`
+		return head + strings.Repeat("a", n-len(head)-len(tail)) + tail
+	}
+	const tooLong = "log:1: not a decision-log record: the line is longer than 1048576 bytes"
+	for _, tt := range []struct {
+		name, in    string
+		wantRecords int
+		wantErr     string
+	}{
+		{"exactly the bound, with its newline", lineOf(1<<20) + "\n", 1, ""},
+		{"exactly the bound, last without a newline", lineOf(1 << 20), 1, ""},
+		{"one byte more", lineOf(1<<20+1) + "\n", 0, tooLong},
+		{"one byte more, last without a newline", lineOf(1<<20 + 1), 0, tooLong},
+	} {
+		recs, err := ReadLog(strings.NewReader(tt.in), "log")
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+		}
+		if gotErr != tt.wantErr || len(recs) != tt.wantRecords {
+			t.Errorf("%s: got %d records, error %q; want %d, %q", tt.name, len(recs), gotErr, tt.wantRecords, tt.wantErr)
+		}
+	}
 }
 
 // With keys created tagged, the key side of CreateAlias needs the tag: the

@@ -20,7 +20,9 @@ const maxLine = 1 << 20
 // record is an error naming the source and the line number.
 func ReadLog(r io.Reader, name string) ([]authz.LogRecord, error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
+	// bufio.Scanner's bound holds the newline too: one byte more than
+	// maxLine, so that a line of exactly maxLine bytes is read.
+	sc.Buffer(make([]byte, 0, 64*1024), maxLine+1)
 	var out []authz.LogRecord
 	line := 0
 	for sc.Scan() {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -95,6 +96,11 @@ const maxYAMLErrors = 5
 // naming the file's parts instead of Go types, with at most maxYAMLErrors
 // of its errors.
 func principalsYAMLError(path string, err error) error {
+	if errors.Is(err, io.EOF) {
+		// yaml's answer for a file with no document (empty, or comments
+		// only) is a bare "EOF".
+		return fmt.Errorf("principals file %s: no YAML document in the file, want one with a principals list", path)
+	}
 	msgs := []string{strings.TrimPrefix(err.Error(), "yaml: ")}
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {

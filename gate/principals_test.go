@@ -59,6 +59,8 @@ func TestPrincipalsFile(t *testing.T) {
 		{"a list where an entry belongs", "principals:\n  - [a, b]\n", "bad.yaml: line 2: cannot unmarshal !!seq into a principals entry"},
 		{"a mapping where the principals list belongs", "principals: {arn: a}\n", "bad.yaml: line 1: cannot unmarshal !!map into the principals list"},
 		{"a mapping where an accessKeys list belongs", "principals:\n  - arn: arn:aws:iam::111122223333:user/a\n    accessKeys: {id: A}\n", "bad.yaml: line 3: cannot unmarshal !!map into an accessKeys list"},
+		{"an empty file", "", "bad.yaml: no YAML document in the file, want one with a principals list"},
+		{"comments only", "# callers\n", "bad.yaml: no YAML document in the file, want one with a principals list"},
 		{"more errors than a message names", "principals:\n  - {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7}\n", "field e not found in a principals entry; and 2 more"},
 		{"an ARN that is no IAM principal", "principals:\n  - arn: arn:aws:s3:::bucket\n", "is not an IAM user, role or assumed-role session ARN"},
 		{"a key without a secret", "principals:\n  - arn: arn:aws:iam::111122223333:user/a\n    accessKeys: [{id: AK}]\n", "secret is empty"},

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -153,6 +154,20 @@ func TestCollect(t *testing.T) {
 		}
 		if got := sample.Stats().ServerCPUUs; got != 50000 {
 			t.Errorf("got %v µs per request, want 2s / 40 requests = 50000", got)
+		}
+	})
+	t.Run("a failed reading of the server's CPU leaves the phase unmeasured", func(t *testing.T) {
+		tg, _ := countingFloor(t)
+		readings := []error{nil, errors.New("no such process")}
+		tg.CPU = func() (time.Duration, error) {
+			err := readings[0]
+			readings = readings[1:]
+			return 3 * time.Second, err
+		}
+		c := Call{Op: OpGenerateDataKey, Bodies: [][]byte{[]byte(`{"KeyId":"k","KeySpec":"AES_256"}`)}}
+		sample := Collect(ctx, tg, c, Phase{Clients: 2, Duration: time.Minute, MaxRequests: 40})
+		if sample.ServerCPU != 0 || !sample.ServerCPUFailed {
+			t.Errorf("got server CPU %v, failed %v; want 0, true", sample.ServerCPU, sample.ServerCPUFailed)
 		}
 	})
 	t.Run("a cancelled context ends the phase at once", func(t *testing.T) {
@@ -432,6 +447,9 @@ func TestSampleServerCPUPerRequestSent(t *testing.T) {
 		{"rounds add up", []Sample{{Latencies: answered(10), ServerCPU: time.Second}, {Latencies: answered(30), ServerCPU: 3 * time.Second}}, 100000},
 		{"no CPU measured", []Sample{{Latencies: answered(40)}}, 0},
 		{"nothing sent", []Sample{{ServerCPU: time.Second}}, 0},
+		// A round whose reading failed would count its requests without
+		// its CPU: no figure rather than a low one.
+		{"a round's reading failed", []Sample{{Latencies: answered(10), ServerCPU: time.Second}, {Latencies: answered(30), ServerCPUFailed: true}}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var s Sample

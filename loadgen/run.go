@@ -130,6 +130,9 @@ type Sample struct {
 	// ServerCPU is the CPU time the server's process spent in the phase
 	// (its Target's CPU; zero when it has none).
 	ServerCPU time.Duration
+	// ServerCPUFailed is set when a reading of the server's CPU failed in
+	// a phase: ServerCPU then lacks that phase, and Stats gives none.
+	ServerCPUFailed bool
 }
 
 // Add merges o into s (phases measured in rounds add up).
@@ -141,13 +144,14 @@ func (s *Sample) Add(o Sample) {
 	}
 	s.Elapsed += o.Elapsed
 	s.ServerCPU += o.ServerCPU
+	s.ServerCPUFailed = s.ServerCPUFailed || o.ServerCPUFailed
 }
 
 // Stats summarises the sample.
 func (s Sample) Stats() Stats {
 	st := Summarize(s.Latencies, s.Errors, s.Elapsed)
 	st.FirstError = s.FirstError
-	if n := len(s.Latencies) + s.Errors; n > 0 && s.ServerCPU > 0 {
+	if n := len(s.Latencies) + s.Errors; n > 0 && s.ServerCPU > 0 && !s.ServerCPUFailed {
 		st.ServerCPUUs = round3(float64(s.ServerCPU) / float64(time.Microsecond) / float64(n))
 	}
 	return st
@@ -202,6 +206,8 @@ func Collect(ctx context.Context, t Target, c Call, ph Phase) Sample {
 	all.Elapsed = time.Since(start)
 	if cpu1, err := serverCPU(t); err == nil && cpuErr == nil {
 		all.ServerCPU = cpu1 - cpu0
+	} else {
+		all.ServerCPUFailed = true
 	}
 	return all
 }

@@ -84,16 +84,7 @@ func (p pattern) match(s string, fold bool) bool {
 		}
 		return p.s == s
 	}
-	if p.star >= 0 && p.star == len(p.s)-1 { // a prefix and '*'
-		if len(s) < p.star {
-			return false
-		}
-		if fold {
-			return strings.EqualFold(p.s[:p.star], s[:p.star])
-		}
-		return p.s[:p.star] == s[:p.star]
-	}
-	if p.star >= 0 { // a prefix, '*' and a suffix: what the loop below finds, without backtracking
+	if p.star >= 0 { // a prefix, one '*' and a suffix (often none): what the loop below finds, without backtracking
 		pre, suf := p.s[:p.star], p.s[p.star+1:]
 		return len(s) >= len(pre)+len(suf) && equalASCIIFold(pre, s[:len(pre)], fold) && equalASCIIFold(suf, s[len(s)-len(suf):], fold)
 	}

@@ -4,9 +4,7 @@ import "testing"
 
 // TestOneStarPatternsMatchAsTheLoopDoes: a pattern whose only wildcard is
 // a '*' (prefix only, or prefix and suffix) is matched without the
-// backtracking loop; it must answer what the loop answers, folded or not
-// (but for a folded prefix-only pattern, which has always been compared
-// with strings.EqualFold, Unicode folding included).
+// backtracking loop; it must answer what the loop answers, folded or not.
 func TestOneStarPatternsMatchAsTheLoopDoes(t *testing.T) {
 	patterns := []string{"kms:*Alias", "*Alias", "kms:*", "*", "ab*ba", "a*a", "s3:*Object", "kms:Get*", "K*ß", "alias/jumpwire/*", "*/x"}
 	subjects := []string{"", "a", "aa", "aba", "abba", "abxba", "kms:CreateAlias", "KMS:createalias", "kms:GenerateDataKey", "kms:Alias",
@@ -21,7 +19,7 @@ func TestOneStarPatternsMatchAsTheLoopDoes(t *testing.T) {
 		loop.star = -1
 		for _, s := range subjects {
 			for _, fold := range []bool{false, true} {
-				if got, want := fast.match(s, fold), loop.match(s, fold); got != want && !(fold && fast.star == len(ps)-1) {
+				if got, want := fast.match(s, fold), loop.match(s, fold); got != want {
 					t.Errorf("%q on %q (fold %v): got %v, want %v as the loop answers", ps, s, fold, got, want)
 				}
 			}

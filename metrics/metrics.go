@@ -27,6 +27,7 @@ package metrics
 import (
 	"net/http"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -63,7 +64,7 @@ type Metrics struct {
 	// decisionCounters are decisions' counters of the decisions and modes
 	// the gate counts, looked up on first use: WithLabelValues hashes the
 	// labels and looks them up under a lock on every call.
-	decisionCounters [3][3]lazyCounter
+	decisionCounters [len(decisionNames)][len(modeNames)]lazyCounter
 
 	sizeOnce sync.Once
 }
@@ -217,7 +218,7 @@ func (m *Metrics) PolicyDecision(decision, mode string) {
 	if m == nil {
 		return
 	}
-	d, md := indexOf(decision, "Allow", "ImplicitDeny", "ExplicitDeny"), indexOf(mode, "enforce", "dry-run", "record")
+	d, md := slices.Index(decisionNames[:], decision), slices.Index(modeNames[:], mode)
 	if d < 0 || md < 0 {
 		m.decisions.WithLabelValues(decision, mode).Inc()
 		return
@@ -227,15 +228,11 @@ func (m *Metrics) PolicyDecision(decision, mode string) {
 	lc.c.Inc()
 }
 
-// indexOf is the index of s in names, -1 when absent.
-func indexOf(s string, names ...string) int {
-	for i, n := range names {
-		if s == n {
-			return i
-		}
-	}
-	return -1
-}
+// The decisions and modes decisionCounters has room for.
+var (
+	decisionNames = [...]string{"Allow", "ImplicitDeny", "ExplicitDeny"}
+	modeNames     = [...]string{"enforce", "dry-run", "record"}
+)
 
 // UpstreamCall counts one call to the upstream KMS (proxy mode): operation
 // is the KMS operation, errCode the error code it answered ("" on success;

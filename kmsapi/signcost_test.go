@@ -9,7 +9,6 @@ package kmsapi
 // checks that both give the signature the client sent.
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -83,24 +82,16 @@ func (s *referenceSigner) signature(r *http.Request, cred credential, payloadHas
 	return hex.EncodeToString(m.Sum(sum[:0]))
 }
 
-// sdkSignature is the expected signature as verify computes it: SignHTTP
-// on a request holding the signed headers only.
+// sdkSignature is the expected signature as verify computes it: the
+// request filled as the client signed it, then the SDK's signer.
 func sdkSignature(tb testing.TB, v *verifier, r *http.Request, cred credential, payloadHash string, at time.Time) string {
 	sr := v.getRequest()
 	defer v.putRequest(sr)
-	signed := &sr.req
-	signed.Method, signed.URL, signed.Host, signed.ContentLength = r.Method, &sr.url, r.Host, r.ContentLength
-	sr.url.Path = "/"
-	for _, name := range []string{"content-type", "x-amz-target"} {
-		signed.Header[name] = r.Header[canonicalHeaderKey(name)]
+	sig, _, ok := v.expectedSignature(sr.fill(r, cred.signedHeaders), aws.Credentials{AccessKeyID: cred.accessKeyID, SecretAccessKey: hotSecret}, cred, payloadHash, at)
+	if !ok {
+		tb.Fatal("the SDK's signer failed")
 	}
-	signed.Header["X-Amz-Date"] = r.Header["X-Amz-Date"]
-	if err := v.signer(cred.accessKeyID, hotSecret).signer.SignHTTP(context.Background(),
-		aws.Credentials{AccessKeyID: cred.accessKeyID, SecretAccessKey: hotSecret}, signed, payloadHash, cred.service, cred.region, at); err != nil {
-		tb.Fatal(err)
-	}
-	auth := signed.Header.Get("Authorization")
-	return auth[strings.LastIndex(auth, "Signature=")+len("Signature="):]
+	return sig
 }
 
 // hotCredential is what verify reads of x's request: its credential, its

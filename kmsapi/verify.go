@@ -154,6 +154,57 @@ func (v *verifier) putRequest(sr *signingRequest) {
 	v.requests.Put(sr)
 }
 
+// fill makes sr the request as the client signed r: method, path, query,
+// the headers signedHeaders names and the body's length. Nothing else goes
+// to the signer, which signs every header it is given but those it never
+// signs itself (User-Agent, Expect, X-Amzn-Trace-Id, ...), which it
+// recognises by their canonical names: a header the client signed goes in
+// under its lower-case name, so that it is signed whatever it is (the AWS
+// SDK for Java 1.x signs User-Agent). X-Amz-Date keeps its canonical name:
+// the signer writes it there itself.
+func (sr *signingRequest) fill(r *http.Request, signedHeaders string) *http.Request {
+	signed := &sr.req
+	sr.url = url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
+	signed.Method, signed.URL, signed.Host = r.Method, &sr.url, r.Host
+	for rest := signedHeaders; rest != ""; {
+		var name string
+		name, rest, _ = strings.Cut(rest, ";")
+		switch name {
+		case "host":
+			continue
+		case "content-length":
+			signed.ContentLength = r.ContentLength
+			continue
+		}
+		ck := canonicalHeaderKey(name)
+		if vals, ok := r.Header[ck]; ok {
+			if name == "x-amz-date" {
+				signed.Header[ck] = vals
+			} else {
+				signed.Header[name] = vals
+			}
+		}
+	}
+	return signed
+}
+
+// expectedSignature is the header-form signature of signed (fill) that
+// aws-sdk-go-v2's signer computes under creds, in cred's scope, at at, and
+// the signed headers it names; ok is false when the signer fails.
+func (v *verifier) expectedSignature(signed *http.Request, creds aws.Credentials, cred credential, payloadHash string, at time.Time) (signature, signedHeaders string, ok bool) {
+	if err := v.signer(cred.accessKeyID, creds.SecretAccessKey).signer.SignHTTP(context.Background(), creds, signed, payloadHash, cred.service, cred.region, at); err != nil {
+		return "", "", false
+	}
+	auth := signed.Header.Get("Authorization")
+	i := strings.LastIndex(auth, "Signature=")
+	j := strings.Index(auth, "SignedHeaders=")
+	if i < 0 || j < 0 {
+		return "", "", false
+	}
+	signedHeaders, _, ok = strings.Cut(auth[j+len("SignedHeaders="):], ",")
+	return auth[i+len("Signature="):], signedHeaders, ok
+}
+
 // verify checks the signature of r (whose body is body) made with key.
 func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body []byte) error {
 	token, rawDate := r.Header.Get("X-Amz-Security-Token"), r.Header.Get("X-Amz-Date")
@@ -193,38 +244,9 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 				" (" + now.Format(amzDateFormat) + " - " + strconv.Itoa(secs) + " sec.)")
 		}
 	}
-	// The request as the client signed it: method, path, query, the signed
-	// headers and the body's hash. Nothing else goes to the signer, which
-	// signs every header it is given but those it never signs itself
-	// (User-Agent, Expect, X-Amzn-Trace-Id, ...), which it recognises by
-	// their canonical names: a header the client signed goes in under its
-	// lower-case name, so that it is signed whatever it is (the AWS SDK
-	// for Java 1.x signs User-Agent). X-Amz-Date keeps its canonical name:
-	// the signer writes it there itself.
 	sr := v.getRequest()
 	defer v.putRequest(sr)
-	signed := &sr.req
-	sr.url = url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
-	signed.Method, signed.URL, signed.Host = r.Method, &sr.url, r.Host
-	for rest := cred.signedHeaders; rest != ""; {
-		var name string
-		name, rest, _ = strings.Cut(rest, ";")
-		switch name {
-		case "host":
-			continue
-		case "content-length":
-			signed.ContentLength = r.ContentLength
-			continue
-		}
-		ck := canonicalHeaderKey(name)
-		if vals, ok := r.Header[ck]; ok {
-			if name == "x-amz-date" {
-				signed.Header[ck] = vals
-			} else {
-				signed.Header[name] = vals
-			}
-		}
-	}
+	signed := sr.fill(r, cred.signedHeaders)
 	sum := sha256.Sum256(body)
 	var hexSum [2 * sha256.Size]byte
 	hex.Encode(hexSum[:], sum[:])
@@ -233,20 +255,11 @@ func (v *verifier) verify(r *http.Request, cred credential, key AccessKey, body 
 	if cred.presigned {
 		return v.verifyPresigned(signed, query, cred, creds, payloadHash, at)
 	}
-	if err := v.signer(cred.accessKeyID, key.Secret).signer.SignHTTP(context.Background(), creds, signed, payloadHash, cred.service, cred.region, at); err != nil {
-		return invalidSignature(signatureMismatch)
-	}
-	want := signed.Header.Get("Authorization")
-	i := strings.LastIndex(want, "Signature=")
-	j := strings.Index(want, "SignedHeaders=")
-	if i < 0 || j < 0 {
-		return invalidSignature(signatureMismatch)
-	}
-	wantHeaders, _, found := strings.Cut(want[j+len("SignedHeaders="):], ",")
+	wantSig, wantHeaders, found := v.expectedSignature(signed, creds, cred, payloadHash, at)
 	if !found {
 		return invalidSignature(signatureMismatch)
 	}
-	ok := subtle.ConstantTimeCompare([]byte(want[i+len("Signature="):]), []byte(cred.signature)) == 1
+	ok := subtle.ConstantTimeCompare([]byte(wantSig), []byte(cred.signature)) == 1
 	// The scope the client signed must be the one recomputed (its date is
 	// X-Amz-Date's day).
 	ok = ok && wantHeaders == cred.signedHeaders && cred.date == rawDate[:8]
